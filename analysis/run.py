@@ -59,8 +59,10 @@ from toolguard_core.verdict import (
     judge,
 )
 from toolguard_core.visibility import (
+    NOT_WRITTEN,
     NOTHING_SEEN,
     UNCHECKED_PATHS_HOW,
+    counts_line,
     flow_verdict_words,
     parse_hosts,
     passed_through_line,
@@ -435,50 +437,6 @@ def no_traffic_hint(command: list[str], mode: str, env: Mapping[str, str] | None
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-#: Said when fewer of the run's flows are in the database than it handed to the writer; ``toolguard
-#: run`` then keeps mitmdump's log, whose shutdown line gives the writer's reasons.
-NOT_WRITTEN = "NOT written"
-
-
-def stored_words(run: Mapping[str, Any], written: int | None = None) -> str:
-    """``N flows stored``; with ``written`` (the run's flows found in the database) below what the
-    run queued for the writer (``runs.stored``, counted when it stopped), the difference is said:
-    the writer dropped them (queue full, writer died or stuck, database unwritable)."""
-    queued = int(run["stored"] or 0)
-    if written is None or written >= queued or not run.get("ended_utc"):
-        return f"{_plural(queued, 'flow')} stored"
-    return (
-        f"{_plural(written, 'flow')} stored, {queued - written} of the {queued} queued for storage "
-        f"{NOT_WRITTEN} (dropped by the writer; mitmdump's log says why)"
-    )
-
-
-def counts_line(run: Mapping[str, Any], written: int | None = None) -> str:
-    """The run's counts in words, zeros included; a run that saw nothing says so plainly.
-    ``written``: the run's flows in the database, to say the ones the writer dropped."""
-    seen = int(run["requests_seen"] or 0)
-    messages = int(run.get("websocket_messages") or 0)  # NULL/absent in a database before m004
-    if not seen and not messages:
-        # Never "nothing flagged" without the count of what was seen (visibility.NOTHING_SEEN).
-        return (
-            f"{NOTHING_SEEN}; {stored_words(run, written)}"
-            + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
-            + "."
-        )
-    reached = _plural(seen, "request") + (
-        f" and {_plural(messages, 'WebSocket message')}" if messages else ""
-    )
-    return (
-        f"{reached} reached the proxy: {run['validated']} validated, "
-        f"{run['with_findings']} with findings, {run['rejected']} rejected by the upstream, "
-        f"{run['no_answer']} without an answer"
-        + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")
-        + f"; {stored_words(run, written)}"
-        + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
-        + "."
-    )
 
 
 #: The report lists a run's newest flows, at most this many (a day-long agent session stores

@@ -784,6 +784,42 @@ def test_acceptances_demote_a_rule_for_that_host_and_model(guard):
     assert [f["severity"] for f in other.metadata["toolguard"]["findings"]] == ["error"]
 
 
+def test_shutdown_says_the_run_in_the_run_reports_words_then_every_counter(db_path, caplog):
+    """The shutdown stats were one raw Python dict (trial17): now the run's counts in the words of
+    ``toolguard run``'s report (the same sentence, read back from the stored run row), what the
+    upstreams taught, then every counter as the toolguard.stats command's JSON, for scripts."""
+    from toolguard_analysis.run import counts_line
+    from toolguard_core.addon import STATS_LINE_PREFIX
+
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path), toolguard_demote_after=2)
+        for _ in range(2):
+            run(addon, make_flow(LONE_TOOL.body()), answer(200, b'{"choices": []}'))
+        run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+        deadline = time.monotonic() + 5
+        while not addon.knowledge.demotion_count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+            addon.done()
+    [row] = sqlite_utils.Database(db_path)["runs"].rows
+    said = [r.getMessage() for r in caplog.records if r.name == "toolguard_core.addon"]
+    counters = said[-1]
+    assert counters.startswith(STATS_LINE_PREFIX)
+    stats = json.loads(counters.removeprefix(STATS_LINE_PREFIX))
+    assert (stats["requests_seen"], stats["validated"], stats["rejected"]) == (3, 3, 1)
+    assert said[:-1] == [
+        f"toolguard: this run: {counts_line(row)}",
+        f"toolguard: warnings, not errors, where the upstream kept accepting them: {LONE_TOOL.rule} @ "
+        f"api.openai.com {MODEL}",
+    ]
+    assert counts_line(row) == (
+        "3 requests reached the proxy: 3 validated, 3 with findings, 1 rejected by the upstream, "
+        "0 without an answer; 3 flows stored."
+    )
+    assert not any("{'" in line for line in said)  # no Python dict anywhere
+
+
 @pytest.mark.parametrize(
     ("chunks", "stored"),
     [

@@ -122,6 +122,7 @@ from toolguard_core.verdict import verdict as verdict_for
 from toolguard_core.visibility import (
     NOTHING_SEEN,
     add_host,
+    counts_line,
     hosts_json,
     merge_hosts,
     skipped_line,
@@ -869,8 +870,10 @@ class ToolGuard:
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
         self._close_sockets()  # its last rows and counts go to the store before the run row and the drain
+        said_counts = False
         if self.store is not None:
             self._put_run(ended=True)
+            run_counts = _run_counts(self._run_stats())  # before this instance's join the stopped ones
             if self.settings is not None:
                 key = (self.settings.db_path, self.settings.run_id)
                 _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
@@ -886,18 +889,42 @@ class ToolGuard:
             # exporter send what is left (both bounded).
             closed = self._close_store()
             self._flush_verdicts()  # the drained writer's verdicts: every console line before the stats
-            logger.info("toolguard: %s", json.loads(closed))  # a dict, as before
+            for line in self._stopped_lines(run_counts, json.loads(closed)):
+                logger.info("%s", line)
+            # Every counter, for scripts: the toolguard.stats command's JSON, after the words.
+            logger.info("%s%s", STATS_LINE_PREFIX, closed)
+            said_counts = True
         elif self._awaiting:  # the store failed meanwhile
             self._flush_verdicts()
-        for line in [] if self._start_failed else self._unseen_lines():
+        for line in [] if self._start_failed else self._unseen_lines(nothing_seen=not said_counts):
             logger.info("%s", line)
 
-    def _unseen_lines(self) -> list[str]:
-        """What the proxy did not see or could not check, in words (visibility.py): no request at all,
-        requests whose provider and model no catalog knows. Said at shutdown, after the stats."""
+    def _stopped_lines(self, run_counts: Mapping[str, int], stats: Mapping[str, Any]) -> list[str]:
+        """The run's counts at shutdown in the words of ``toolguard run``'s report (a raw dict of
+        counters before; trial17), then what the upstreams taught, when they taught anything."""
+        counts = counts_line(run_counts)
+        lines = [counts if counts.startswith(NOTHING_SEEN) else f"toolguard: this run: {counts}"]
+        learned = int(stats.get("learned_constraints") or 0)
+        if learned:
+            constraints = "1 constraint" if learned == 1 else f"{learned} constraints"
+            lines.append(
+                f"toolguard: {constraints} learned from the upstreams' answers in force (toolguard learned list)"
+            )
+        demoted = list(stats.get("demoted_rules") or [])
+        if demoted:
+            lines.append(
+                "toolguard: warnings, not errors, where the upstream kept accepting them: "
+                + ", ".join(demoted)
+            )
+        return lines
+
+    def _unseen_lines(self, *, nothing_seen: bool = True) -> list[str]:
+        """What the proxy did not see or could not check, in words (visibility.py): no request at all
+        (unless the counts line said it: ``nothing_seen``), requests whose provider and model no catalog
+        knows. Said at shutdown, after the stats."""
         stats = self.all_stats()
         lines = []
-        if not stats.get("requests_seen") and not stats.get("websocket_messages"):
+        if nothing_seen and not stats.get("requests_seen") and not stats.get("websocket_messages"):
             lines.append(NOTHING_SEEN)
         skipped = skipped_line(stats.get("model_rules_skipped", 0), self.skipped_hosts)
         if skipped:
@@ -2416,9 +2443,7 @@ class ToolGuard:
         if self.store is None or self.settings is None:
             return
         modes = [ProxyMode.parse(spec) for spec in ctx.options.mode]
-        stats = _STOPPED_COUNTS.get((self.settings.db_path, self.settings.run_id), Counter()) + Counter(
-            self.all_stats()
-        )
+        stats = self._run_stats()
         self.store.put(
             RunRow(
                 id=self.settings.run_id,
@@ -2430,15 +2455,7 @@ class ToolGuard:
                 upstream=",".join(m.data for m in modes if isinstance(m, ReverseMode)) or None,
                 proxy_version=f"mitmproxy {version.VERSION}",
                 toolguard_version=toolguard_core.__version__,
-                requests_seen=stats["requests_seen"],
-                validated=stats["validated"] + stats[WS_COUNTED_APART + "validated"],
-                with_findings=stats["flagged"] + stats[WS_COUNTED_APART + "flagged"],
-                rejected=stats["rejected"] + stats[WS_COUNTED_APART + "rejected"],
-                no_answer=stats["no_answer"],
-                blocked=stats["blocked"] + stats[WS_COUNTED_APART + "blocked"],
-                stored=stats["queued"],  # queued for the writer, which drains before exit
-                internal_errors=stats["internal_errors"],
-                websocket_messages=stats["websocket_messages"],
+                **_run_counts(stats),
                 model_rules_skipped=stats["model_rules_skipped"],
                 model_rules_skipped_hosts=hosts_json(
                     self._run_hosts(_STOPPED_SKIPPED_HOSTS, self.skipped_hosts)
@@ -2453,11 +2470,37 @@ class ToolGuard:
             )
         )
 
+    def _run_stats(self) -> Counter[str]:
+        """This run's counters: this instance's and those of the instances before a hot reload."""
+        key = (self.settings.db_path, self.settings.run_id) if self.settings is not None else None
+        stopped = _STOPPED_COUNTS.get(key, Counter()) if key is not None else Counter()
+        return stopped + Counter(self.all_stats())
+
     def _run_hosts(self, stopped: dict[tuple[str, str], Counter[str]], current: Counter[str]) -> Counter[str]:
         """This run's host counts, ``current`` plus what the addon's instances before a hot reload
         counted (``stopped``: _STOPPED_SKIPPED_HOSTS or _STOPPED_UNRECOGNISED_HOSTS)."""
         key = (self.settings.db_path, self.settings.run_id) if self.settings is not None else None
         return (stopped.get(key, Counter()) if key is not None else Counter()) + current
+
+
+def _run_counts(stats: Counter[str]) -> dict[str, int]:
+    """The run row's counts (``runs``, docs/schema.md) from the run's counters: said in words at
+    shutdown (visibility.counts_line) as ``toolguard run``'s report says them from the row."""
+    return {
+        "requests_seen": stats["requests_seen"],
+        "validated": stats["validated"] + stats[WS_COUNTED_APART + "validated"],
+        "with_findings": stats["flagged"] + stats[WS_COUNTED_APART + "flagged"],
+        "rejected": stats["rejected"] + stats[WS_COUNTED_APART + "rejected"],
+        "no_answer": stats["no_answer"],
+        "blocked": stats["blocked"] + stats[WS_COUNTED_APART + "blocked"],
+        "stored": stats["queued"],  # queued for the writer, which drains before exit
+        "internal_errors": stats["internal_errors"],
+        "websocket_messages": stats["websocket_messages"],
+    }
+
+
+#: How the shutdown's line of every counter (the ``toolguard.stats`` command's JSON) begins.
+STATS_LINE_PREFIX = "toolguard: counters (toolguard.stats): "
 
 
 #: Set once a proxy in this process ran (`running`): a later start of the addon is a hot reload,
