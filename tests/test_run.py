@@ -365,6 +365,57 @@ def test_report_names_a_recognised_flow_by_the_rule_that_predicts_its_root_cause
     ]
 
 
+def test_a_fix_longer_than_a_line_is_said_whole(tmp_path: Path) -> None:
+    """Codex over its Responses WebSocket, turn 2 refused with OpenAI's unanswered-call text (trial17):
+    the report cut the fix at 200 characters, mid-word ("... for a call th…"). Said whole; only a fix
+    past MAX_FIX_CHARS (ids filled in) is cut, with where to read it whole."""
+    import json
+
+    from toolguard_analysis.run import MAX_FIX_CHARS
+    from toolguard_core.causes import recognise_error
+    from toolguard_core.upstream_errors import parse_error
+
+    def flow_with(flow_id: str, call_id: str) -> tuple[FlowRow, str]:
+        body = json.dumps(
+            {"type": "error", "status": 400, "error": {"type": "invalid_request_error", "code": None,
+             "message": f"No tool output found for function call {call_id}.", "param": "input"}}
+        )  # fmt: skip
+        error = parse_error(body, status=400)
+        found = recognise_error(error, status=400)
+        assert found is not None and found.cause_id == "cause.missing-tool-result"
+        row = FlowRow(
+            id=flow_id, datetime_utc="2026-01-01T00:00:01.000Z", run_id="ws", method="GET", host="127.0.0.1",
+            port=8080, path="/v1/responses", status=400, verdict="recognised", error_message=error.message,
+            error_json=json.dumps(error.summary()), cause_json=json.dumps(found.summary()), cause_id=found.cause_id,
+        )  # fmt: skip
+        return row, found.fix
+
+    short, short_fix = flow_with("flow-short", "call_tg0002resp")
+    long_id = "call_" + "x" * MAX_FIX_CHARS
+    long, long_fix = flow_with("flow-long0", long_id)
+    assert 200 < len(short_fix) < MAX_FIX_CHARS < len(long_fix)
+    db_path = tmp_path / "ws.db"
+    db = open_db(db_path)
+    counts = {
+        "requests_seen": 2,
+        "validated": 2,
+        "with_findings": 0,
+        "rejected": 2,
+        "no_answer": 0,
+        "stored": 2,
+    }
+    write_run(db, RunRow(id="ws", started_utc="2026-01-01T00:00:00.000Z", **counts))
+    write_rows(db, [short, long])
+    db.close()
+    fixes = [line for line in report(db_path, "ws").splitlines() if line.startswith("        fix: ")]
+    assert sorted(fixes) == sorted(
+        [
+            f"        fix: {short_fix}",
+            f"        fix: {long_fix[: MAX_FIX_CHARS - 1]}… (whole: toolguard show flow-lon)",
+        ]
+    )
+
+
 @pytest.mark.parametrize(
     ("started", "cause"),
     [
