@@ -694,6 +694,7 @@ def report(
         parse_hosts(run.get("unrecognised_hosts")),
         data.unrecognised_hosts or [],
         limit=MAX_REPORT_HOSTS,
+        websocket=bool(run.get("websocket_messages")),
     )
     if unrecognised:
         lines.append(f"  {unrecognised}")

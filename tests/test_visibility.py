@@ -134,3 +134,16 @@ def test_paths_not_recorded_stay_an_alarm_next_to_known_ones() -> None:
         "token counting)): not validated, as expected",
     ]
     assert visibility.unchecked_lines(0, 0, {}) == []
+
+
+def test_an_unrecognised_count_with_websocket_messages_says_they_are_included() -> None:
+    """A Codex run: "1 request and 3 WebSocket messages reached the proxy", then the unrecognised
+    count, 3 messages, read "3 requests" (trial17)."""
+    line = visibility.unrecognised_line(3, {"127.0.0.1:9": 3}, websocket=True)
+    assert line == (
+        f"3 requests (WebSocket messages included) to {visibility.UNRECOGNISED_HOSTS}: 127.0.0.1:9; "
+        f"{visibility.MAP_A_HOST}"
+    )
+    assert visibility.unrecognised_line(3, {"127.0.0.1:9": 3}) == (
+        f"3 requests to {visibility.UNRECOGNISED_HOSTS}: 127.0.0.1:9; {visibility.MAP_A_HOST}"
+    )

@@ -929,7 +929,11 @@ class ToolGuard:
         skipped = skipped_line(stats.get("model_rules_skipped", 0), self.skipped_hosts)
         if skipped:
             lines.append(f"toolguard: {skipped}")
-        unrecognised = unrecognised_line(stats.get("unrecognised_requests", 0), self.unrecognised_hosts)
+        unrecognised = unrecognised_line(
+            stats.get("unrecognised_requests", 0),
+            self.unrecognised_hosts,
+            websocket=bool(stats.get("websocket_messages")),
+        )
         if unrecognised:
             lines.append(f"toolguard: {unrecognised}")
         lines += [

@@ -173,8 +173,12 @@ def unrecognised_line(
     *,
     total_hosts: int | None = None,
     limit: int = MAX_NAMED_HOSTS,
+    websocket: bool = False,
 ) -> str | None:
     """The sentence for requests to hosts no provider profile recognises, or ``None`` when none.
+    ``websocket``: the count includes Responses WebSocket messages (each counted as a request,
+    docs/schema.md), said so: "1 request and 3 WebSocket messages reached the proxy" then "3 requests
+    to hosts not recognised" read as a miscount (a Codex run; trial17).
 
     ``requests`` and ``hosts`` (``{host: requests}``, bounded by :data:`MAX_TRACKED_HOSTS`) are what the
     proxy counted on every request (``runs.unrecognised_requests``/``unrecognised_hosts``), stored or
@@ -192,7 +196,10 @@ def unrecognised_line(
         named = hosts_list(names, total=total_hosts, limit=limit)
         if sum(hosts.values()) < requests:
             named += " and other hosts"
-    counted = "" if requests <= 0 else ("1 request to " if requests == 1 else f"{requests} requests to ")
+    counted = "" if requests <= 0 else ("1 request" if requests == 1 else f"{requests} requests")
+    if counted and websocket:
+        counted += " (WebSocket messages included)"
+    counted += " to " if counted else ""
     return f"{counted}{UNRECOGNISED_HOSTS}: {named}; {MAP_A_HOST}"
 
 
