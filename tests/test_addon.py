@@ -34,6 +34,7 @@ from toolguard_core.fingerprint import fingerprint
 from toolguard_core.grouping import group_key, summary_version
 from toolguard_core.store import format_utc, open_db, write_rows
 from toolguard_core.upstream_errors import UpstreamError
+from toolguard_core.visibility import UNCHECKED_PATHS_HOW
 from toolguard_core.writerproc import ProcessStore, WriterStartError
 
 URL = "https://api.openai.com/v1/chat/completions"
@@ -760,6 +761,28 @@ def test_stats_command(guard):
         "learned_constraints": 0,  # an OpenAI orphan sentence names no constraint to learn
         "demoted_rules": [],
     }
+
+
+def test_the_stats_command_says_the_run_so_far_in_words_in_the_event_log(guard, caplog):
+    """mitmproxy's console shows toolguard.stats' JSON as one wrapped line (trial17): the command
+    still returns it, and says the run so far in the shutdown's and the run report's words."""
+    addon, tctx = guard
+    run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+    run(
+        addon,
+        make_flow(LONE_TOOL.body(), url="https://api.openai.com/v1/chat/completion"),
+        answer(404, b"{}"),
+    )
+    with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+        stats = json.loads(tctx.command(addon.stats_command))
+    assert (stats["requests_seen"], stats["validated"], stats["unchecked_requests"]) == (2, 1, 1)
+    said = [r.getMessage() for r in caplog.records if r.name == "toolguard_core.addon"]
+    assert said == [
+        "toolguard: so far: 2 requests reached the proxy: 1 validated, 1 with findings, 1 rejected by the "
+        "upstream, 0 without an answer; 1 flow stored.",
+        "toolguard: 1 request NOT checked because of its path, rejected by the upstream "
+        f"(api.openai.com/v1/chat/completion (1)): no rule validated it; {UNCHECKED_PATHS_HOW}",
+    ]
 
 
 def test_acceptances_demote_a_rule_for_that_host_and_model(guard):

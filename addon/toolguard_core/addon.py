@@ -1048,7 +1048,7 @@ class ToolGuard:
             self.syncer.close()
         if self.otlp is not None:
             self.otlp.shutdown()
-        final = self.stats_command()
+        final = self._stats_json()
         self.store = self.syncer = self.otlp = None
         return final
 
@@ -1217,6 +1217,18 @@ class ToolGuard:
 
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
+        """Every counter as JSON (:meth:`_stats_json`), for scripts; the run so far is said in words in
+        the event log, as at shutdown (mitmproxy's console shows the JSON as one wrapped line, which a
+        user read as a raw dump; trial17)."""
+        counters = self._stats_json()
+        if self.settings is not None:
+            counts = counts_line(_run_counts(self._run_stats()))
+            logger.info("%s", counts if counts.startswith(NOTHING_SEEN) else f"toolguard: so far: {counts}")
+            for line in self._unseen_lines(nothing_seen=False):
+                logger.info("%s", line)
+        return counters
+
+    def _stats_json(self) -> str:
         """Counters: HTTP requests seen, validated, flagged; Responses WebSocket messages apart
         (``websocket_messages``, ``websocket_messages_validated``, ...); rows queued for storage,
         internal errors, the writer's rows written, dropped (by reason) and write retries, the PostgreSQL syncer's and the OpenTelemetry
