@@ -811,6 +811,12 @@ def run_session(
         # carries the request (stored as no_answer, the client gets a 502 naming the error) instead of
         # a connection closed before anything was read (mitmproxy's default, connection_strategy=eager).
         proxy_command += ["--mode", f"reverse:{target.origin}", "--set", "connection_strategy=lazy"]
+    else:
+        # Regular mode too: with mitmproxy's eager default a CONNECT to an unreachable API got a 502
+        # before the client sent anything, and the report blamed the client ("ignored HTTPS_PROXY, did
+        # not trust mitmproxy's CA"; curl to api.openai.com offline, trial17). Lazily, the request is
+        # read, validated, and stored as no_answer with the connect error.
+        proxy_command += ["--set", "connection_strategy=lazy"]
     if repair_families is not None and mode != Mode.REPAIR:
         raise UsageError("--repair chooses the fixes of --mode repair; add --mode repair")
     if mode is not None:

@@ -957,6 +957,45 @@ def test_run_stores_an_unreachable_upstream_as_no_answer_with_the_request(tmp_pa
 
 
 @pytest.mark.e2e
+def test_regular_mode_stores_an_unreachable_https_upstream_as_no_answer_with_the_request(
+    tmp_path: Path,
+) -> None:
+    """Regular mode, an API the proxy cannot reach over HTTPS (offline, a wrong host): mitmproxy's
+    eager CONNECT answered 502 before the client sent anything, and the report said "saw 0 requests"
+    and blamed the client's proxy or CA settings (trial17). The request is read, validated, stored."""
+    db_path = tmp_path / "run.db"
+    port = closed_port()
+    client = textwrap.dedent(
+        f"""
+        import openai
+        client = openai.OpenAI(api_key="sk-test-unreachable", base_url="https://127.0.0.1:{port}/v1",
+                               max_retries=0, timeout=15)
+        try:
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "hi"}}])
+        except openai.APIStatusError as exc:
+            print(exc.status_code)
+        """
+    )
+    result = toolguard_run(
+        "--proxy-mode", "regular", "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--", PYTHON, "-c", client,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "502\n", result.stderr
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (flow["method"], flow["scheme"], flow["path"], flow["status"], flow["verdict"], flow["model"]) == (
+        "POST", "https", "/v1/chat/completions", None, "no_answer", "gpt-4o-mini",
+    )  # fmt: skip
+    assert f"Connect call failed ('127.0.0.1', {port})" in flow["flow_error"]
+    lines = result.stderr.splitlines()
+    assert (
+        "toolguard: 1 request reached the proxy: 1 validated, 0 with findings, 0 rejected by the upstream, "
+        "1 without an answer; 1 flow stored." in lines
+    )
+    assert not [line for line in lines if "likely cause" in line]
+
+
+@pytest.mark.e2e
 def test_mitmdump_reverse_mode_stores_a_refused_connection_as_no_answer(
     mitmdump_factory: Any, tmp_path: Path
 ) -> None:
