@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from support import proxy_stats
 from support.upstream import ORPHAN_MESSAGE, Reply, Upstream, canned
 
 from toolguard_analysis.cli import cli
@@ -1018,6 +1019,46 @@ def test_mitmdump_reverse_mode_stores_a_refused_connection_as_no_answer(
         "reverse", f"http://127.0.0.1:{port}", 1, 1,
     )  # fmt: skip
     assert run["ended_utc"] and run["proxy_version"].startswith("mitmproxy 12.")
+
+
+@pytest.mark.e2e
+def test_plain_mitmdump_regular_mode_says_an_upstream_it_could_not_reach(
+    mitmdump_factory: Any, tmp_path: Path
+) -> None:
+    """Plain ``mitmdump -s`` in regular mode (connection_strategy=eager): the CONNECT to an unreachable
+    HTTPS upstream is answered 502 before the client sends anything. The shutdown said only "saw 0
+    requests", as if the client had bypassed the proxy (trial17): it now names the upstream it could
+    not reach, the stats count it, and nothing is stored (the host may be a client's telemetry)."""
+    port = closed_port()
+    proxy = mitmdump_factory(mode="regular")
+    client = textwrap.dedent(
+        f"""
+        import openai
+        client = openai.OpenAI(api_key="sk-test-unreachable", base_url="https://127.0.0.1:{port}/v1",
+                               max_retries=0, timeout=15)
+        try:
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "hi"}}])
+        except openai.APIConnectionError as exc:
+            print(type(exc).__name__)
+        """
+    )
+    env = {**os.environ, "HTTPS_PROXY": proxy.url, "SSL_CERT_FILE": str(proxy.ca_cert), "NO_PROXY": ""}
+    ran = subprocess.run([PYTHON, "-c", client], env=env, capture_output=True, text=True, timeout=60)
+    assert ran.stdout == "APIConnectionError\n", ran.stderr
+    proxy.wait_for_output(r"toolguard: cannot reach the upstream")
+    output = proxy.stop()
+    said = [line.split("] ", 1)[-1] for line in output.splitlines()]
+    upstream = f"127.0.0.1:{port}"
+    assert [line for line in said if "could not open" in line] == [
+        f"toolguard: 1 connection the proxy could not open to the upstream before the client sent a request "
+        f"({upstream} (1)): nothing was validated for it; the network or the upstream is at fault, not the "
+        "client's proxy settings (with --set connection_strategy=lazy the request is read first, validated, "
+        "and stored as no_answer)"
+    ]
+    assert "toolguard saw 0 requests: nothing was checked; 0 flows stored." in said
+    stats = proxy_stats.stats(output)
+    assert (stats["unreachable_connects"], stats["unreachable_upstreams"]) == (1, {upstream: 1})
+    assert proxy.flows() == []
 
 
 @pytest.mark.e2e

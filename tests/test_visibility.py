@@ -147,3 +147,12 @@ def test_an_unrecognised_count_with_websocket_messages_says_they_are_included() 
     assert visibility.unrecognised_line(3, {"127.0.0.1:9": 3}) == (
         f"3 requests to {visibility.UNRECOGNISED_HOSTS}: 127.0.0.1:9; {visibility.MAP_A_HOST}"
     )
+
+
+def test_the_unreachable_line_names_the_upstreams_and_says_when_some_are_not_recorded() -> None:
+    assert visibility.unreachable_line(0, {}) is None
+    line = visibility.unreachable_line(3, {"api.openai.com": 2})
+    assert line is not None and line.startswith(
+        "3 connections the proxy could not open to the upstream before the client sent a request "
+        "(api.openai.com (2) and other upstreams): nothing was validated for them; "
+    )

@@ -127,6 +127,7 @@ from toolguard_core.visibility import (
     merge_hosts,
     skipped_line,
     unchecked_lines,
+    unreachable_line,
     unrecognised_line,
     unvalidated_note,
 )
@@ -467,6 +468,10 @@ class ToolGuard:
         # whose client typo'd its path otherwise read "0 validated, 0 rejected" (bounded like pending).
         self.unchecked_paths: Counter[str] = Counter()
         self._unchecked_flows: dict[str, None] = {}
+        # Connections to an upstream that failed before the client sent anything (stats
+        # ["unreachable_connects"]), per upstream: a regular-mode CONNECT that mitmproxy's eager
+        # strategy answered 502 (bounded: visibility.add_host).
+        self.unreachable_upstreams: Counter[str] = Counter()
         self._gc_frozen = False
         self._running = False
         # The store said it is ready (the writer process's handshake is read off the event loop).
@@ -936,6 +941,9 @@ class ToolGuard:
         )
         if unrecognised:
             lines.append(f"toolguard: {unrecognised}")
+        unreachable = unreachable_line(stats.get("unreachable_connects", 0), self.unreachable_upstreams)
+        if unreachable:
+            lines.append(f"toolguard: {unreachable}")
         lines += [
             f"toolguard: {line}"
             for line in unchecked_lines(
@@ -1250,6 +1258,8 @@ class ToolGuard:
         unchecked = merge_hosts([self.unchecked_paths])  # HTTP requests only: no WebSocket tally
         if unchecked:
             stats["unchecked_paths"] = unchecked
+        if self.unreachable_upstreams:  # said only once it happened, like worker_hung
+            stats["unreachable_upstreams"] = merge_hosts([self.unreachable_upstreams])
         if self.store is not None:
             stats.update(self.store.counters())
         stats.update(self._sink_stats())
@@ -2404,12 +2414,17 @@ class ToolGuard:
 
     def _on_server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
         mode = data.client.proxy_mode
-        if not isinstance(mode, ReverseMode) or self.settings is None or self.store is None:
+        if self.settings is None:
             return
         if ctx.options.connection_strategy == "lazy" or any(
             p.client_conn == data.client.id for p in self.pending.values()
         ):
             return  # a request waits on this connection: its `error` hook stores it (when in scope)
+        if not isinstance(mode, ReverseMode):
+            self._count_unreachable(data)
+            return
+        if self.store is None:
+            return
         address = data.server.address
         host, port = (str(address[0]), int(address[1])) if address else ("", 0)
         scheme = "https" if data.server.tls else "http"
@@ -2453,6 +2468,25 @@ class ToolGuard:
                 run_id=self.settings.run_id,
             )
         )
+
+    def _count_unreachable(self, data: server_hooks.ServerConnectionHookData) -> None:
+        """Regular (and other forward) modes, eager: the upstream of a client's CONNECT could not be
+        reached, so mitmproxy answered 502 before the client sent a request. Nothing to validate or
+        store (the host may be a client's telemetry endpoint), but counted, per upstream, and said: an
+        offline run read "saw 0 requests" and nothing else, as if the client had bypassed the proxy
+        (trial17)."""
+        address = data.server.address
+        host, port = (str(address[0]), int(address[1])) if address else ("", 0)
+        upstream = upstream_name(host, port, "https" if port == 443 else "http")
+        self.stats["unreachable_connects"] += 1
+        add_host(self.unreachable_upstreams, upstream)
+        if self.settings is not None and self.settings.console:
+            logger.info(
+                "toolguard: cannot reach the upstream %s (%s): the client's connection was refused before "
+                "it sent a request, so nothing was validated",
+                upstream,
+                data.server.error or "connect failed",
+            )
 
     def _put_run(self, *, ended: bool) -> None:
         """Queue this run's row: at start (no counts yet), and at stop with its counts."""

@@ -42,6 +42,7 @@ __all__ = [
     "skipped_line",
     "stored_words",
     "unchecked_lines",
+    "unreachable_line",
     "unrecognised_line",
 ]
 
@@ -318,6 +319,26 @@ def unchecked_lines(
             "were rejected by the upstream"
         )
     return lines
+
+
+def unreachable_line(
+    connects: int, upstreams: Mapping[str, int], *, limit: int = MAX_NAMED_HOSTS
+) -> str | None:
+    """The sentence for client connections whose upstream the proxy could not reach before the client
+    sent anything (a forward proxy's CONNECT, with mitmproxy's eager connection strategy), or ``None``
+    when none: "saw 0 requests" alone read as a client that bypassed the proxy (trial17)."""
+    if connects <= 0:
+        return None
+    named = hosts_list([f"{upstream} ({n})" for upstream, n in merge_hosts([upstreams]).items()], limit=limit)
+    if sum(upstreams.values()) < connects:
+        named = (named + " and other upstreams") if named else "upstreams not recorded"
+    them = "it" if connects == 1 else "them"
+    return (
+        f"{'1 connection' if connects == 1 else f'{connects} connections'} the proxy could not open to the upstream "
+        f"before the client sent a request ({named}): nothing was validated for {them}; the network or the "
+        "upstream is at fault, not the client's proxy settings (with --set connection_strategy=lazy the "
+        "request is read first, validated, and stored as no_answer)"
+    )
 
 
 #: The sentence when the proxy saw no request at all.
