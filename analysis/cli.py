@@ -351,7 +351,8 @@ def run(
     The report says how many requests reached the proxy and how many were validated;
     when none did, it names the likely cause for COMMAND's client. Requests not
     validated because of their path (a typo'd /chat/completion, /embeddings) are
-    counted, with those the upstream rejected and their paths.
+    counted, with those the upstream rejected and their paths; endpoints that carry
+    no chat (token counting, telemetry, embeddings) are said as such, not as alarms.
 
     \b
     Examples:
@@ -525,12 +526,19 @@ def summary(
     paths: list[dbsource.Source] = [_source(p) for p in db_paths] or [default_db_path()]
     for path in paths:
         _library(dbsource.require, path)
+    start, end = _library(parse_when, since), _library(parse_when, until)
+    if start is not None and end is not None and start >= end:
+        # An empty window: "0 stored flows ... toolguard saw 0 requests" read as a quiet week (trial17).
+        raise click.BadParameter(
+            f"--since {since} ({start}) is not before --until {until} ({end}): no moment is in that window",
+            param_hint="'--since'/'--until'",
+        )
     try:
         data = _library(
             build_summary,
             paths,
-            _library(parse_when, since),
-            _library(parse_when, until),
+            start,
+            end,
             host,
             client,
             model,

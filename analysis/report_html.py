@@ -104,11 +104,28 @@ def _e(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
+#: Past the palette, each further series gets a hue a golden angle (about 137.5°) from the one before,
+#: at one of three lightnesses: every series keeps a colour of its own. ``PALETTE[i % 10]`` gave the
+#: 11th pattern the 1st one's colour, so two stacked bars of a 12-pattern week read as one (trial17).
+GOLDEN_ANGLE = 137.50776405003785
+#: Hues this near red are skipped: red is the colour of *unexplained* alone.
+RED_HUES = 20.0
+
+
+def extra_colour(index: int) -> str:
+    """The colour of the series ``index`` positions past :data:`PALETTE` (0 for the first one)."""
+    hue = (index * GOLDEN_ANGLE) % 360.0
+    if hue < RED_HUES or hue > 360.0 - RED_HUES:
+        hue = (hue + 2 * RED_HUES) % 360.0
+    lightness = (42, 58, 34)[index % 3]
+    return f"hsl({hue:.1f}, 55%, {lightness}%)"
+
+
 def _colours(series: list[str]) -> dict[str, str]:
     colours: dict[str, str] = {}
     others = [s for s in series if s != "unexplained"]
     for i, name in enumerate(others):
-        colours[name] = PALETTE[i % len(PALETTE)]
+        colours[name] = PALETTE[i] if i < len(PALETTE) else extra_colour(i - len(PALETTE))
     colours["unexplained"] = UNEXPLAINED_COLOUR
     return colours
 

@@ -59,13 +59,15 @@ from toolguard_core.verdict import (
     judge,
 )
 from toolguard_core.visibility import (
+    NOT_WRITTEN,
     NOTHING_SEEN,
     UNCHECKED_PATHS_HOW,
+    counts_line,
     flow_verdict_words,
     parse_hosts,
     passed_through_line,
     skipped_line,
-    unchecked_line,
+    unchecked_lines,
     unrecognised_line,
 )
 
@@ -437,50 +439,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-#: Said when fewer of the run's flows are in the database than it handed to the writer; ``toolguard
-#: run`` then keeps mitmdump's log, whose shutdown line gives the writer's reasons.
-NOT_WRITTEN = "NOT written"
-
-
-def stored_words(run: Mapping[str, Any], written: int | None = None) -> str:
-    """``N flows stored``; with ``written`` (the run's flows found in the database) below what the
-    run queued for the writer (``runs.stored``, counted when it stopped), the difference is said:
-    the writer dropped them (queue full, writer died or stuck, database unwritable)."""
-    queued = int(run["stored"] or 0)
-    if written is None or written >= queued or not run.get("ended_utc"):
-        return f"{_plural(queued, 'flow')} stored"
-    return (
-        f"{_plural(written, 'flow')} stored, {queued - written} of the {queued} queued for storage "
-        f"{NOT_WRITTEN} (dropped by the writer; mitmdump's log says why)"
-    )
-
-
-def counts_line(run: Mapping[str, Any], written: int | None = None) -> str:
-    """The run's counts in words, zeros included; a run that saw nothing says so plainly.
-    ``written``: the run's flows in the database, to say the ones the writer dropped."""
-    seen = int(run["requests_seen"] or 0)
-    messages = int(run.get("websocket_messages") or 0)  # NULL/absent in a database before m004
-    if not seen and not messages:
-        # Never "nothing flagged" without the count of what was seen (visibility.NOTHING_SEEN).
-        return (
-            f"{NOTHING_SEEN}; {stored_words(run, written)}"
-            + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
-            + "."
-        )
-    reached = _plural(seen, "request") + (
-        f" and {_plural(messages, 'WebSocket message')}" if messages else ""
-    )
-    return (
-        f"{reached} reached the proxy: {run['validated']} validated, "
-        f"{run['with_findings']} with findings, {run['rejected']} rejected by the upstream, "
-        f"{run['no_answer']} without an answer"
-        + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")
-        + f"; {stored_words(run, written)}"
-        + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
-        + "."
-    )
-
-
 #: The report lists a run's newest flows, at most this many (a day-long agent session stores
 #: thousands); the counts above them cover every flow of the run.
 MAX_REPORT_FLOWS = 50
@@ -628,14 +586,13 @@ def report(
     counts = counts_line(run, data.stored)
     lines = [counts if counts.startswith(NOTHING_SEEN) else f"toolguard: {counts}"]
     # Right under the counts: "0 rejected" there never hides a rejection on a path no rule checked.
-    unchecked = unchecked_line(
+    unchecked = unchecked_lines(
         int(run.get("unchecked_requests") or 0),
         int(run.get("unchecked_rejected") or 0),
         parse_hosts(run.get("unchecked_paths")),
         limit=MAX_REPORT_HOSTS,
     )
-    if unchecked:
-        lines.append(f"  {unchecked}.")
+    lines += [f"  {line}." for line in unchecked]
     skipped = skipped_line(
         int(run.get("model_rules_skipped") or 0), parse_hosts(run.get("model_rules_skipped_hosts"))
     )
@@ -716,7 +673,7 @@ def report(
             # new user's trial, session 15).
             lines.append(f"        root cause: {cause['cause']}: {_one_line(cause['title'])}")
             if cause.get("fix"):
-                lines.append(f"        fix: {_one_line(cause['fix'])}")
+                lines.append(f"        fix: {_fix_line(cause['fix'], flow['id'])}")
         errors = [row for row in findings.get(flow["id"], []) if row["severity"] == "error"]
         judgement = (
             judge([r["rule"] for r in errors], cause, message, locations=[r["location"] for r in errors])
@@ -737,6 +694,7 @@ def report(
         parse_hosts(run.get("unrecognised_hosts")),
         data.unrecognised_hosts or [],
         limit=MAX_REPORT_HOSTS,
+        websocket=bool(run.get("websocket_messages")),
     )
     if unrecognised:
         lines.append(f"  {unrecognised}")
@@ -762,6 +720,20 @@ def report(
 def _one_line(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: A fix is said whole up to this length: the causes' fixes run to ~270 characters before their ids
+#: are filled in, and one cut at 200 ("send a placeholder result for a call th…", a Codex run; trial17)
+#: left the user without the fix. Bounded all the same: ids filled in can make one very long.
+MAX_FIX_CHARS = 1000
+
+
+def _fix_line(fix: str, flow_id: str) -> str:
+    """A root cause's fix on one line: whole, or, past :data:`MAX_FIX_CHARS`, cut with where to read it whole."""
+    text = " ".join(fix.split())
+    if len(text) <= MAX_FIX_CHARS:
+        return text
+    return text[: MAX_FIX_CHARS - 1] + f"… (whole: toolguard show {flow_id[:8]})"
 
 
 # --------------------------------------------------------------------------- the session
@@ -839,6 +811,12 @@ def run_session(
         # carries the request (stored as no_answer, the client gets a 502 naming the error) instead of
         # a connection closed before anything was read (mitmproxy's default, connection_strategy=eager).
         proxy_command += ["--mode", f"reverse:{target.origin}", "--set", "connection_strategy=lazy"]
+    else:
+        # Regular mode too: with mitmproxy's eager default a CONNECT to an unreachable API got a 502
+        # before the client sent anything, and the report blamed the client ("ignored HTTPS_PROXY, did
+        # not trust mitmproxy's CA"; curl to api.openai.com offline, trial17). Lazily, the request is
+        # read, validated, and stored as no_answer with the connect error.
+        proxy_command += ["--set", "connection_strategy=lazy"]
     if repair_families is not None and mode != Mode.REPAIR:
         raise UsageError("--repair chooses the fixes of --mode repair; add --mode repair")
     if mode is not None:

@@ -37,7 +37,7 @@ from toolguard_core.visibility import (
     passed_through_line,
     seen_line,
     skipped_line,
-    unchecked_line,
+    unchecked_lines,
     unrecognised_line,
 )
 
@@ -515,7 +515,13 @@ def _seen(
     named = list(dict.fromkeys([*counted_hosts, *unrecognised]))[:MAX_SEEN_HOSTS]
     # Stored hosts past the capped list are counted in SQL, not named: they may be counted ones.
     host_count = len(set(counted_hosts) | set(unrecognised)) + max(0, more_hosts - len(unrecognised))
-    line = unrecognised_line(counted, counted_hosts, unrecognised, total_hosts=host_count)
+    line = unrecognised_line(
+        counted,
+        counted_hosts,
+        unrecognised,
+        total_hosts=host_count,
+        websocket=any(int(run.get("websocket_messages") or 0) for run in runs),
+    )
     if line:
         notes.append(line)
     # The proxies' count of requests no rule validated because of their path (runs from m016 on).
@@ -528,9 +534,7 @@ def _seen(
             p: n for p, n in unchecked_paths.items() if host.lower() in p.split("/", 1)[0].lower()
         }
         unchecked, unchecked_rejected = sum(unchecked_paths.values()), 0
-    line = unchecked_line(unchecked, unchecked_rejected, unchecked_paths)
-    if line:
-        notes.append(line)
+    notes += unchecked_lines(unchecked, unchecked_rejected, unchecked_paths)
     return {
         "runs": len(runs),
         "requests_seen": requests_seen,

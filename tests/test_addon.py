@@ -34,6 +34,7 @@ from toolguard_core.fingerprint import fingerprint
 from toolguard_core.grouping import group_key, summary_version
 from toolguard_core.store import format_utc, open_db, write_rows
 from toolguard_core.upstream_errors import UpstreamError
+from toolguard_core.visibility import UNCHECKED_PATHS_HOW
 from toolguard_core.writerproc import ProcessStore, WriterStartError
 
 URL = "https://api.openai.com/v1/chat/completions"
@@ -762,6 +763,28 @@ def test_stats_command(guard):
     }
 
 
+def test_the_stats_command_says_the_run_so_far_in_words_in_the_event_log(guard, caplog):
+    """mitmproxy's console shows toolguard.stats' JSON as one wrapped line (trial17): the command
+    still returns it, and says the run so far in the shutdown's and the run report's words."""
+    addon, tctx = guard
+    run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+    run(
+        addon,
+        make_flow(LONE_TOOL.body(), url="https://api.openai.com/v1/chat/completion"),
+        answer(404, b"{}"),
+    )
+    with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+        stats = json.loads(tctx.command(addon.stats_command))
+    assert (stats["requests_seen"], stats["validated"], stats["unchecked_requests"]) == (2, 1, 1)
+    said = [r.getMessage() for r in caplog.records if r.name == "toolguard_core.addon"]
+    assert said == [
+        "toolguard: so far: 2 requests reached the proxy: 1 validated, 1 with findings, 1 rejected by the "
+        "upstream, 0 without an answer; 1 flow stored.",
+        "toolguard: 1 request NOT checked because of its path, rejected by the upstream "
+        f"(api.openai.com/v1/chat/completion (1)): no rule validated it; {UNCHECKED_PATHS_HOW}",
+    ]
+
+
 def test_acceptances_demote_a_rule_for_that_host_and_model(guard):
     """The writer counts accepted requests a rule flagged; at toolguard_demote_after the addon's next
     request to that host and model gets the rule as a warning, and toolguard.stats lists it."""
@@ -782,6 +805,42 @@ def test_acceptances_demote_a_rule_for_that_host_and_model(guard):
     other = make_flow({**LONE_TOOL.body(), "model": "gpt-4o"})
     addon.request(other)
     assert [f["severity"] for f in other.metadata["toolguard"]["findings"]] == ["error"]
+
+
+def test_shutdown_says_the_run_in_the_run_reports_words_then_every_counter(db_path, caplog):
+    """The shutdown stats were one raw Python dict (trial17): now the run's counts in the words of
+    ``toolguard run``'s report (the same sentence, read back from the stored run row), what the
+    upstreams taught, then every counter as the toolguard.stats command's JSON, for scripts."""
+    from toolguard_analysis.run import counts_line
+    from toolguard_core.addon import STATS_LINE_PREFIX
+
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path), toolguard_demote_after=2)
+        for _ in range(2):
+            run(addon, make_flow(LONE_TOOL.body()), answer(200, b'{"choices": []}'))
+        run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
+        deadline = time.monotonic() + 5
+        while not addon.knowledge.demotion_count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+            addon.done()
+    [row] = sqlite_utils.Database(db_path)["runs"].rows
+    said = [r.getMessage() for r in caplog.records if r.name == "toolguard_core.addon"]
+    counters = said[-1]
+    assert counters.startswith(STATS_LINE_PREFIX)
+    stats = json.loads(counters.removeprefix(STATS_LINE_PREFIX))
+    assert (stats["requests_seen"], stats["validated"], stats["rejected"]) == (3, 3, 1)
+    assert said[:-1] == [
+        f"toolguard: this run: {counts_line(row)}",
+        f"toolguard: warnings, not errors, where the upstream kept accepting them: {LONE_TOOL.rule} @ "
+        f"api.openai.com {MODEL}",
+    ]
+    assert counts_line(row) == (
+        "3 requests reached the proxy: 3 validated, 3 with findings, 1 rejected by the upstream, "
+        "0 without an answer; 3 flows stored."
+    )
+    assert not any("{'" in line for line in said)  # no Python dict anywhere
 
 
 @pytest.mark.parametrize(

@@ -208,7 +208,11 @@ def test_websocket_messages_to_an_unrecognised_host_are_counted(
     with caplog.at_level(logging.INFO):
         addon.done()
     assert _run(db_path)[2:] == (3, {"gw.corp.example:8443": 2, "llm.corp.example": 1})
-    line = f"toolguard: 3 requests to {UNRECOGNISED}: gw.corp.example:8443, llm.corp.example; {MAP}"
+    # Two of the three are WebSocket messages, and the sentence says they are counted in (trial17).
+    line = (
+        f"toolguard: 3 requests (WebSocket messages included) to {UNRECOGNISED}: gw.corp.example:8443, "
+        f"llm.corp.example; {MAP}"
+    )
     assert [r.getMessage() for r in caplog.records].count(line) == 1
 
 

@@ -220,3 +220,20 @@ def test_flow_the_addon_never_saw_is_judged_with_the_users_providers_file(tctx: 
         contentview.chat_completions.registry = default
     assert "  !! ERROR anthropic.temperature-with-top-p at top_p" in text.splitlines()
     assert INFERRED not in text  # mapped: judged as Anthropic because the user said so
+
+
+def test_the_request_line_names_the_fields_the_transcript_does_not_show(tctx: taddons.context) -> None:
+    """Claude Code's real turn carries metadata, context_management and output_config: a gateway that
+    refuses one ("context_management: Extra inputs are not permitted") left no trace of it in the
+    transcript (trial17). Named, values left out; the fields rendered below are not repeated."""
+    body = json.loads(CAPTURE.read_text(encoding="utf-8"))["body"]
+    flow = messages_flow(body, url=URL + "?beta=true")
+    request = contentviews.prettify_message(flow.request, flow).text.splitlines()[1]
+    assert request.endswith("; other fields: metadata, context_management, output_config")
+    assert request.startswith('request: model="claude-opus-5-5" stream=true max_tokens=128000 thinking=')
+    many = {"model": "m", "messages": [{"role": "user", "content": "hi"}], **{f"x{i}": i for i in range(14)}}
+    flow = messages_flow(many)
+    request = contentviews.prettify_message(flow.request, flow).text.splitlines()[1]
+    assert request == (
+        'request: model="m"; other fields: ' + ", ".join(f"x{i}" for i in range(12)) + " and 2 more"
+    )

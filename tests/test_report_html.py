@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_summary import OPENAI_ORPHAN, flow, machine_a, machine_b, orphan_finding, write_db
+from test_summary import OPENAI_ORPHAN, conversation, flow, machine_a, machine_b, orphan_finding, write_db
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.fingerprint import fingerprint
@@ -653,3 +653,67 @@ def test_a_one_message_excerpt_says_one_message(tmp_path: Path) -> None:
     ]  # fmt: skip
     page = html_report(write_db(tmp_path / "a.db", rows), tmp_path / "report.html")
     assert "<code>messages[0]</code> (1 message):" in page and "(1 messages)" not in page
+
+
+class ChartColours(HTMLParser):
+    """Each chart bar's fill and each legend swatch's colour, by pattern."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bars: dict[str, set[str]] = {}
+        self.legend: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "rect" and a.get("class") == "bar":
+            self.bars.setdefault(a.get("data-pattern") or "", set()).add(a.get("fill") or "")
+        if tag == "i" and a.get("class") == "swatch" and self._in_legend:
+            self.legend.append((a.get("style") or "").removeprefix("background:"))
+        if tag == "div" and a.get("class") == "legend":
+            self._in_legend = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div":  # the legend holds no div of its own
+            self._in_legend = False
+
+    _in_legend = False
+
+
+def test_every_pattern_past_the_palettes_ten_keeps_a_colour_of_its_own(tmp_path: Path) -> None:
+    """Fourteen rules' rejections in one week: fourteen colours in the bars and the legend (the
+    palette has ten; the eleventh pattern was drawn in the first one's colour), none of them the
+    red of unexplained, and each pattern one colour wherever it is drawn."""
+    from toolguard_analysis.report_html import PALETTE, UNEXPLAINED_COLOUR
+    from toolguard_core.rules import RULES
+
+    rule_ids = sorted(RULES)[:14]
+    assert len(rule_ids) == 14 > len(PALETTE)
+    rows = [
+        flow(
+            f"f{i}",
+            f"2026-11-2{i % 7}T10:00:00.000Z",
+            host="api.openai.com",
+            model="gpt-4o",
+            status=400,
+            request_json=conversation(3),
+            error_message=f"rejected for reason {i}",
+            error_provider="openai",
+            verdict="predicted",
+            finding_count=1,
+            error_finding_count=1,
+            findings=[FindingRow(idx=0, rule=rule, severity="error", location="messages[0]", message="x")],
+        )
+        for i, rule in enumerate(rule_ids)
+    ]
+    db = write_db(tmp_path / "many.db", rows)
+    out = tmp_path / "many.html"
+    result = CliRunner().invoke(cli, ["summary", "--db", str(db), "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = ChartColours()
+    page.feed(out.read_text())
+    assert sorted(page.bars) == rule_ids
+    assert all(len(fills) == 1 for fills in page.bars.values()), page.bars
+    fills = [next(iter(page.bars[rule])) for rule in rule_ids]
+    assert len(set(fills)) == 14, fills
+    assert UNEXPLAINED_COLOUR not in fills
+    assert sorted(page.legend) == sorted(fills)

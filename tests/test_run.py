@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from support import proxy_stats
 from support.upstream import ORPHAN_MESSAGE, Reply, Upstream, canned
 
 from toolguard_analysis.cli import cli
@@ -363,6 +364,57 @@ def test_report_names_a_recognised_flow_by_the_rule_that_predicts_its_root_cause
         f"        root cause: cause.context-length-exceeded: {found.cause.title}",
         f"        fix: {found.fix}",
     ]
+
+
+def test_a_fix_longer_than_a_line_is_said_whole(tmp_path: Path) -> None:
+    """Codex over its Responses WebSocket, turn 2 refused with OpenAI's unanswered-call text (trial17):
+    the report cut the fix at 200 characters, mid-word ("... for a call th…"). Said whole; only a fix
+    past MAX_FIX_CHARS (ids filled in) is cut, with where to read it whole."""
+    import json
+
+    from toolguard_analysis.run import MAX_FIX_CHARS
+    from toolguard_core.causes import recognise_error
+    from toolguard_core.upstream_errors import parse_error
+
+    def flow_with(flow_id: str, call_id: str) -> tuple[FlowRow, str]:
+        body = json.dumps(
+            {"type": "error", "status": 400, "error": {"type": "invalid_request_error", "code": None,
+             "message": f"No tool output found for function call {call_id}.", "param": "input"}}
+        )  # fmt: skip
+        error = parse_error(body, status=400)
+        found = recognise_error(error, status=400)
+        assert found is not None and found.cause_id == "cause.missing-tool-result"
+        row = FlowRow(
+            id=flow_id, datetime_utc="2026-01-01T00:00:01.000Z", run_id="ws", method="GET", host="127.0.0.1",
+            port=8080, path="/v1/responses", status=400, verdict="recognised", error_message=error.message,
+            error_json=json.dumps(error.summary()), cause_json=json.dumps(found.summary()), cause_id=found.cause_id,
+        )  # fmt: skip
+        return row, found.fix
+
+    short, short_fix = flow_with("flow-short", "call_tg0002resp")
+    long_id = "call_" + "x" * MAX_FIX_CHARS
+    long, long_fix = flow_with("flow-long0", long_id)
+    assert 200 < len(short_fix) < MAX_FIX_CHARS < len(long_fix)
+    db_path = tmp_path / "ws.db"
+    db = open_db(db_path)
+    counts = {
+        "requests_seen": 2,
+        "validated": 2,
+        "with_findings": 0,
+        "rejected": 2,
+        "no_answer": 0,
+        "stored": 2,
+    }
+    write_run(db, RunRow(id="ws", started_utc="2026-01-01T00:00:00.000Z", **counts))
+    write_rows(db, [short, long])
+    db.close()
+    fixes = [line for line in report(db_path, "ws").splitlines() if line.startswith("        fix: ")]
+    assert sorted(fixes) == sorted(
+        [
+            f"        fix: {short_fix}",
+            f"        fix: {long_fix[: MAX_FIX_CHARS - 1]}… (whole: toolguard show flow-lon)",
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -758,11 +810,14 @@ def test_run_says_how_many_requests_went_unchecked_because_of_their_path(
         "0 without an answer; 0 flows stored."
     )
     assert result.stderr.splitlines()[start + 1 :] == [
-        f"  3 requests NOT checked because of their path, 2 of them rejected by the upstream "
-        f"({where}/chat/completion (2), {where}/embeddings (1)): no rule validated them; toolguard validates "
-        "POSTs to /chat/completions, /responses, /v1/messages and the native chat APIs' paths (toolguard_paths); "
-        "send such requests to the right endpoint (a typo'd path is the client's to fix), or have toolguard validate a "
-        "path of your own with --set toolguard_paths=REGEX (README, Options).",
+        f"  2 requests NOT checked because of their path ({where}/chat/completion (2)): no rule validated them; "
+        "toolguard validates POSTs to /chat/completions, /responses, /v1/messages and the native chat APIs' paths "
+        "(toolguard_paths); send such requests to the right endpoint (a typo'd path is the client's to fix), or have "
+        "toolguard validate a path of your own with --set toolguard_paths=REGEX (README, Options).",
+        # The embeddings call is no alarm (trial17); the rejections are counted per run, said for both.
+        f"  1 request to endpoints that carry no chat to validate ({where}/embeddings (1, embeddings or "
+        "moderations)): not validated, as expected; of the 3 requests not validated because of their path, 2 were "
+        "rejected by the upstream.",
         "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or "
         f"Anthropic Messages, plus the model catalog): 127.0.0.1:{upstream.port}; no provider-specific rule was "
         "applied; map a host to its provider with [[gateway]] in the providers config "
@@ -903,6 +958,45 @@ def test_run_stores_an_unreachable_upstream_as_no_answer_with_the_request(tmp_pa
 
 
 @pytest.mark.e2e
+def test_regular_mode_stores_an_unreachable_https_upstream_as_no_answer_with_the_request(
+    tmp_path: Path,
+) -> None:
+    """Regular mode, an API the proxy cannot reach over HTTPS (offline, a wrong host): mitmproxy's
+    eager CONNECT answered 502 before the client sent anything, and the report said "saw 0 requests"
+    and blamed the client's proxy or CA settings (trial17). The request is read, validated, stored."""
+    db_path = tmp_path / "run.db"
+    port = closed_port()
+    client = textwrap.dedent(
+        f"""
+        import openai
+        client = openai.OpenAI(api_key="sk-test-unreachable", base_url="https://127.0.0.1:{port}/v1",
+                               max_retries=0, timeout=15)
+        try:
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "hi"}}])
+        except openai.APIStatusError as exc:
+            print(exc.status_code)
+        """
+    )
+    result = toolguard_run(
+        "--proxy-mode", "regular", "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--", PYTHON, "-c", client,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "502\n", result.stderr
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (flow["method"], flow["scheme"], flow["path"], flow["status"], flow["verdict"], flow["model"]) == (
+        "POST", "https", "/v1/chat/completions", None, "no_answer", "gpt-4o-mini",
+    )  # fmt: skip
+    assert f"Connect call failed ('127.0.0.1', {port})" in flow["flow_error"]
+    lines = result.stderr.splitlines()
+    assert (
+        "toolguard: 1 request reached the proxy: 1 validated, 0 with findings, 0 rejected by the upstream, "
+        "1 without an answer; 1 flow stored." in lines
+    )
+    assert not [line for line in lines if "likely cause" in line]
+
+
+@pytest.mark.e2e
 def test_mitmdump_reverse_mode_stores_a_refused_connection_as_no_answer(
     mitmdump_factory: Any, tmp_path: Path
 ) -> None:
@@ -925,6 +1019,46 @@ def test_mitmdump_reverse_mode_stores_a_refused_connection_as_no_answer(
         "reverse", f"http://127.0.0.1:{port}", 1, 1,
     )  # fmt: skip
     assert run["ended_utc"] and run["proxy_version"].startswith("mitmproxy 12.")
+
+
+@pytest.mark.e2e
+def test_plain_mitmdump_regular_mode_says_an_upstream_it_could_not_reach(
+    mitmdump_factory: Any, tmp_path: Path
+) -> None:
+    """Plain ``mitmdump -s`` in regular mode (connection_strategy=eager): the CONNECT to an unreachable
+    HTTPS upstream is answered 502 before the client sends anything. The shutdown said only "saw 0
+    requests", as if the client had bypassed the proxy (trial17): it now names the upstream it could
+    not reach, the stats count it, and nothing is stored (the host may be a client's telemetry)."""
+    port = closed_port()
+    proxy = mitmdump_factory(mode="regular")
+    client = textwrap.dedent(
+        f"""
+        import openai
+        client = openai.OpenAI(api_key="sk-test-unreachable", base_url="https://127.0.0.1:{port}/v1",
+                               max_retries=0, timeout=15)
+        try:
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "hi"}}])
+        except openai.APIConnectionError as exc:
+            print(type(exc).__name__)
+        """
+    )
+    env = {**os.environ, "HTTPS_PROXY": proxy.url, "SSL_CERT_FILE": str(proxy.ca_cert), "NO_PROXY": ""}
+    ran = subprocess.run([PYTHON, "-c", client], env=env, capture_output=True, text=True, timeout=60)
+    assert ran.stdout == "APIConnectionError\n", ran.stderr
+    proxy.wait_for_output(r"toolguard: cannot reach the upstream")
+    output = proxy.stop()
+    said = [line.split("] ", 1)[-1] for line in output.splitlines()]
+    upstream = f"127.0.0.1:{port}"
+    assert [line for line in said if "could not open" in line] == [
+        f"toolguard: 1 connection the proxy could not open to the upstream before the client sent a request "
+        f"({upstream} (1)): nothing was validated for it; the network or the upstream is at fault, not the "
+        "client's proxy settings (with --set connection_strategy=lazy the request is read first, validated, "
+        "and stored as no_answer)"
+    ]
+    assert "toolguard saw 0 requests: nothing was checked; 0 flows stored." in said
+    stats = proxy_stats.stats(output)
+    assert (stats["unreachable_connects"], stats["unreachable_upstreams"]) == (1, {upstream: 1})
+    assert proxy.flows() == []
 
 
 @pytest.mark.e2e

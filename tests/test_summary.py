@@ -556,6 +556,22 @@ def test_cli_errors_are_clear(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "7d/24h/30m" in result.output
 
 
+@pytest.mark.parametrize(
+    ("since", "until"), [("2021-01-01", "2020-01-01"), ("2021-01-01", "2021-01-01"), ("1d", "2d")]
+)
+def test_a_window_that_holds_no_moment_is_refused(tmp_path: Path, since: str, until: str) -> None:
+    """--since after (or at) --until: "0 stored flows ... toolguard saw 0 requests" read as a quiet
+    window over a database full of rejections (trial17). Refused, in one line, exit status 2."""
+    db = str(write_db(tmp_path / "x.db", machine_a()))
+    result = CliRunner().invoke(cli, ["summary", "--db", db, "--since", since, "--until", until])
+    assert result.exit_code == 2
+    [error] = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert error.startswith(f"Error: Invalid value for '--since'/'--until': --since {since} (")
+    assert error.endswith("): no moment is in that window")
+    ok = CliRunner().invoke(cli, ["summary", "--db", db, "--since", "2026-11-20", "--until", "2026-11-22"])
+    assert ok.exit_code == 0, ok.output
+
+
 def test_empty_database(tmp_path: Path) -> None:
     result = run("--db", str(write_db(tmp_path / "empty.db", [])))
     assert result.exit_code == 0 and "(no rejected requests)" in result.output

@@ -357,7 +357,7 @@ def test_lines_still_waiting_at_shutdown_are_said_before_the_stats(tmp_path, cap
 
     db_path = asyncio.run(scenario())
     messages = [r.getMessage() for r in caplog.records if r.name == "toolguard_core.addon"]
-    stats_at = next(i for i, m in enumerate(messages) if m.startswith("toolguard: {"))
+    stats_at = next(i for i, m in enumerate(messages) if m.startswith("toolguard: this run: "))
     assert all(messages.index(lines_of(caplog, f.id)[0]) < stats_at for f, _ in flows)
     assert_said_as_stored(caplog, db_path, flows)
 

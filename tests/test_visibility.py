@@ -82,3 +82,77 @@ def test_seen_line(requests: int, validated: int | None, messages: int, line: st
 
 def test_seen_and_skipped_lines() -> None:
     assert skipped_line(0, {}) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "what"),
+    [
+        # Claude Code 2.1.x: its token counting and its telemetry (both strings in its binary).
+        ("api.anthropic.com/v1/messages/count_tokens", "token counting"),
+        ("api.anthropic.com/api/event_logging/v2/batch", "telemetry"),
+        ("api.openai.com/v1/responses/input_tokens", "token counting"),
+        ("generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:countTokens", "token counting"),
+        ("generativelanguage.googleapis.com/v1beta/models/text-embedding-004:embedContent", "embeddings"),
+        ("127.0.0.1:11434/api/embed", "embeddings"),
+        ("127.0.0.1:8000/tokenize", "tokenizer"),
+        ("api.openai.com/v1/embeddings", "embeddings or moderations"),
+        ("api.openai.com/v1/completions", "legacy completions"),
+        ("api.openai.com/v1/audio/transcriptions", "images or audio"),
+        ("api.openai.com/v1/files", "files and batches"),
+        ("api.anthropic.com/v1/messages/batches", "files and batches"),
+        ("127.0.0.1:4318/v1/traces", "telemetry"),
+        # Typo'd or unknown chat paths stay alarms.
+        ("api.openai.com/v1/chat/completion", None),
+        ("api.openai.com/v1/chat/completions/x", None),
+        ("api.anthropic.com/v1/message", None),
+        ("api.openai.com/v1/respones", None),
+        ("api.openai.com/v1/chat", None),
+        ("gw.example/v1/messages/count_token", None),
+    ],
+)
+def test_a_path_is_a_known_non_chat_endpoint_or_stays_an_alarm(path: str, what: str | None) -> None:
+    assert visibility.non_chat_endpoint(path) == what
+
+
+def test_a_run_of_only_non_chat_endpoints_says_them_without_an_alarm() -> None:
+    """Claude Code's side calls only, one of them refused: said as what they are, the refusal with them."""
+    paths = {"127.0.0.1:9/v1/messages/count_tokens": 2, "127.0.0.1:9/api/event_logging/v2/batch": 1}
+    assert visibility.unchecked_lines(3, 1, paths) == [
+        "3 requests to endpoints that carry no chat to validate, 1 of them rejected by the upstream "
+        "(127.0.0.1:9/v1/messages/count_tokens (2, token counting), 127.0.0.1:9/api/event_logging/v2/batch "
+        "(1, telemetry)): not validated, as expected"
+    ]
+
+
+def test_paths_not_recorded_stay_an_alarm_next_to_known_ones() -> None:
+    """The tally is bounded: requests past it have no path, and are never taken for non-chat ones."""
+    paths = {"127.0.0.1:9/v1/messages/count_tokens": 2}
+    assert visibility.unchecked_lines(5, 0, paths) == [
+        "3 requests NOT checked because of their path (paths not recorded): no rule validated them; "
+        + visibility.UNCHECKED_PATHS_HOW,
+        "2 requests to endpoints that carry no chat to validate (127.0.0.1:9/v1/messages/count_tokens (2, "
+        "token counting)): not validated, as expected",
+    ]
+    assert visibility.unchecked_lines(0, 0, {}) == []
+
+
+def test_an_unrecognised_count_with_websocket_messages_says_they_are_included() -> None:
+    """A Codex run: "1 request and 3 WebSocket messages reached the proxy", then the unrecognised
+    count, 3 messages, read "3 requests" (trial17)."""
+    line = visibility.unrecognised_line(3, {"127.0.0.1:9": 3}, websocket=True)
+    assert line == (
+        f"3 requests (WebSocket messages included) to {visibility.UNRECOGNISED_HOSTS}: 127.0.0.1:9; "
+        f"{visibility.MAP_A_HOST}"
+    )
+    assert visibility.unrecognised_line(3, {"127.0.0.1:9": 3}) == (
+        f"3 requests to {visibility.UNRECOGNISED_HOSTS}: 127.0.0.1:9; {visibility.MAP_A_HOST}"
+    )
+
+
+def test_the_unreachable_line_names_the_upstreams_and_says_when_some_are_not_recorded() -> None:
+    assert visibility.unreachable_line(0, {}) is None
+    line = visibility.unreachable_line(3, {"api.openai.com": 2})
+    assert line is not None and line.startswith(
+        "3 connections the proxy could not open to the upstream before the client sent a request "
+        "(api.openai.com (2) and other upstreams): nothing was validated for them; "
+    )

@@ -122,10 +122,12 @@ from toolguard_core.verdict import verdict as verdict_for
 from toolguard_core.visibility import (
     NOTHING_SEEN,
     add_host,
+    counts_line,
     hosts_json,
     merge_hosts,
     skipped_line,
-    unchecked_line,
+    unchecked_lines,
+    unreachable_line,
     unrecognised_line,
     unvalidated_note,
 )
@@ -466,6 +468,10 @@ class ToolGuard:
         # whose client typo'd its path otherwise read "0 validated, 0 rejected" (bounded like pending).
         self.unchecked_paths: Counter[str] = Counter()
         self._unchecked_flows: dict[str, None] = {}
+        # Connections to an upstream that failed before the client sent anything (stats
+        # ["unreachable_connects"]), per upstream: a regular-mode CONNECT that mitmproxy's eager
+        # strategy answered 502 (bounded: visibility.add_host).
+        self.unreachable_upstreams: Counter[str] = Counter()
         self._gc_frozen = False
         self._running = False
         # The store said it is ready (the writer process's handshake is read off the event loop).
@@ -869,8 +875,10 @@ class ToolGuard:
         # The content view outlives this addon (hot reload, tests): it falls back to the built-ins.
         contentview.chat_completions.registry = DEFAULT_REGISTRY
         self._close_sockets()  # its last rows and counts go to the store before the run row and the drain
+        said_counts = False
         if self.store is not None:
             self._put_run(ended=True)
+            run_counts = _run_counts(self._run_stats())  # before this instance's join the stopped ones
             if self.settings is not None:
                 key = (self.settings.db_path, self.settings.run_id)
                 _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
@@ -886,30 +894,62 @@ class ToolGuard:
             # exporter send what is left (both bounded).
             closed = self._close_store()
             self._flush_verdicts()  # the drained writer's verdicts: every console line before the stats
-            logger.info("toolguard: %s", json.loads(closed))  # a dict, as before
+            for line in self._stopped_lines(run_counts, json.loads(closed)):
+                logger.info("%s", line)
+            # Every counter, for scripts: the toolguard.stats command's JSON, after the words.
+            logger.info("%s%s", STATS_LINE_PREFIX, closed)
+            said_counts = True
         elif self._awaiting:  # the store failed meanwhile
             self._flush_verdicts()
-        for line in [] if self._start_failed else self._unseen_lines():
+        for line in [] if self._start_failed else self._unseen_lines(nothing_seen=not said_counts):
             logger.info("%s", line)
 
-    def _unseen_lines(self) -> list[str]:
-        """What the proxy did not see or could not check, in words (visibility.py): no request at all,
-        requests whose provider and model no catalog knows. Said at shutdown, after the stats."""
+    def _stopped_lines(self, run_counts: Mapping[str, int], stats: Mapping[str, Any]) -> list[str]:
+        """The run's counts at shutdown in the words of ``toolguard run``'s report (a raw dict of
+        counters before; trial17), then what the upstreams taught, when they taught anything."""
+        counts = counts_line(run_counts)
+        lines = [counts if counts.startswith(NOTHING_SEEN) else f"toolguard: this run: {counts}"]
+        learned = int(stats.get("learned_constraints") or 0)
+        if learned:
+            constraints = "1 constraint" if learned == 1 else f"{learned} constraints"
+            lines.append(
+                f"toolguard: {constraints} learned from the upstreams' answers in force (toolguard learned list)"
+            )
+        demoted = list(stats.get("demoted_rules") or [])
+        if demoted:
+            lines.append(
+                "toolguard: warnings, not errors, where the upstream kept accepting them: "
+                + ", ".join(demoted)
+            )
+        return lines
+
+    def _unseen_lines(self, *, nothing_seen: bool = True) -> list[str]:
+        """What the proxy did not see or could not check, in words (visibility.py): no request at all
+        (unless the counts line said it: ``nothing_seen``), requests whose provider and model no catalog
+        knows. Said at shutdown, after the stats."""
         stats = self.all_stats()
         lines = []
-        if not stats.get("requests_seen") and not stats.get("websocket_messages"):
+        if nothing_seen and not stats.get("requests_seen") and not stats.get("websocket_messages"):
             lines.append(NOTHING_SEEN)
         skipped = skipped_line(stats.get("model_rules_skipped", 0), self.skipped_hosts)
         if skipped:
             lines.append(f"toolguard: {skipped}")
-        unrecognised = unrecognised_line(stats.get("unrecognised_requests", 0), self.unrecognised_hosts)
+        unrecognised = unrecognised_line(
+            stats.get("unrecognised_requests", 0),
+            self.unrecognised_hosts,
+            websocket=bool(stats.get("websocket_messages")),
+        )
         if unrecognised:
             lines.append(f"toolguard: {unrecognised}")
-        unchecked = unchecked_line(
-            stats.get("unchecked_requests", 0), stats.get("unchecked_rejected", 0), self.unchecked_paths
-        )
-        if unchecked:
-            lines.append(f"toolguard: {unchecked}")
+        unreachable = unreachable_line(stats.get("unreachable_connects", 0), self.unreachable_upstreams)
+        if unreachable:
+            lines.append(f"toolguard: {unreachable}")
+        lines += [
+            f"toolguard: {line}"
+            for line in unchecked_lines(
+                stats.get("unchecked_requests", 0), stats.get("unchecked_rejected", 0), self.unchecked_paths
+            )
+        ]
         return lines
 
     def _store_running(self) -> None:
@@ -1016,7 +1056,7 @@ class ToolGuard:
             self.syncer.close()
         if self.otlp is not None:
             self.otlp.shutdown()
-        final = self.stats_command()
+        final = self._stats_json()
         self.store = self.syncer = self.otlp = None
         return final
 
@@ -1185,6 +1225,18 @@ class ToolGuard:
 
     @command.command("toolguard.stats")
     def stats_command(self) -> str:
+        """Every counter as JSON (:meth:`_stats_json`), for scripts; the run so far is said in words in
+        the event log, as at shutdown (mitmproxy's console shows the JSON as one wrapped line, which a
+        user read as a raw dump; trial17)."""
+        counters = self._stats_json()
+        if self.settings is not None:
+            counts = counts_line(_run_counts(self._run_stats()))
+            logger.info("%s", counts if counts.startswith(NOTHING_SEEN) else f"toolguard: so far: {counts}")
+            for line in self._unseen_lines(nothing_seen=False):
+                logger.info("%s", line)
+        return counters
+
+    def _stats_json(self) -> str:
         """Counters: HTTP requests seen, validated, flagged; Responses WebSocket messages apart
         (``websocket_messages``, ``websocket_messages_validated``, ...); rows queued for storage,
         internal errors, the writer's rows written, dropped (by reason) and write retries, the PostgreSQL syncer's and the OpenTelemetry
@@ -1206,6 +1258,8 @@ class ToolGuard:
         unchecked = merge_hosts([self.unchecked_paths])  # HTTP requests only: no WebSocket tally
         if unchecked:
             stats["unchecked_paths"] = unchecked
+        if self.unreachable_upstreams:  # said only once it happened, like worker_hung
+            stats["unreachable_upstreams"] = merge_hosts([self.unreachable_upstreams])
         if self.store is not None:
             stats.update(self.store.counters())
         stats.update(self._sink_stats())
@@ -2360,12 +2414,17 @@ class ToolGuard:
 
     def _on_server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:
         mode = data.client.proxy_mode
-        if not isinstance(mode, ReverseMode) or self.settings is None or self.store is None:
+        if self.settings is None:
             return
         if ctx.options.connection_strategy == "lazy" or any(
             p.client_conn == data.client.id for p in self.pending.values()
         ):
             return  # a request waits on this connection: its `error` hook stores it (when in scope)
+        if not isinstance(mode, ReverseMode):
+            self._count_unreachable(data)
+            return
+        if self.store is None:
+            return
         address = data.server.address
         host, port = (str(address[0]), int(address[1])) if address else ("", 0)
         scheme = "https" if data.server.tls else "http"
@@ -2410,14 +2469,31 @@ class ToolGuard:
             )
         )
 
+    def _count_unreachable(self, data: server_hooks.ServerConnectionHookData) -> None:
+        """Regular (and other forward) modes, eager: the upstream of a client's CONNECT could not be
+        reached, so mitmproxy answered 502 before the client sent a request. Nothing to validate or
+        store (the host may be a client's telemetry endpoint), but counted, per upstream, and said: an
+        offline run read "saw 0 requests" and nothing else, as if the client had bypassed the proxy
+        (trial17)."""
+        address = data.server.address
+        host, port = (str(address[0]), int(address[1])) if address else ("", 0)
+        upstream = upstream_name(host, port, "https" if port == 443 else "http")
+        self.stats["unreachable_connects"] += 1
+        add_host(self.unreachable_upstreams, upstream)
+        if self.settings is not None and self.settings.console:
+            logger.info(
+                "toolguard: cannot reach the upstream %s (%s): the client's connection was refused before "
+                "it sent a request, so nothing was validated",
+                upstream,
+                data.server.error or "connect failed",
+            )
+
     def _put_run(self, *, ended: bool) -> None:
         """Queue this run's row: at start (no counts yet), and at stop with its counts."""
         if self.store is None or self.settings is None:
             return
         modes = [ProxyMode.parse(spec) for spec in ctx.options.mode]
-        stats = _STOPPED_COUNTS.get((self.settings.db_path, self.settings.run_id), Counter()) + Counter(
-            self.all_stats()
-        )
+        stats = self._run_stats()
         self.store.put(
             RunRow(
                 id=self.settings.run_id,
@@ -2429,15 +2505,7 @@ class ToolGuard:
                 upstream=",".join(m.data for m in modes if isinstance(m, ReverseMode)) or None,
                 proxy_version=f"mitmproxy {version.VERSION}",
                 toolguard_version=toolguard_core.__version__,
-                requests_seen=stats["requests_seen"],
-                validated=stats["validated"] + stats[WS_COUNTED_APART + "validated"],
-                with_findings=stats["flagged"] + stats[WS_COUNTED_APART + "flagged"],
-                rejected=stats["rejected"] + stats[WS_COUNTED_APART + "rejected"],
-                no_answer=stats["no_answer"],
-                blocked=stats["blocked"] + stats[WS_COUNTED_APART + "blocked"],
-                stored=stats["queued"],  # queued for the writer, which drains before exit
-                internal_errors=stats["internal_errors"],
-                websocket_messages=stats["websocket_messages"],
+                **_run_counts(stats),
                 model_rules_skipped=stats["model_rules_skipped"],
                 model_rules_skipped_hosts=hosts_json(
                     self._run_hosts(_STOPPED_SKIPPED_HOSTS, self.skipped_hosts)
@@ -2452,11 +2520,37 @@ class ToolGuard:
             )
         )
 
+    def _run_stats(self) -> Counter[str]:
+        """This run's counters: this instance's and those of the instances before a hot reload."""
+        key = (self.settings.db_path, self.settings.run_id) if self.settings is not None else None
+        stopped = _STOPPED_COUNTS.get(key, Counter()) if key is not None else Counter()
+        return stopped + Counter(self.all_stats())
+
     def _run_hosts(self, stopped: dict[tuple[str, str], Counter[str]], current: Counter[str]) -> Counter[str]:
         """This run's host counts, ``current`` plus what the addon's instances before a hot reload
         counted (``stopped``: _STOPPED_SKIPPED_HOSTS or _STOPPED_UNRECOGNISED_HOSTS)."""
         key = (self.settings.db_path, self.settings.run_id) if self.settings is not None else None
         return (stopped.get(key, Counter()) if key is not None else Counter()) + current
+
+
+def _run_counts(stats: Counter[str]) -> dict[str, int]:
+    """The run row's counts (``runs``, docs/schema.md) from the run's counters: said in words at
+    shutdown (visibility.counts_line) as ``toolguard run``'s report says them from the row."""
+    return {
+        "requests_seen": stats["requests_seen"],
+        "validated": stats["validated"] + stats[WS_COUNTED_APART + "validated"],
+        "with_findings": stats["flagged"] + stats[WS_COUNTED_APART + "flagged"],
+        "rejected": stats["rejected"] + stats[WS_COUNTED_APART + "rejected"],
+        "no_answer": stats["no_answer"],
+        "blocked": stats["blocked"] + stats[WS_COUNTED_APART + "blocked"],
+        "stored": stats["queued"],  # queued for the writer, which drains before exit
+        "internal_errors": stats["internal_errors"],
+        "websocket_messages": stats["websocket_messages"],
+    }
+
+
+#: How the shutdown's line of every counter (the ``toolguard.stats`` command's JSON) begins.
+STATS_LINE_PREFIX = "toolguard: counters (toolguard.stats): "
 
 
 #: Set once a proxy in this process ran (`running`): a later start of the addon is a hot reload,

@@ -87,7 +87,7 @@ def _header(
     flow: http.HTTPFlow | None,
 ) -> list[str]:
     lines = summary_lines(placed, general, verdict, upstream_error(flow, verdict))
-    lines.append(request_line(body, _REQUEST_PARAMS))
+    lines.append(request_line(body, _REQUEST_PARAMS, ("messages", "tools", "system")))
     lines += tools_lines(body, _tool_name)
     system = body.get("system")
     if isinstance(system, str):

@@ -64,11 +64,30 @@ def summary_lines(
     return [summary, upstream_error] if upstream_error else [summary]
 
 
-def request_line(body: dict[str, Any], params: Iterable[str]) -> str:
-    """``request: model=... <param>=...`` for the model and those of ``params`` the body sets, in order."""
+#: How many of the other top-level fields :func:`request_line` names before "and N more".
+MAX_OTHER_FIELDS = 12
+
+
+def request_line(body: dict[str, Any], params: Iterable[str], shown: Iterable[str] = ()) -> str:
+    """``request: model=... <param>=...`` for the model and those of ``params`` the body sets, in order,
+    then the names of the body's other top-level fields (``shown``: those the view renders below, the
+    messages, tools, system prompt...). Names only: a value may be large. A request refused for an
+    extra field (``context_management: Extra inputs are not permitted``) showed no trace of it in
+    ``toolguard show``'s transcript (trial17)."""
+    params = tuple(params)
     named = [f"model={json.dumps(body.get('model'))}"]
     named += [f"{key}={json.dumps(body[key])}" for key in params if key in body]
-    return "request: " + " ".join(named)
+    skip = {"model", *params, *shown}
+    others = [str(key) for key in body if key not in skip]
+    line = "request: " + " ".join(named)
+    if others:
+        more = len(others) - MAX_OTHER_FIELDS
+        line += (
+            "; other fields: "
+            + ", ".join(others[:MAX_OTHER_FIELDS])
+            + (f" and {more} more" if more > 0 else "")
+        )
+    return line
 
 
 @dataclass(slots=True)
@@ -118,7 +137,7 @@ def _header(
     upstream_error: str | None,
 ) -> list[str]:
     lines = summary_lines(by_message, general, verdict, upstream_error)
-    lines.append(request_line(body, _CHAT_PARAMS))
+    lines.append(request_line(body, _CHAT_PARAMS, ("messages", "tools")))
     lines += tools_lines(body)
     for finding in general:
         lines += _render_finding(finding)
@@ -343,7 +362,7 @@ def _responses_header(
     upstream_error: str | None,
 ) -> list[str]:
     lines = summary_lines(placed, general, verdict, upstream_error)
-    lines.append(request_line(body, _RESPONSES_PARAMS))
+    lines.append(request_line(body, _RESPONSES_PARAMS, ("input", "tools", "instructions")))
     lines += tools_lines(body)
     instructions = body.get("instructions")
     if isinstance(instructions, str) and instructions:

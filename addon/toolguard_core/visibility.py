@@ -11,30 +11,38 @@ Pure: no mitmproxy import, no I/O.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from toolguard_core.unvalidated import UNVALIDATED_RULE_IDS
 from toolguard_core.upstreams import upstream_sort_key
-from toolguard_core.verdict import Verdict, verdict_words
+from toolguard_core.verdict import DEFAULT_RECORD_PATHS, Verdict, verdict_words
 
 __all__ = [
     "MAX_NAMED_HOSTS",
     "MAX_TRACKED_HOSTS",
+    "NON_CHAT_ENDPOINTS",
     "NOTHING_SEEN",
+    "NOT_WRITTEN",
     "UNCHECKED_PATHS_HOW",
     "UNRECOGNISED_HOSTS",
     "UNVALIDATED_RULES",
     "add_host",
+    "counts_line",
     "flow_verdict_words",
     "hosts_json",
     "hosts_list",
     "merge_hosts",
+    "non_chat_endpoint",
     "parse_hosts",
     "passed_through_line",
     "seen_line",
     "skipped_line",
-    "unchecked_line",
+    "stored_words",
+    "unchecked_lines",
+    "unreachable_line",
     "unrecognised_line",
 ]
 
@@ -166,8 +174,12 @@ def unrecognised_line(
     *,
     total_hosts: int | None = None,
     limit: int = MAX_NAMED_HOSTS,
+    websocket: bool = False,
 ) -> str | None:
     """The sentence for requests to hosts no provider profile recognises, or ``None`` when none.
+    ``websocket``: the count includes Responses WebSocket messages (each counted as a request,
+    docs/schema.md), said so: "1 request and 3 WebSocket messages reached the proxy" then "3 requests
+    to hosts not recognised" read as a miscount (a Codex run; trial17).
 
     ``requests`` and ``hosts`` (``{host: requests}``, bounded by :data:`MAX_TRACKED_HOSTS`) are what the
     proxy counted on every request (``runs.unrecognised_requests``/``unrecognised_hosts``), stored or
@@ -185,7 +197,10 @@ def unrecognised_line(
         named = hosts_list(names, total=total_hosts, limit=limit)
         if sum(hosts.values()) < requests:
             named += " and other hosts"
-    counted = "" if requests <= 0 else ("1 request to " if requests == 1 else f"{requests} requests to ")
+    counted = "" if requests <= 0 else ("1 request" if requests == 1 else f"{requests} requests")
+    if counted and websocket:
+        counted += " (WebSocket messages included)"
+    counted += " to " if counted else ""
     return f"{counted}{UNRECOGNISED_HOSTS}: {named}; {MAP_A_HOST}"
 
 
@@ -198,33 +213,131 @@ UNCHECKED_PATHS_HOW = (
 )
 
 
-def unchecked_line(
+#: The endpoints clients really POST to that carry no conversation to validate, by what they are for,
+#: each a regex over the path (as ``toolguard_paths``): a Claude Code run's token counting and telemetry
+#: read as "NOT checked because of their path" alarms, next to a typo'd chat path that really was one
+#: (trial17). Said as such, with their counts; a path none of them matches keeps the alarm.
+NON_CHAT_ENDPOINTS: tuple[tuple[str, str], ...] = (
+    # Anthropic's token counting (https://docs.anthropic.com/en/api/messages-count-tokens): Claude Code
+    # 2.1.x posts /v1/messages/count_tokens (the string is in its binary); OpenAI's for the Responses
+    # API (https://developers.openai.com/api/docs/guides/token-counting); Gemini's :countTokens.
+    ("token counting", r"/messages/count_tokens/?$"),
+    ("token counting", r"/responses/input_tokens/?$"),
+    ("token counting", r":countTokens/?$"),
+    # vLLM's, SGLang's and llama.cpp's tokenizer endpoints.
+    ("tokenizer", r"/(?:de)?tokenize/?$"),
+    # The other OpenAI-compatible endpoints (toolguard_record_paths' defaults: legacy completions,
+    # embeddings, moderations, images, audio), Gemini's and Ollama's embeddings.
+    *zip(
+        ("legacy completions", "embeddings or moderations", "images or audio"),
+        DEFAULT_RECORD_PATHS,
+        strict=True,
+    ),
+    ("embeddings", r":(?:batchE|e)mbedContents?/?$"),
+    ("embeddings", r"/api/embed(?:dings)?/?$"),
+    # Files and batches (OpenAI's /v1/files, /v1/batches; Anthropic's /v1/messages/batches).
+    ("files and batches", r"/(?:files|batches|uploads)(?:/[^/]+)*/?$"),
+    # Telemetry: Claude Code's event logging (api/event_logging/v2/batch in its binary) and OTLP/HTTP's
+    # signal paths (https://opentelemetry.io/docs/specs/otlp/#otlphttp-request).
+    ("telemetry", r"/api/event_logging(?:/[^/]+)*/?$"),
+    ("telemetry", r"/v1/(?:traces|logs|metrics)/?$"),
+)
+_NON_CHAT = tuple((what, re.compile(pattern)) for what, pattern in NON_CHAT_ENDPOINTS)
+
+
+def non_chat_endpoint(path: str) -> str | None:
+    """What a counted unchecked path (``upstream/path``, or a bare path) is for, when it is one of
+    :data:`NON_CHAT_ENDPOINTS`; ``None`` for any other path (a typo'd chat path among them)."""
+    bare = path[path.find("/") :] if "/" in path else path
+    return next((what for what, pattern in _NON_CHAT if pattern.search(bare)), None)
+
+
+def _split_paths(paths: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """``paths`` (most requests first) split into the known non-chat endpoints' and the others'."""
+    known: dict[str, int] = {}
+    other: dict[str, int] = {}
+    for path, n in merge_hosts([paths]).items():
+        (known if non_chat_endpoint(path) else other)[path] = n
+    return known, other
+
+
+def _requests(n: int) -> str:
+    return "1 request" if n == 1 else f"{n} requests"
+
+
+def _rejected_words(rejected: int, requests: int) -> str:
+    """``, N of them rejected by the upstream`` for ``requests`` of which ``rejected`` were."""
+    if rejected <= 0:
+        return ""
+    if requests == 1:
+        return ", rejected by the upstream"
+    return f", {rejected} of them rejected by the upstream"
+
+
+def unchecked_lines(
     requests: int, rejected: int, paths: Mapping[str, int], *, limit: int = MAX_NAMED_HOSTS
-) -> str | None:
-    """The sentence for requests no rule validated because of their path, or ``None`` when none.
+) -> list[str]:
+    """The sentences for requests no rule validated because of their path: none when there are none.
 
     ``requests``, ``rejected`` and ``paths`` (``{upstream + path: requests}``, bounded by
     :data:`MAX_TRACKED_HOSTS`) are what the proxy counted (``runs.unchecked_requests``,
     ``unchecked_rejected``, ``unchecked_paths``): a client that typo'd its path (``/chat/completion``)
     got "0 validated, 0 rejected" and no hint once anything else was validated (a new user's trial,
-    session 15)."""
+    session 15). The requests to known non-chat endpoints (:data:`NON_CHAT_ENDPOINTS`) are said apart,
+    as what they are, not as an alarm; any other path (or one not recorded) keeps the "NOT checked"
+    alarm. ``rejected`` is counted per run, not per path: said with the one sentence it belongs to,
+    or, when there are both, for the two together."""
     if requests <= 0:
-        return None
-    merged = merge_hosts([paths])  # most requests first
-    named = hosts_list([f"{path} ({n})" for path, n in merged.items()], limit=limit)
-    if sum(paths.values()) < requests:
-        named = (named + " and other paths") if named else "paths not recorded"
-    counted, them = ("1 request", "it") if requests == 1 else (f"{requests} requests", "them")
-    refused = ""
-    if rejected > 0:
-        refused = (
-            f", {rejected} of {them} rejected by the upstream"
-            if requests > 1
-            else ", rejected by the upstream"
+        return []
+    known, other = _split_paths(paths)
+    alarmed = requests - sum(known.values())
+    both = alarmed > 0 and bool(known)
+    lines = []
+    if alarmed > 0:
+        named = hosts_list([f"{path} ({n})" for path, n in other.items()], limit=limit)
+        if sum(other.values()) < alarmed:
+            named = (named + " and other paths") if named else "paths not recorded"
+        them = "it" if alarmed == 1 else "them"
+        refused = "" if both else _rejected_words(rejected, alarmed)
+        lines.append(
+            f"{_requests(alarmed)} NOT checked because of {'its' if alarmed == 1 else 'their'} path{refused} "
+            f"({named}): no rule validated {them}; {UNCHECKED_PATHS_HOW}"
         )
+    if known:
+        total = sum(known.values())
+        named = hosts_list(
+            [f"{path} ({n}, {non_chat_endpoint(path)})" for path, n in known.items()], limit=limit
+        )
+        refused = "" if both else _rejected_words(rejected, total)
+        lines.append(
+            f"{_requests(total)} to endpoints that carry no chat to validate{refused} ({named}): "
+            "not validated, as expected"
+        )
+    if both and rejected > 0:
+        lines[-1] += (
+            f"; of the {requests} requests not validated because of their path, {rejected} "
+            "were rejected by the upstream"
+        )
+    return lines
+
+
+def unreachable_line(
+    connects: int, upstreams: Mapping[str, int], *, limit: int = MAX_NAMED_HOSTS
+) -> str | None:
+    """The sentence for client connections whose upstream the proxy could not reach before the client
+    sent anything (a forward proxy's CONNECT, with mitmproxy's eager connection strategy), or ``None``
+    when none: "saw 0 requests" alone read as a client that bypassed the proxy (trial17)."""
+    if connects <= 0:
+        return None
+    named = hosts_list([f"{upstream} ({n})" for upstream, n in merge_hosts([upstreams]).items()], limit=limit)
+    if sum(upstreams.values()) < connects:
+        named = (named + " and other upstreams") if named else "upstreams not recorded"
+    them = "it" if connects == 1 else "them"
     return (
-        f"{counted} NOT checked because of {'its' if requests == 1 else 'their'} path{refused} "
-        f"({named}): no rule validated {them}; {UNCHECKED_PATHS_HOW}"
+        f"{'1 connection' if connects == 1 else f'{connects} connections'} the proxy could not open to the upstream "
+        f"before the client sent a request ({named}): nothing was validated for {them}; the network or the "
+        "upstream is at fault, not the client's proxy settings (with --set connection_strategy=lazy the "
+        "request is read first, validated, and stored as no_answer)"
     )
 
 
@@ -245,3 +358,53 @@ def seen_line(requests_seen: int, validated: int | None = None, websocket_messag
         )
     checked = f" ({validated} checked)" if validated is not None else ""
     return f"toolguard saw {requests}{checked}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+#: Said when fewer of the run's flows are in the database than it handed to the writer; ``toolguard
+#: run`` then keeps mitmdump's log, whose shutdown line gives the writer's reasons.
+NOT_WRITTEN = "NOT written"
+
+
+def stored_words(run: Mapping[str, Any], written: int | None = None) -> str:
+    """``N flows stored``; with ``written`` (the run's flows found in the database) below what the
+    run queued for the writer (``runs.stored``, counted when it stopped), the difference is said:
+    the writer dropped them (queue full, writer died or stuck, database unwritable)."""
+    queued = int(run["stored"] or 0)
+    if written is None or written >= queued or not run.get("ended_utc"):
+        return f"{_plural(queued, 'flow')} stored"
+    return (
+        f"{_plural(written, 'flow')} stored, {queued - written} of the {queued} queued for storage "
+        f"{NOT_WRITTEN} (dropped by the writer; mitmdump's log says why)"
+    )
+
+
+def counts_line(run: Mapping[str, Any], written: int | None = None) -> str:
+    """The run's counts in words, zeros included; a run that saw nothing says so plainly.
+    ``written``: the run's flows in the database, to say the ones the writer dropped. ``toolguard
+    run``'s report and the proxy's shutdown line say this one sentence (the shutdown said a raw dict
+    of counters; trial17)."""
+    seen = int(run["requests_seen"] or 0)
+    messages = int(run.get("websocket_messages") or 0)  # NULL/absent in a database before m004
+    if not seen and not messages:
+        # Never "nothing flagged" without the count of what was seen (visibility.NOTHING_SEEN).
+        return (
+            f"{NOTHING_SEEN}; {stored_words(run, written)}"
+            + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
+            + "."
+        )
+    reached = _plural(seen, "request") + (
+        f" and {_plural(messages, 'WebSocket message')}" if messages else ""
+    )
+    return (
+        f"{reached} reached the proxy: {run['validated']} validated, "
+        f"{run['with_findings']} with findings, {run['rejected']} rejected by the upstream, "
+        f"{run['no_answer']} without an answer"
+        + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")
+        + f"; {stored_words(run, written)}"
+        + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
+        + "."
+    )

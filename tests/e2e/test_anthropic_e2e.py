@@ -9,14 +9,12 @@ a tool_use or a text otherwise, streamed as Anthropic streams when asked.
 
 from __future__ import annotations
 
-import ast
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import clis
+from support import clis, proxy_stats
 from support.scripted import ANTHROPIC_UNANSWERED, Conversation, ToolCall, anthropic_error
 
 from toolguard_analysis.patterns import explain
@@ -185,7 +183,7 @@ def test_live_claude_code_with_thinking_through_the_proxy_stores_nothing(
     assert [b["type"] for b in replayed][:2] == ["thinking", "tool_use"] and replayed[0]["signature"]
     assert proxy.returncode == 0, output
     # Validated, not bypassed: every Messages request went through the rules, none was flagged.
-    stats = ast.literal_eval(re.findall(r"toolguard: (\{.*\})", output)[-1])
+    stats = proxy_stats.stats(output)
     assert stats.get("validated") == len(upstream.received("/v1/messages")) >= 2, stats
     assert "flagged" not in stats and "internal_errors" not in stats, stats
     assert proxy.flows() == []

@@ -8,10 +8,9 @@ worker, so small seed conversations exercise it too.
 
 from __future__ import annotations
 
-import ast
-
 import openai
 import pytest
+from support import proxy_stats
 from support.seeds import MODEL, TOOLS
 
 from toolguard_core import crossmem
@@ -69,9 +68,8 @@ def test_offloaded_verdicts_match_in_place_ones(
     assert row["verdict"] == "predicted"
     assert row["status"] == 400
     assert [f["rule"] for f in proxy.findings(row["id"])] == ["sequence.orphan-tool-message"]
-    stats = next(line for line in output.splitlines() if "toolguard: {" in line)
-    assert "'validated': 2" in stats
+    counters = proxy_stats.stats(output)
+    assert counters["validated"] == 2
     # The worker really validated them: without this the three cases could not tell it from in place.
-    counters = ast.literal_eval(stats.split("toolguard: ", 1)[1])
     assert counters.get("validated_in_worker", 0) == in_worker
-    assert "not_validated" not in stats
+    assert "not_validated" not in counters

@@ -5,8 +5,6 @@ real openai SDK, and a loopback OTLP/HTTP receiver that decodes the protobuf pay
 from __future__ import annotations
 
 import contextlib
-import json
-import re
 import sqlite3
 import time
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any
 
 import openai
 import pytest
+from support import proxy_stats
 
 from e2e.test_summary_e2e import CALL_A, CALL_B, USER, call, tool
 
@@ -48,7 +47,7 @@ def stored(db: Path) -> dict[str, dict[str, Any]]:
 
 
 def final_stats(output: str) -> dict[str, int]:
-    return json.loads(re.findall(r"toolguard: (\{.*\})", output)[-1].replace("'", '"'))
+    return proxy_stats.stats(output)
 
 
 def test_each_stored_flow_becomes_a_log_record_and_a_span(upstream, mitmdump_reverse, openai_client) -> None:

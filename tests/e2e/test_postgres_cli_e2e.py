@@ -10,7 +10,6 @@ rejection body."""
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from typing import Any
 
 import openai
 import pytest
+from support import proxy_stats
 from support.proxy import Mitmdump
 from support.upstream import GROK, XAI_PRESENCE_PENALTY, Reply, Upstream
 
@@ -172,7 +172,7 @@ def test_what_one_proxy_learned_reaches_another_proxy_through_postgresql(
     assert [(f["rule"], f["severity"], f["location"]) for f in flow["findings"]] == [
         ("learned.param", "error", "presence_penalty")
     ]
-    assert "'pg_learned_pulled': 1" in b_out
+    assert proxy_stats.stats(b_out)["pg_learned_pulled"] == 1
     # B's upstream rejected it too: B's row (pulled with A's count 1) counted it, and the updated row
     # reached PostgreSQL merged per key — one row, A's first flow, the count both proxies saw.
     [shared] = pg_rows(postgres_url, "SELECT * FROM learned")
@@ -257,7 +257,7 @@ def test_a_rule_one_proxys_upstream_keeps_accepting_is_demoted_on_every_proxy(
     assert [(f["rule"], f["severity"], f["location"]) for f in flow["findings"]] == [
         (LONE_TOOL.rule, "warning", LONE_TOOL.location)
     ]
-    stats = json.loads(re.findall(r"toolguard: (\{.*\})", b_out)[-1].replace("'", '"'))
+    stats = proxy_stats.stats(b_out)
     # One pull per state of A's row that B saw (its pulls are timed, A's count moved three times).
     assert 1 <= stats["pg_learned_pulled"] <= 3
     assert (stats["pg_rows_pending"], stats["pg_sync_errors"]) == (0, 0)

@@ -9,7 +9,6 @@ import contextlib
 import importlib.util
 import json
 import os
-import re
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from typing import Any
 import openai
 import pytest
 import sqlite_utils
+from support import proxy_stats
 from support.proxy import Mitmdump
 
 from e2e.test_summary_e2e import CASES
@@ -421,7 +421,7 @@ def test_two_proxies_write_one_database_and_survive_a_server_outage(
     rejected = {r["id"] for r in pg_rows(postgres_url, "flows", "id") if r["status"] == 400}
     assert sorted(i for g in data["groups"] for i in g["flow_ids"]) == sorted(rejected)
     # The outage was seen and counted, and nothing was left pending at exit.
-    stats = [json.loads(re.findall(r"toolguard: (\{.*\})", o)[-1].replace("'", '"')) for o in outputs]
+    stats = [proxy_stats.stats(o) for o in outputs]
     assert sum(s["pg_sync_errors"] for s in stats) >= 1
     assert [s["pg_rows_pending"] for s in stats] == [0, 0]
     assert sum(s["pg_rows_synced"] for s in stats) >= 40 + 30  # flows and the findings of the flagged
