@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+from mitmproxy import flow as mitmflow
 from mitmproxy import http
 from mitmproxy.test import taddons, tflow
 from support.seeds import LONE_TOOL, VALID_PARALLEL
@@ -293,9 +294,13 @@ def test_the_update_hook_is_triggered_only_when_an_addon_has_one(extra: list[Any
     [
         # Observe mode: the hooks queue; one callback a loop turn later reads both, in order.
         ("observe", "a loop turn", ((False, False), (True, True), ["first", "second"])),
-        # A hook that reads a flow's state empties the queue first: an answer in the same turn
-        # (a flow replayed with `mitmdump -r`) finds its request read.
-        ("observe", "the first answer", ((False, False), (True, True), ["first", "second"])),
+        # A hook that reads a flow's state empties the queue first: a failure in the same turn
+        # finds its request read.
+        ("observe", "the first failure", ((False, False), (True, True), ["first", "second"])),
+        # The answer's headers alone read nothing for an answer that is not a stream (its queued
+        # request is read with the answer, session 16); a stream's do, to set up its tap.
+        ("observe", "the first answer's headers", ((False, False), (False, False), [])),
+        ("observe", "the first stream's headers", ((False, False), (True, True), ["first", "second"])),
         # Block mode judges each request in its own hook, before it goes on.
         ("block", "a loop turn", ((True, True), (True, True), ["first", "second"])),
         # At shutdown the queue is read, then every flow in flight is judged and stored.
@@ -323,9 +328,16 @@ def test_requests_of_a_loop_turn_are_read_together(
             queued = tuple(f.id in addon.pending for f in flows)
             if then == "a loop turn":
                 await asyncio.sleep(0)
-            elif then == "the first answer":
+            elif then == "the first failure":
+                flows[0].error = mitmflow.Error("connection reset")
+                addon.error(flows[0])
+            elif then == "the first answer's headers":
                 flows[0].response = http.Response.make(400, json.dumps(ORPHAN_ANSWER).encode())
                 addon.responseheaders(flows[0])
+            elif then == "the first stream's headers":
+                flows[0].response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+                addon.responseheaders(flows[0])
+                assert flows[0].response.stream, "the stream passes on as it comes"
             elif then == "shutdown":
                 addon.done()
                 judged = tuple(METADATA_KEY in f.metadata for f in flows)

@@ -1125,10 +1125,20 @@ class ToolGuard:
         )
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        if self._drain_due:
-            self._drain()
+        # Only a stream needs this hook (its tap set up): every other answer is decided on its raw
+        # Content-Type alone, without reading the queued requests or the flow's state (issue #12,
+        # session 16: this hook ran for every flow; the queue is read when the answer comes).
         try:
-            self._on_responseheaders(flow)
+            response = flow.response
+            if response is None:
+                return
+            fields = response.data.headers.fields
+            kind = _stream_kind(fields)
+            if kind is None:
+                return
+            if self._drain_due:
+                self._drain()
+            self._on_responseheaders(flow, fields, kind)
         except Exception as exc:
             self._failed("responseheaders", flow, exc)
 
@@ -1860,13 +1870,12 @@ class ToolGuard:
             self.stats["pending_dropped"] += 1
         self.pending[flow.id] = pending
 
-    def _on_responseheaders(self, flow: http.HTTPFlow) -> None:
+    def _on_responseheaders(
+        self, flow: http.HTTPFlow, fields: tuple[tuple[bytes, bytes], ...], kind: Literal["sse", "raw"]
+    ) -> None:
+        """A stream's answer (``kind``, from its header ``fields``): passed on as it comes, tapped."""
         pending = self.pending.get(flow.id)
         if pending is None or flow.response is None:
-            return
-        fields = flow.response.data.headers.fields
-        kind = _stream_kind(fields)
-        if kind is None:
             return
         content_type = _header(fields, b"content-type") or ""
         pending.answer_type = (fields, content_type)
