@@ -376,3 +376,41 @@ def test_a_queue_that_no_loop_turn_empties_is_read_at_its_bound(tmp_path: Path) 
         2 * MAX_QUEUED,
         2 * MAX_QUEUED,
     ]
+
+
+@pytest.mark.parametrize(
+    ("turns_before_answer", "judged_at_once"),
+    [
+        # Its request was read in an earlier turn: the answer is read in its own hook (session 16:
+        # no callback scheduled per batch of answers).
+        (2, True),
+        # Request and answer in one turn (a replayed flow): the answer waits behind its request and
+        # both are read a turn later, in order.
+        (0, False),
+    ],
+)
+def test_an_answer_is_read_at_once_unless_requests_are_queued(
+    tmp_path: Path, turns_before_answer: int, judged_at_once: bool
+) -> None:
+    async def scenario() -> tuple[bool, str, bool]:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(tmp_path / "toolguard.db"), toolguard_offload="off")
+            addon.running()
+            flow = flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body())
+            addon.request(flow)
+            for _ in range(turns_before_answer):  # the queue read, then the deferred rules run
+                await asyncio.sleep(0)
+            flow.response = http.Response.make(400, json.dumps(ORPHAN_ANSWER).encode())
+            addon.responseheaders(flow)
+            addon.response(flow)
+            # The final verdict (the answer's, set by _finish), not the request's early annotation.
+            at_once = flow.metadata.get(METADATA_KEY, {}).get("verdict") == "predicted"
+            for _ in range(3):
+                await asyncio.sleep(0)
+            verdict = flow.metadata[METADATA_KEY]["verdict"]
+            left = bool(addon.pending)
+            addon.done()
+            return at_once, verdict, left
+
+    assert asyncio.run(scenario()) == (judged_at_once, "predicted", False)

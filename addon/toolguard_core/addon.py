@@ -1144,7 +1144,12 @@ class ToolGuard:
 
     def response(self, flow: http.HTTPFlow) -> None:
         loop = self._inbox_loop
-        if loop is not None:  # observe mode: read with the loop turn's other flows (see request)
+        if loop is not None and self._drain_due:
+            # Observe mode with requests of this turn still queued (see request): read after them, so
+            # that the answer never overtakes its request (a replayed flow's come in one turn). With
+            # none queued, its request was read in an earlier turn and the answer is read here: a
+            # callback scheduled per batch of answers cost the loop more than reading them at once
+            # (issue #12, session 16: live, answers come in other turns than the requests).
             self._queue(self._answer_inbox, flow, loop)
             return
         try:
