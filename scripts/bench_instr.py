@@ -225,12 +225,48 @@ def own_costs(out_dir: Path, label: str) -> dict[str, int]:
 #: would hold about one request instead of live's ~9 (perf8).
 TRIGGER_ADDON = r"""
 import ctypes
+import json
 import os
 import sys
 
 from mitmproxy import http
 
-_HELPER = ctypes.CDLL(os.environ["TG_CALLGRIND_HELPER"])
+from collections import Counter
+
+_OPCODES = os.environ.get("TG_LIVE_OPCODES")  # natively: Python functions by bytecodes, to files
+_HELPER = None if _OPCODES else ctypes.CDLL(os.environ["TG_CALLGRIND_HELPER"])
+_COUNTS = Counter()
+
+
+def _trace(frame, event, arg):
+    frame.f_trace_opcodes = True
+    frame.f_trace_lines = False
+    code = frame.f_code
+    key = f"{os.path.basename(code.co_filename)}:{code.co_firstlineno} {code.co_qualname}"
+
+    def local(frame, event, arg):
+        if event == "opcode":
+            _COUNTS[key] += 1
+        return local
+
+    return local
+
+
+def _start():
+    if _HELPER is not None:
+        _HELPER.tg_start()
+    else:  # the event loop's thread: the hooks and every callback run on it
+        _COUNTS.clear()
+        sys.settrace(_trace)
+
+
+def _stop(label):
+    if _HELPER is not None:
+        _HELPER.tg_stop(label)
+    else:
+        sys.settrace(None)
+        with open(f"{_OPCODES}.{label.decode()}.json", "w") as out:
+            json.dump(dict(_COUNTS), out)
 
 
 class InstrTrigger:
@@ -244,9 +280,9 @@ class InstrTrigger:
         path = flow.request.data.path
         if path.startswith(b"/__instr/"):
             if path == b"/__instr/start":
-                _HELPER.tg_start()
+                _start()
             else:
-                _HELPER.tg_stop(path.rsplit(b"/", 1)[1])
+                _stop(path.rsplit(b"/", 1)[1])
             flow.response = http.Response.make(204)
 
 
@@ -316,12 +352,15 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, with_addon: boo
     body = json.dumps(bench_proxy.small_body()).encode()
     upstream = args.live_upstream
     port = bench_proxy.free_port()
-    command = [
+    valgrind = [
         "valgrind",
         "--tool=callgrind",
         "--instr-atstart=no",
         "--separate-threads=yes",
         f"--callgrind-out-file={run_dir}/cg.out",
+    ]
+    command = [
+        *([] if args.opcodes else valgrind),
         str(bench_proxy.MITMDUMP),
         "--listen-host",
         "127.0.0.1",
@@ -340,7 +379,10 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, with_addon: boo
         command += ["-s", str(bench_proxy.ADDON), "--set", "toolguard_console=false"]
         command += ["--set", f"toolguard_db={run_dir / 'bench.db'}"]
     env = dict(os.environ, PYTHONWARNINGS="ignore", TG_CALLGRIND_HELPER=str(helper))
-    env["TG_LIVE_FLUSH_DELAY"] = str(args.live_flush_delay)
+    if args.opcodes:  # natively: the window as live
+        env["TG_LIVE_OPCODES"] = str(run_dir / "opcodes")
+    else:
+        env["TG_LIVE_FLUSH_DELAY"] = str(args.live_flush_delay)
     log = (run_dir / "mitmdump.log").open("wb")
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=HERE.parent, env=env)
     try:
@@ -370,8 +412,12 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, with_addon: boo
             proc.kill()
             proc.wait()
         log.close()
-    found = totals(run_dir)
     extra = args.live_flows - args.live_few
+    if args.opcodes:
+        many, few = (json.loads((run_dir / f"opcodes.{label}.json").read_text()) for label in ("many", "few"))
+        per_request = {key: (many.get(key, 0) - few.get(key, 0)) / extra for key in many.keys() | few.keys()}
+        return {"opcodes": sum(per_request.values()), "functions": per_request}
+    found = totals(run_dir)
     main_thread = (found["many"].get("1", 0) - found["few"].get("1", 0)) / extra
     whole = (sum(found["many"].values()) - sum(found["few"].values())) / extra
     functions: dict[str, float] = {}
@@ -399,6 +445,19 @@ def live(args: argparse.Namespace, work: Path, helper: Path) -> None:
         runs = {with_addon: live_run(args, work, helper, with_addon) for with_addon in (False, True)}
     plain, guarded = runs[False], runs[True]
     extra = args.live_flows - args.live_few
+    if args.opcodes:
+        print(
+            f"live, small clean flow, natively ({extra} requests: {args.live_flows} less {args.live_few}, "
+            f"{args.live_connections} connections): the event loop's Python bytecodes per request: plain "
+            f"{plain['opcodes']:.0f}, toolguard {guarded['opcodes']:.0f} "
+            f"(+{guarded['opcodes'] - plain['opcodes']:.0f}); the {args.opcodes} functions toolguard "
+            "changes most (toolguard less plain, and plain's):"
+        )
+        names = plain["functions"].keys() | guarded["functions"].keys()
+        added = {n: guarded["functions"].get(n, 0) - plain["functions"].get(n, 0) for n in names}
+        for name, count in sorted(added.items(), key=lambda item: -abs(item[1]))[: args.opcodes]:
+            print(f"  {count:+8.1f}  ({plain['functions'].get(name, 0):7.1f})  {name}")
+        return
     print(
         f"live, small clean flow ({extra} requests: {args.live_flows} less {args.live_few}, "
         f"{args.live_connections} connections, window {args.live_flush_delay:g} s):"
@@ -476,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(args.keep) if args.keep else Path(stack.enter_context(tempfile.TemporaryDirectory()))
         work.mkdir(parents=True, exist_ok=True)
         helper = build_helper(work)
-        if args.live:
+        if args.live:  # with --opcodes: natively, Python functions by bytecodes instead
             live(args, work, helper)
             return 0
         inner = [sys.executable, __file__, "--inner", str(helper), "--flows", str(args.flows)]
