@@ -2566,6 +2566,27 @@ def make_addons() -> list[ToolGuard]:
     return [ToolGuard()]
 
 
+def script_namespace() -> dict[str, Any]:
+    """What a toolguard mitmproxy script exports (``addon/toolguard.py``, ``script/toolguard.py``):
+    the addon's hooks and commands as the script module's own attributes (bound methods of one
+    :class:`ToolGuard`, made by :func:`make_addons`), and the addon itself as ``toolguard``.
+
+    Not ``addons = [ToolGuard()]``: for every hook of every flow, mitmproxy walks each addon's
+    children (``addonmanager.traverse``: a generator per level, ``hasattr(a, "addons")``, then
+    ``getattr(a, hook)`` on each), and a script is already two levels (its ``Script`` and its
+    module); a module holding the hooks itself spares the third. Live, that walk was the largest
+    part of what toolguard adds to a small request (issue #12, docs/benchmarks.md "Session 16":
+    ``bench_instr.py --live --opcodes``)."""
+    addon = make_addons()[0]
+    namespace: dict[str, Any] = {"toolguard": addon}
+    for name in dir(ToolGuard):
+        if name in hooks.all_hooks or isinstance(
+            getattr(getattr(ToolGuard, name), "command_name", None), str
+        ):
+            namespace[name] = getattr(addon, name)
+    return namespace
+
+
 #: Findings that say the body was passed through without validation (toolguard's limits, rules/body.py).
 PASSED_THROUGH_RULES = frozenset({TOO_LARGE.id, UNDECODABLE.id, TOO_DEEP.id})
 
