@@ -414,3 +414,28 @@ def test_an_answer_is_read_at_once_unless_requests_are_queued(
             return at_once, verdict, left
 
     assert asyncio.run(scenario()) == (judged_at_once, "predicted", False)
+
+
+def test_the_script_module_holds_the_hooks_itself(tmp_path: Path) -> None:
+    """Session 16: the script exports the addon's hooks and commands as its own attributes, so
+    mitmproxy's walk to them (every hook of every flow) is one level shorter; mitmproxy still loads
+    its options, calls its hooks and registers its commands."""
+    from mitmproxy.addons import script
+    from mitmproxy.proxy.layers.http import HttpRequestHook
+
+    from toolguard_core.addon import script_namespace
+
+    names = script_namespace().keys() - {"toolguard"}
+    assert {"load", "configure", "running", "done", "request", "responseheaders", "response"} <= names
+    assert {"stats_command", "summary_command"} <= names
+    with taddons.context() as tctx:
+        module = script.load_script(str(Path(__file__).parent.parent / "addon" / "toolguard.py"))
+        assert module is not None and not hasattr(module, "addons")
+        assert all(getattr(module, name).__self__ is module.toolguard for name in names)
+        tctx.master.addons.add(module)
+        tctx.configure(module.toolguard, toolguard_db=str(tmp_path / "toolguard.db"), toolguard_offload="off")
+        flow = flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body())
+        tctx.master.addons.trigger(HttpRequestHook(flow))  # as mitmproxy dispatches it
+        assert flow.id in module.toolguard.pending
+        assert "toolguard.stats" in tctx.master.commands.commands
+        module.toolguard.done()
