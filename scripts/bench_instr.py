@@ -22,6 +22,19 @@ the same run after run.
   .venv/bin/python scripts/bench_instr.py --flagged --otlp        # a loopback OTLP receiver
   .venv/bin/python scripts/bench_instr.py --annotate 30           # and callgrind's C functions
   .venv/bin/python scripts/bench_instr.py --opcodes 30            # Python functions, by bytecodes
+  .venv/bin/python scripts/bench_instr.py --live                  # the whole mitmdump, plain and toolguard
+  .venv/bin/python scripts/bench_instr.py --live --opcodes 40     # the same natively, by Python function
+
+``--live`` counts the whole ``mitmdump`` process instead (under callgrind, its children native), in
+front of bench_proxy's nginx, small requests through real sockets on ``--live-connections``
+kept-alive connections, plain and with toolguard: a trigger addon loaded into both zeroes the
+counters at ``/__instr/start`` and dumps them at ``/__instr/stop/LABEL``, around a window of
+``--live-few`` and one of ``--live-flows`` requests; the figure is the difference of the two windows
+per extra request, so start-up and the windows' edges cancel. ``--live-flush-delay`` stretches
+toolguard's window to valgrind's clock. With ``--opcodes N`` it runs natively and the trigger counts
+the event loop's Python bytecodes per function instead (``sys.settrace``): what mitmproxy does per
+request around toolguard's hooks, which the in-process driver cannot show. About 8-15 minutes
+(callgrind) or 2-4 (opcodes) on a shared machine.
 
 Needs valgrind and gcc (``apt-get install valgrind gcc``); PostgreSQL for ``--store postgres``.
 """
