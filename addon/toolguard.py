@@ -6,11 +6,13 @@ Outside a checkout, the same script ships inside the package: ``mitmdump -s "$(t
 """
 
 try:
-    from toolguard_core.addon import make_addons
+    from toolguard_core.addon import script_namespace
 except ImportError as exc:  # e.g. a system-wide mitmdump without toolguard's dependencies
     raise ImportError(
         f"toolguard cannot load ({exc}). Run it with the project's environment: "
         "scripts/bootstrap && .venv/bin/mitmdump -s addon/toolguard.py"
     ) from exc
 
-addons = make_addons()
+# The addon's hooks and commands as this module's own (script_namespace says why: one level fewer
+# for mitmproxy to walk on every hook of every flow); the addon itself is ``toolguard``.
+globals().update(script_namespace())

@@ -22,6 +22,19 @@ the same run after run.
   .venv/bin/python scripts/bench_instr.py --flagged --otlp        # a loopback OTLP receiver
   .venv/bin/python scripts/bench_instr.py --annotate 30           # and callgrind's C functions
   .venv/bin/python scripts/bench_instr.py --opcodes 30            # Python functions, by bytecodes
+  .venv/bin/python scripts/bench_instr.py --live                  # the whole mitmdump, plain and toolguard
+  .venv/bin/python scripts/bench_instr.py --live --opcodes 40     # the same natively, by Python function
+
+``--live`` counts the whole ``mitmdump`` process instead (under callgrind, its children native), in
+front of bench_proxy's nginx, small requests through real sockets on ``--live-connections``
+kept-alive connections, plain and with toolguard: a trigger addon loaded into both zeroes the
+counters at ``/__instr/start`` and dumps them at ``/__instr/stop/LABEL``, around a window of
+``--live-few`` and one of ``--live-flows`` requests; the figure is the difference of the two windows
+per extra request, so start-up and the windows' edges cancel. ``--live-flush-delay`` stretches
+toolguard's window to valgrind's clock. With ``--opcodes N`` it runs natively and the trigger counts
+the event loop's Python bytecodes per function instead (``sys.settrace``): what mitmproxy does per
+request around toolguard's hooks, which the in-process driver cannot show. About 8-15 minutes
+(callgrind) or 2-4 (opcodes) on a shared machine.
 
 Needs valgrind and gcc (``apt-get install valgrind gcc``); PostgreSQL for ``--store postgres``.
 """
@@ -214,6 +227,280 @@ def own_costs(out_dir: Path, label: str) -> dict[str, int]:
     return costs
 
 
+# ----------------------------------------------------------------- live: the whole mitmdump process
+
+#: The addon loaded first into both proxies of ``--live`` (plain and toolguard alike, so its own
+#: cost cancels): a request to ``/__instr/start`` zeroes callgrind's counters and switches
+#: instrumentation on, one to ``/__instr/stop/LABEL`` dumps them under LABEL and switches it off,
+#: both on the event loop between the measured requests, answered here (204) without an upstream.
+#: ``TG_LIVE_FLUSH_DELAY`` sets toolguard's window (offload.FLUSH_DELAY) once it is loaded: valgrind
+#: slows the proxy ~50x while the window's timer keeps the wall clock, so without it each window
+#: would hold about one request instead of live's ~9 (perf8).
+TRIGGER_ADDON = r"""
+import ctypes
+import json
+import os
+import sys
+
+from mitmproxy import http
+
+from collections import Counter
+
+_OPCODES = os.environ.get("TG_LIVE_OPCODES")  # natively: Python functions by bytecodes, to files
+_HELPER = None if _OPCODES else ctypes.CDLL(os.environ["TG_CALLGRIND_HELPER"])
+_COUNTS = Counter()
+
+
+def _trace(frame, event, arg):
+    frame.f_trace_opcodes = True
+    frame.f_trace_lines = False
+    code = frame.f_code
+    key = f"{os.path.basename(code.co_filename)}:{code.co_firstlineno} {code.co_qualname}"
+
+    def local(frame, event, arg):
+        if event == "opcode":
+            _COUNTS[key] += 1
+        return local
+
+    return local
+
+
+def _start():
+    if _HELPER is not None:
+        _HELPER.tg_start()
+    else:  # the event loop's thread: the hooks and every callback run on it
+        _COUNTS.clear()
+        sys.settrace(_trace)
+
+
+def _stop(label):
+    if _HELPER is not None:
+        _HELPER.tg_stop(label)
+    else:
+        sys.settrace(None)
+        with open(f"{_OPCODES}.{label.decode()}.json", "w") as out:
+            json.dump(dict(_COUNTS), out)
+
+
+class InstrTrigger:
+    def running(self):
+        delay = os.environ.get("TG_LIVE_FLUSH_DELAY")
+        offload = sys.modules.get("toolguard_core.offload")
+        if delay and offload is not None:
+            offload.FLUSH_DELAY = float(delay)
+
+    def request(self, flow):
+        path = flow.request.data.path
+        if path.startswith(b"/__instr/"):
+            if path == b"/__instr/start":
+                _start()
+            else:
+                _stop(path.rsplit(b"/", 1)[1])
+            flow.response = http.Response.make(204)
+
+
+addons = [InstrTrigger()]
+"""
+
+
+def send_requests(port: int, body: bytes, total: int, connections: int) -> None:
+    """``total`` small requests through the proxy on ``connections`` kept-alive connections at once,
+    each connection's next request sent when its answer is read (wrk's way, bounded)."""
+    import http.client
+    import threading
+
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer sk-bench-not-a-real-key"}
+    failures: list[str] = []
+
+    def one_connection(count: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        try:
+            for _ in range(count):
+                conn.request("POST", "/ok/v1/chat/completions", body, headers)
+                answer = conn.getresponse()
+                answer.read()
+                if answer.status != 200:
+                    failures.append(str(answer.status))
+        finally:
+            conn.close()
+
+    shares = [total // connections + (1 if i < total % connections else 0) for i in range(connections)]
+    threads = [threading.Thread(target=one_connection, args=(share,)) for share in shares if share]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit(f"the proxy answered {len(failures)} requests with {sorted(set(failures))}")
+
+
+def control(port: int, path: str) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    try:
+        conn.request("GET", path)
+        answer = conn.getresponse()
+        answer.read()
+        if answer.status != 204:
+            raise SystemExit(f"{path}: the trigger addon answered {answer.status}")
+    finally:
+        conn.close()
+
+
+def live_run(args: argparse.Namespace, work: Path, helper: Path, with_addon: bool) -> dict[str, Any]:
+    """One mitmdump under callgrind (its children, toolguard's worker and writer, native), in front
+    of bench_proxy's nginx: warm-up, then a window of ``--live-few`` and one of ``--live-flows``
+    requests, each dumped; the figures are the second minus the first, per extra request."""
+    import time
+
+    sys.path.insert(0, str(HERE))
+    import bench_proxy
+
+    name = "toolguard" if with_addon else "plain"
+    run_dir = work / name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    trigger = work / "instr_trigger.py"
+    trigger.write_text(TRIGGER_ADDON)
+    body = json.dumps(bench_proxy.small_body()).encode()
+    upstream = args.live_upstream
+    port = bench_proxy.free_port()
+    valgrind = [
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        "--separate-threads=yes",
+        f"--callgrind-out-file={run_dir}/cg.out",
+    ]
+    command = [
+        *([] if args.opcodes else valgrind),
+        str(bench_proxy.MITMDUMP),
+        "--listen-host",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--set",
+        "flow_detail=0",
+        "--mode",
+        f"reverse:http://127.0.0.1:{upstream}",
+        "--set",
+        f"confdir={run_dir / 'conf'}",
+        "-s",
+        str(trigger),
+    ]
+    if with_addon:
+        command += ["-s", str(bench_proxy.ADDON), "--set", "toolguard_console=false"]
+        command += ["--set", f"toolguard_db={run_dir / 'bench.db'}"]
+    env = dict(os.environ, PYTHONWARNINGS="ignore", TG_CALLGRIND_HELPER=str(helper))
+    if args.opcodes:  # natively: the window as live
+        env["TG_LIVE_OPCODES"] = str(run_dir / "opcodes")
+    else:
+        env["TG_LIVE_FLUSH_DELAY"] = str(args.live_flush_delay)
+    log = (run_dir / "mitmdump.log").open("wb")
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=HERE.parent, env=env)
+    try:
+        bench_proxy.wait_port(
+            port, proc, "mitmdump under valgrind", timeout=600, log=run_dir / "mitmdump.log"
+        )
+        if with_addon:  # the worker's first answer: its start-up is not what is measured
+            deadline = time.monotonic() + 600
+            while "validation worker" not in (run_dir / "mitmdump.log").read_text(errors="replace"):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+        send_requests(port, body, args.live_warmup, args.live_connections)
+        seconds: dict[str, float] = {}
+        for label, count in (("few", args.live_few), ("many", args.live_flows)):
+            control(port, "/__instr/start")
+            start = time.monotonic()
+            send_requests(port, body, count, args.live_connections)
+            seconds[label] = time.monotonic() - start
+            time.sleep(args.live_settle)  # the worker's last replies and the window's write land
+            control(port, f"/__instr/stop/{label}")
+    finally:
+        proc.send_signal(2)
+        try:
+            proc.wait(300)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+    extra = args.live_flows - args.live_few
+    if args.opcodes:
+        many, few = (json.loads((run_dir / f"opcodes.{label}.json").read_text()) for label in ("many", "few"))
+        per_request = {key: (many.get(key, 0) - few.get(key, 0)) / extra for key in many.keys() | few.keys()}
+        return {"opcodes": sum(per_request.values()), "functions": per_request}
+    found = totals(run_dir)
+    main_thread = (found["many"].get("1", 0) - found["few"].get("1", 0)) / extra
+    whole = (sum(found["many"].values()) - sum(found["few"].values())) / extra
+    functions: dict[str, float] = {}
+    many, few = own_costs(run_dir, "many"), own_costs(run_dir, "few")
+    for function in many.keys() | few.keys():
+        functions[function] = (many.get(function, 0) - few.get(function, 0)) / extra
+    rate = args.live_flows / seconds["many"] if seconds["many"] else 0.0
+    stats = ""
+    if with_addon:
+        found_stats = re.findall(
+            r"toolguard: (\{.*\})", (run_dir / "mitmdump.log").read_text(errors="replace")
+        )
+        stats = found_stats[-1] if found_stats else ""
+    return {"loop": main_thread, "process": whole, "functions": functions, "rate": rate, "stats": stats}
+
+
+def live(args: argparse.Namespace, work: Path, helper: Path) -> None:
+    sys.path.insert(0, str(HERE))
+    import bench_proxy
+
+    with contextlib.ExitStack() as stack:
+        nginx_dir = work / "nginx"
+        nginx_dir.mkdir(parents=True, exist_ok=True)
+        args.live_upstream = stack.enter_context(bench_proxy.nginx(nginx_dir))
+        runs = {with_addon: live_run(args, work, helper, with_addon) for with_addon in (False, True)}
+    plain, guarded = runs[False], runs[True]
+    extra = args.live_flows - args.live_few
+    if args.opcodes:
+        print(
+            f"live, small clean flow, natively ({extra} requests: {args.live_flows} less {args.live_few}, "
+            f"{args.live_connections} connections): the event loop's Python bytecodes per request: plain "
+            f"{plain['opcodes']:.0f}, toolguard {guarded['opcodes']:.0f} "
+            f"(+{guarded['opcodes'] - plain['opcodes']:.0f}); the {args.opcodes} functions toolguard "
+            "changes most (toolguard less plain, and plain's):"
+        )
+        names = plain["functions"].keys() | guarded["functions"].keys()
+        added = {n: guarded["functions"].get(n, 0) - plain["functions"].get(n, 0) for n in names}
+        for name, count in sorted(added.items(), key=lambda item: -abs(item[1]))[: args.opcodes]:
+            print(f"  {count:+8.1f}  ({plain['functions'].get(name, 0):7.1f})  {name}")
+        return
+    print(
+        f"live, small clean flow ({extra} requests: {args.live_flows} less {args.live_few}, "
+        f"{args.live_connections} connections, window {args.live_flush_delay:g} s):"
+    )
+    for what, key in (("event-loop thread", "loop"), ("whole process", "process")):
+        print(
+            f"  {what}: plain {plain[key] / 1000:.1f}k, toolguard {guarded[key] / 1000:.1f}k instructions "
+            f"per request: toolguard adds {(guarded[key] - plain[key]) / 1000:.1f}k "
+            f"({guarded[key] / plain[key] - 1:+.1%})"
+        )
+    print(f"  requests/s under valgrind: plain {plain['rate']:.1f}, toolguard {guarded['rate']:.1f}")
+    if guarded["stats"]:
+        print(f"  toolguard's counters at exit: {guarded['stats']}")
+    top = args.annotate or 25
+    print(f"  the {top} C functions whose own instructions per request toolguard changes most:")
+    names = plain["functions"].keys() | guarded["functions"].keys()
+    added = {n: guarded["functions"].get(n, 0) - plain["functions"].get(n, 0) for n in names}
+    for name, cost in sorted(added.items(), key=lambda item: -abs(item[1]))[:top]:
+        print(f"    {cost / 1000:+7.1f}k  (plain {plain['functions'].get(name, 0) / 1000:6.1f}k)  {name}")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "plain": {k: v for k, v in plain.items() if k != "functions"},
+                    "toolguard": {k: v for k, v in guarded.items() if k != "functions"},
+                }
+            )
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -236,6 +523,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", metavar="DIR", help="keep callgrind's files in DIR")
     parser.add_argument("--json", metavar="FILE", help="write the figures as JSON")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="count the whole mitmdump process instead, plain and with toolguard, real sockets (see below)",
+    )
+    parser.add_argument("--live-flows", type=int, default=600, help="--live: requests in the long window")
+    parser.add_argument("--live-few", type=int, default=150, help="--live: requests in the short window")
+    parser.add_argument("--live-warmup", type=int, default=200, help="--live: requests before counting")
+    parser.add_argument("--live-connections", type=int, default=4, help="--live: client connections")
+    parser.add_argument(
+        "--live-flush-delay", type=float, default=0.5, help="--live: toolguard's window, seconds (valgrind's)"
+    )
+    parser.add_argument("--live-settle", type=float, default=3.0, help=argparse.SUPPRESS)
     parser.add_argument("--inner", metavar="HELPER", help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -248,6 +548,9 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(args.keep) if args.keep else Path(stack.enter_context(tempfile.TemporaryDirectory()))
         work.mkdir(parents=True, exist_ok=True)
         helper = build_helper(work)
+        if args.live:  # with --opcodes: natively, Python functions by bytecodes instead
+            live(args, work, helper)
+            return 0
         inner = [sys.executable, __file__, "--inner", str(helper), "--flows", str(args.flows)]
         inner += ["--warmup", str(args.warmup), "--window", str(args.window)]
         inner += ["--flagged"] if args.flagged else []

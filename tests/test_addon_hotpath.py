@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+from mitmproxy import flow as mitmflow
 from mitmproxy import http
 from mitmproxy.test import taddons, tflow
 from support.seeds import LONE_TOOL, VALID_PARALLEL
@@ -293,9 +294,13 @@ def test_the_update_hook_is_triggered_only_when_an_addon_has_one(extra: list[Any
     [
         # Observe mode: the hooks queue; one callback a loop turn later reads both, in order.
         ("observe", "a loop turn", ((False, False), (True, True), ["first", "second"])),
-        # A hook that reads a flow's state empties the queue first: an answer in the same turn
-        # (a flow replayed with `mitmdump -r`) finds its request read.
-        ("observe", "the first answer", ((False, False), (True, True), ["first", "second"])),
+        # A hook that reads a flow's state empties the queue first: a failure in the same turn
+        # finds its request read.
+        ("observe", "the first failure", ((False, False), (True, True), ["first", "second"])),
+        # The answer's headers alone read nothing for an answer that is not a stream (its queued
+        # request is read with the answer, session 16); a stream's do, to set up its tap.
+        ("observe", "the first answer's headers", ((False, False), (False, False), [])),
+        ("observe", "the first stream's headers", ((False, False), (True, True), ["first", "second"])),
         # Block mode judges each request in its own hook, before it goes on.
         ("block", "a loop turn", ((True, True), (True, True), ["first", "second"])),
         # At shutdown the queue is read, then every flow in flight is judged and stored.
@@ -323,9 +328,16 @@ def test_requests_of_a_loop_turn_are_read_together(
             queued = tuple(f.id in addon.pending for f in flows)
             if then == "a loop turn":
                 await asyncio.sleep(0)
-            elif then == "the first answer":
+            elif then == "the first failure":
+                flows[0].error = mitmflow.Error("connection reset")
+                addon.error(flows[0])
+            elif then == "the first answer's headers":
                 flows[0].response = http.Response.make(400, json.dumps(ORPHAN_ANSWER).encode())
                 addon.responseheaders(flows[0])
+            elif then == "the first stream's headers":
+                flows[0].response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+                addon.responseheaders(flows[0])
+                assert flows[0].response.stream, "the stream passes on as it comes"
             elif then == "shutdown":
                 addon.done()
                 judged = tuple(METADATA_KEY in f.metadata for f in flows)
@@ -364,3 +376,66 @@ def test_a_queue_that_no_loop_turn_empties_is_read_at_its_bound(tmp_path: Path) 
         2 * MAX_QUEUED,
         2 * MAX_QUEUED,
     ]
+
+
+@pytest.mark.parametrize(
+    ("turns_before_answer", "judged_at_once"),
+    [
+        # Its request was read in an earlier turn: the answer is read in its own hook (session 16:
+        # no callback scheduled per batch of answers).
+        (2, True),
+        # Request and answer in one turn (a replayed flow): the answer waits behind its request and
+        # both are read a turn later, in order.
+        (0, False),
+    ],
+)
+def test_an_answer_is_read_at_once_unless_requests_are_queued(
+    tmp_path: Path, turns_before_answer: int, judged_at_once: bool
+) -> None:
+    async def scenario() -> tuple[bool, str, bool]:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(addon, toolguard_db=str(tmp_path / "toolguard.db"), toolguard_offload="off")
+            addon.running()
+            flow = flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body())
+            addon.request(flow)
+            for _ in range(turns_before_answer):  # the queue read, then the deferred rules run
+                await asyncio.sleep(0)
+            flow.response = http.Response.make(400, json.dumps(ORPHAN_ANSWER).encode())
+            addon.responseheaders(flow)
+            addon.response(flow)
+            # The final verdict (the answer's, set by _finish), not the request's early annotation.
+            at_once = flow.metadata.get(METADATA_KEY, {}).get("verdict") == "predicted"
+            for _ in range(3):
+                await asyncio.sleep(0)
+            verdict = flow.metadata[METADATA_KEY]["verdict"]
+            left = bool(addon.pending)
+            addon.done()
+            return at_once, verdict, left
+
+    assert asyncio.run(scenario()) == (judged_at_once, "predicted", False)
+
+
+def test_the_script_module_holds_the_hooks_itself(tmp_path: Path) -> None:
+    """Session 16: the script exports the addon's hooks and commands as its own attributes, so
+    mitmproxy's walk to them (every hook of every flow) is one level shorter; mitmproxy still loads
+    its options, calls its hooks and registers its commands."""
+    from mitmproxy.addons import script
+    from mitmproxy.proxy.layers.http import HttpRequestHook
+
+    from toolguard_core.addon import script_namespace
+
+    names = script_namespace().keys() - {"toolguard"}
+    assert {"load", "configure", "running", "done", "request", "responseheaders", "response"} <= names
+    assert {"stats_command", "summary_command"} <= names
+    with taddons.context() as tctx:
+        module = script.load_script(str(Path(__file__).parent.parent / "addon" / "toolguard.py"))
+        assert module is not None and not hasattr(module, "addons")
+        assert all(getattr(module, name).__self__ is module.toolguard for name in names)
+        tctx.master.addons.add(module)
+        tctx.configure(module.toolguard, toolguard_db=str(tmp_path / "toolguard.db"), toolguard_offload="off")
+        flow = flow_for("https://api.openai.com/v1/chat/completions", LONE_TOOL.body())
+        tctx.master.addons.trigger(HttpRequestHook(flow))  # as mitmproxy dispatches it
+        assert flow.id in module.toolguard.pending
+        assert "toolguard.stats" in tctx.master.commands.commands
+        module.toolguard.done()

@@ -139,9 +139,12 @@ def make_flow(body: bytes) -> http.HTTPFlow:
     return tflow.tflow(req=request)
 
 
-def answered(addon: ToolGuard, flow: http.HTTPFlow, status: int, body: dict[str, Any]) -> None:
-    """The request hook, then at once (no loop turn: the worker cannot have answered) the answer."""
+async def answered(addon: ToolGuard, flow: http.HTTPFlow, status: int, body: dict[str, Any]) -> None:
+    """The request hook, one loop turn (mitmproxy sends the request on, and observe mode reads the
+    queued request: ToolGuard.request), then the answer: the worker's window is written 10 ms later,
+    so it cannot have answered yet."""
     addon.request(flow)
+    await asyncio.sleep(0)
     flow.response = http.Response.make(
         status, json.dumps(body).encode(), {"content-type": "application/json"}
     )
@@ -196,9 +199,9 @@ def test_verdicts_arriving_after_the_answer_still_mark_store_and_count_the_flows
         flows["flagged"] = make_flow(ORPHAN)
         flows["clean"] = make_flow(CLEAN)
         flows["rejected"] = make_flow(CLEAN)  # clean, but the upstream says 400: stored
-        answered(addon, flows["flagged"], 400, OPENAI_ORPHAN)
-        answered(addon, flows["clean"], 200, OK)
-        answered(addon, flows["rejected"], 400, {"error": {"message": "Bad request", "type": "x"}})
+        await answered(addon, flows["flagged"], 400, OPENAI_ORPHAN)
+        await answered(addon, flows["clean"], 200, OK)
+        await answered(addon, flows["rejected"], 400, {"error": {"message": "Bad request", "type": "x"}})
         # Answered, not judged: nothing is on the flows yet, and they are kept until the watermark.
         assert [(METADATA_KEY in f.metadata, f.marked) for f in flows.values()] == [(False, "")] * 3
         assert len(addon.pending) == 3
@@ -273,7 +276,7 @@ def test_late_verdicts_of_one_reply_batch_refresh_the_uis_in_one_update_hook(tmp
 
         addon.validator._answered = counted  # type: ignore[method-assign]
         for flow in flows:
-            answered(addon, flow, 400, OPENAI_ORPHAN)
+            await answered(addon, flow, 400, OPENAI_ORPHAN)
         await until(lambda: not addon.pending)
         assert [len(hooks) for hooks in per_frame] == [1] * len(per_frame)
         assert sorted(i for hooks in per_frame for i in hooks[0]) == sorted(f.id for f in flows)
@@ -298,12 +301,12 @@ def test_a_worker_killed_with_jobs_outstanding_is_restarted_and_its_bodies_valid
         worker = addon.validator._proc
         assert worker is not None
         done_before = make_flow(CLEAN)
-        answered(addon, done_before, 200, OK)
+        await answered(addon, done_before, 200, OK)
         await until(lambda: not addon.pending)
         os.kill(worker.pid, signal.SIGSTOP)  # a real process holding jobs it will never answer
         flows.extend(make_flow(body) for body in (CLEAN, ORPHAN))
         for flow in flows:
-            answered(addon, flow, 200, OK)
+            await answered(addon, flow, 200, OK)
         await until(lambda: addon.validator.pending == 2)
         await asyncio.sleep(0.05)  # their descriptors written
         os.kill(worker.pid, signal.SIGKILL)
@@ -312,7 +315,7 @@ def test_a_worker_killed_with_jobs_outstanding_is_restarted_and_its_bodies_valid
         assert addon.validator.restarts == 1
         await until(lambda: not addon.pending)
         after = make_flow(ORPHAN)
-        answered(addon, after, 400, OPENAI_ORPHAN)
+        await answered(addon, after, 400, OPENAI_ORPHAN)
         await until(lambda: not addon.pending)
         assert after.metadata[METADATA_KEY]["verdict"] == "predicted"
 
@@ -361,7 +364,7 @@ def test_a_body_held_by_two_workers_that_died_is_reported_and_not_sent_to_a_thir
         os.kill(first.pid, signal.SIGSTOP)
         flows.extend(make_flow(body) for body in (CLEAN, ORPHAN))
         for flow in flows:
-            answered(addon, flow, 200, OK)
+            await answered(addon, flow, 200, OK)
         await until(lambda: addon.validator.pending == 2)
         await asyncio.sleep(0.05)
         os.kill(first.pid, signal.SIGKILL)
@@ -410,7 +413,7 @@ def test_what_the_upstream_taught_reaches_the_worker_and_a_change_replaces_its_c
             # the knowledge each job is judged with, kept alive so identities stay distinct.
             judged_with.append(addon.knowledge)
             flow = make_flow(ORPHAN)
-            answered(addon, flow, 200, OK)
+            await answered(addon, flow, 200, OK)
             await until(lambda: not addon.pending)
             [finding] = flow.metadata[METADATA_KEY]["findings"]
             severities.append(finding["severity"])
@@ -440,7 +443,7 @@ def test_an_option_changed_at_runtime_reaches_the_worker(tmp_path):
             if n == 1:
                 ctx_configure(addon, toolguard_max_body="10")
             flow = make_flow(CLEAN)
-            answered(addon, flow, 200, OK)
+            await answered(addon, flow, 200, OK)
             await until(lambda: not addon.pending)
             rules.append([f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]])
 
@@ -464,8 +467,8 @@ def test_a_body_shed_under_load_is_stored_only_when_the_upstream_refused_it(tmp_
         await until(lambda: addon.validator.ready)
         addon.validator.max_pending_bytes = 1  # every large body past the bound: shed as busy
         flows["accepted"], flows["refused"] = make_flow(big), make_flow(big)
-        answered(addon, flows["accepted"], 200, OK)
-        answered(addon, flows["refused"], 400, {"error": {"message": "Bad request", "type": "x"}})
+        await answered(addon, flows["accepted"], 200, OK)
+        await answered(addon, flows["refused"], 400, {"error": {"message": "Bad request", "type": "x"}})
         await until(lambda: not addon.pending)
 
     stats = asyncio.run(with_worker(db_path, scenario))

@@ -1165,16 +1165,31 @@ class ToolGuard:
         )
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
-        if self._drain_due:
-            self._drain()
+        # Only a stream needs this hook (its tap set up): every other answer is decided on its raw
+        # Content-Type alone, without reading the queued requests or the flow's state (issue #12,
+        # session 16: this hook ran for every flow; the queue is read when the answer comes).
         try:
-            self._on_responseheaders(flow)
+            response = flow.response
+            if response is None:
+                return
+            fields = response.data.headers.fields
+            kind = _stream_kind(fields)
+            if kind is None:
+                return
+            if self._drain_due:
+                self._drain()
+            self._on_responseheaders(flow, fields, kind)
         except Exception as exc:
             self._failed("responseheaders", flow, exc)
 
     def response(self, flow: http.HTTPFlow) -> None:
         loop = self._inbox_loop
-        if loop is not None:  # observe mode: read with the loop turn's other flows (see request)
+        if loop is not None and self._drain_due:
+            # Observe mode with requests of this turn still queued (see request): read after them, so
+            # that the answer never overtakes its request (a replayed flow's come in one turn). With
+            # none queued, its request was read in an earlier turn and the answer is read here: a
+            # callback scheduled per batch of answers cost the loop more than reading them at once
+            # (issue #12, session 16: live, answers come in other turns than the requests).
             self._queue(self._answer_inbox, flow, loop)
             return
         try:
@@ -1914,13 +1929,12 @@ class ToolGuard:
             self.stats["pending_dropped"] += 1
         self.pending[flow.id] = pending
 
-    def _on_responseheaders(self, flow: http.HTTPFlow) -> None:
+    def _on_responseheaders(
+        self, flow: http.HTTPFlow, fields: tuple[tuple[bytes, bytes], ...], kind: Literal["sse", "raw"]
+    ) -> None:
+        """A stream's answer (``kind``, from its header ``fields``): passed on as it comes, tapped."""
         pending = self.pending.get(flow.id)
         if pending is None or flow.response is None:
-            return
-        fields = flow.response.data.headers.fields
-        kind = _stream_kind(fields)
-        if kind is None:
             return
         content_type = _header(fields, b"content-type") or ""
         pending.answer_type = (fields, content_type)
@@ -2644,6 +2658,27 @@ def make_addons() -> list[ToolGuard]:
     contentview_responses.register()
     contentview_gemini.register()
     return [ToolGuard()]
+
+
+def script_namespace() -> dict[str, Any]:
+    """What a toolguard mitmproxy script exports (``addon/toolguard.py``, ``script/toolguard.py``):
+    the addon's hooks and commands as the script module's own attributes (bound methods of one
+    :class:`ToolGuard`, made by :func:`make_addons`), and the addon itself as ``toolguard``.
+
+    Not ``addons = [ToolGuard()]``: for every hook of every flow, mitmproxy walks each addon's
+    children (``addonmanager.traverse``: a generator per level, ``hasattr(a, "addons")``, then
+    ``getattr(a, hook)`` on each), and a script is already two levels (its ``Script`` and its
+    module); a module holding the hooks itself spares the third. Live, that walk was the largest
+    part of what toolguard adds to a small request (issue #12, docs/benchmarks.md "Session 16":
+    ``bench_instr.py --live --opcodes``)."""
+    addon = make_addons()[0]
+    namespace: dict[str, Any] = {"toolguard": addon}
+    for name in dir(ToolGuard):
+        if name in hooks.all_hooks or isinstance(
+            getattr(getattr(ToolGuard, name), "command_name", None), str
+        ):
+            namespace[name] = getattr(addon, name)
+    return namespace
 
 
 #: Findings that say the body was passed through without validation (toolguard's limits, rules/body.py).
