@@ -957,6 +957,22 @@ def test_run_stores_an_unreachable_upstream_as_no_answer_with_the_request(tmp_pa
     )
 
 
+def unreachable_api_client(port: int, *, caught: str, printed: str) -> str:
+    """An openai SDK script calling an HTTPS API on a closed loopback port through the proxy, printing
+    ``printed`` of the ``caught`` exception (the trial17 regular-mode tests)."""
+    return textwrap.dedent(
+        f"""
+        import openai
+        client = openai.OpenAI(api_key="sk-test-unreachable", base_url="https://127.0.0.1:{port}/v1",
+                               max_retries=0, timeout=15)
+        try:
+            client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "hi"}}])
+        except {caught} as exc:
+            print({printed})
+        """
+    )
+
+
 @pytest.mark.e2e
 def test_regular_mode_stores_an_unreachable_https_upstream_as_no_answer_with_the_request(
     tmp_path: Path,
@@ -966,17 +982,7 @@ def test_regular_mode_stores_an_unreachable_https_upstream_as_no_answer_with_the
     and blamed the client's proxy or CA settings (trial17). The request is read, validated, stored."""
     db_path = tmp_path / "run.db"
     port = closed_port()
-    client = textwrap.dedent(
-        f"""
-        import openai
-        client = openai.OpenAI(api_key="sk-test-unreachable", base_url="https://127.0.0.1:{port}/v1",
-                               max_retries=0, timeout=15)
-        try:
-            client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "hi"}}])
-        except openai.APIStatusError as exc:
-            print(exc.status_code)
-        """
-    )
+    client = unreachable_api_client(port, caught="openai.APIStatusError", printed="exc.status_code")
     result = toolguard_run(
         "--proxy-mode", "regular", "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
         "--", PYTHON, "-c", client,
@@ -1031,17 +1037,7 @@ def test_plain_mitmdump_regular_mode_says_an_upstream_it_could_not_reach(
     not reach, the stats count it, and nothing is stored (the host may be a client's telemetry)."""
     port = closed_port()
     proxy = mitmdump_factory(mode="regular")
-    client = textwrap.dedent(
-        f"""
-        import openai
-        client = openai.OpenAI(api_key="sk-test-unreachable", base_url="https://127.0.0.1:{port}/v1",
-                               max_retries=0, timeout=15)
-        try:
-            client.chat.completions.create(model="gpt-4o-mini", messages=[{{"role": "user", "content": "hi"}}])
-        except openai.APIConnectionError as exc:
-            print(type(exc).__name__)
-        """
-    )
+    client = unreachable_api_client(port, caught="openai.APIConnectionError", printed="type(exc).__name__")
     env = {**os.environ, "HTTPS_PROXY": proxy.url, "SSL_CERT_FILE": str(proxy.ca_cert), "NO_PROXY": ""}
     ran = subprocess.run([PYTHON, "-c", client], env=env, capture_output=True, text=True, timeout=60)
     assert ran.stdout == "APIConnectionError\n", ran.stderr
