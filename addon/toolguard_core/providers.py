@@ -348,6 +348,24 @@ _O_DOUBTFUL = frozenset({"logprobs", "top_logprobs", "logit_bias"})
 #: `stop` for o3 and o4-mini only), so o3-mini is its own family below.
 _O_STOP = frozenset({"stop"})
 
+
+def _reasoning_only(id: str, name: str, patterns: tuple[str, ...]) -> ModelFamily:
+    """An OpenAI family that only reasons (no effort 'none'): no sampling field and no `stop`, temperature
+    fixed at 1, `max_completion_tokens` instead of `max_tokens`, `reasoning_effort` taken (the
+    reasoning-models doc; each family below cites its refusals)."""
+    return ModelFamily(
+        id=id,
+        name=name,
+        patterns=patterns,
+        reasoning=True,
+        unsupported_params=_O_SAMPLING | _O_STOP,
+        doubtful_params=_O_DOUBTFUL,
+        fixed_temperature=1,
+        rejects_max_tokens=True,
+        reasoning_effort=True,
+    )
+
+
 OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
     ModelFamily(
         id="openai-gpt-5-chat",
@@ -382,46 +400,28 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
         rejects_max_tokens=True,
         reasoning_effort=True,
     ),
-    ModelFamily(
+    _reasoning_only(
         id="openai-o-series",
         name="o-series reasoning (o1, o3, o4-mini)",
         patterns=(r"o[1-9](-|$)",),
-        reasoning=True,
-        unsupported_params=_O_SAMPLING | _O_STOP,
-        doubtful_params=_O_DOUBTFUL,
-        fixed_temperature=1,
-        rejects_max_tokens=True,
-        reasoning_effort=True,
     ),
     # The codex models only reason (efforts low..xhigh, no 'none'), so no sampling field is ever taken:
     # "Unsupported parameter: 'top_p' is not supported with this model." for gpt-5.1-codex-max through
     # GitHub Copilot (https://github.com/microsoft/vscode/issues/282170).
-    ModelFamily(
+    _reasoning_only(
         id="openai-gpt-5-codex",
         name="gpt-5 codex models (reasoning only)",
         patterns=(r"gpt-5(\.\d+)?-codex",),
-        reasoning=True,
-        unsupported_params=_O_SAMPLING | _O_STOP,
-        doubtful_params=_O_DOUBTFUL,
-        fixed_temperature=1,
-        rejects_max_tokens=True,
-        reasoning_effort=True,
     ),
     # GPT-6 Astra cannot stop reasoning: efforts low to max, no 'none' or 'minimal' (400 "Unsupported value ...
     # Supported values are: 'low', 'medium', 'high', 'xhigh', and 'max'", UKGovernmentBEIS/inspect_ai#5254 and
     # BerriAI/litellm-docs#1173, both live probes), so no sampling field is ever taken: bolna-ai/bolna#1019
     # verified `max_tokens`, `stop` and any temperature other than 1 refused on the live model, and dcdpr/jp#1086
     # `temperature` and `top_p` "refused outright". Tools on chat completions: model.tools-with-reasoning-effort.
-    ModelFamily(
+    _reasoning_only(
         id="openai-gpt-6-astra",
         name="gpt-6-astra (reasoning only)",
         patterns=(r"gpt-6-astra",),
-        reasoning=True,
-        unsupported_params=_O_SAMPLING | _O_STOP,
-        doubtful_params=_O_DOUBTFUL,
-        fixed_temperature=1,
-        rejects_max_tokens=True,
-        reasoning_effort=True,
     ),
     # The other GPT-6 models (sol, luna) take effort 'none' (OpenAI's catalog entries) and are served as the
     # gpt-5 request family (BerriAI/litellm#39631 maps `max_tokens` to `max_completion_tokens`). Their default
@@ -456,16 +456,10 @@ OPENAI_FAMILIES: tuple[ModelFamily, ...] = (
     # top_logprobs, logit_bias and max_tokens as unsupported): "Unsupported parameter: 'top_p' is not
     # supported with this model." (lfnovo/open-notebook#107), the same for 'presence_penalty' on
     # gpt-5-mini (nextai-translator/nextai-translator#1781).
-    ModelFamily(
+    _reasoning_only(
         id="openai-gpt-5",
         name="gpt-5 reasoning (gpt-5, gpt-5-mini, gpt-5-nano)",
         patterns=(r"gpt-5(-|$)",),
-        reasoning=True,
-        unsupported_params=_O_SAMPLING | _O_STOP,
-        doubtful_params=_O_DOUBTFUL,
-        fixed_temperature=1,
-        rejects_max_tokens=True,
-        reasoning_effort=True,
     ),
     ModelFamily(
         id="openai-chat",
