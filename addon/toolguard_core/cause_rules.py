@@ -430,6 +430,7 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "tools.invalid-history-name": frozenset(("chat", "responses", )),
     "tools.invalid-name": frozenset(("chat", "responses", )),
     "tools.invalid-schema": frozenset(("chat", "responses", )),
+    "tools.mixed-strict": frozenset(("chat", "responses", )),
     "tools.name-too-long": frozenset(("chat", "responses", )),
     "tools.name-with-dot": frozenset(("chat", "responses", )),
     "tools.parameters-missing": frozenset(("chat", "responses", )),

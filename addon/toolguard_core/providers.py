@@ -788,6 +788,10 @@ class ProviderProfile:
     reserved_tool_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Field pairs the provider refuses together (params.exclusive-fields), each with its refusal's source.
     exclusive_fields: tuple[ExclusiveFields, ...] = ()
+    #: A public refusal (URL) showing the provider answers a tools list whose ``strict`` values differ (one
+    #: tool strict, another not) with a 400 (tools.mixed-strict); None = not known to refuse it (OpenAI takes
+    #: strict per function).
+    mixed_strict_refusal: str | None = None
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
     #: Where a public text shows this provider refusing a longer ``stop`` list (params.stop-count is an
@@ -1246,6 +1250,11 @@ CEREBRAS = ProviderProfile(
     # Chat-completions reference: stop, "up to 4 stop sequences".
     max_stop=4,
     ranges=_warn(OPENAI_RANGES, "inf"),
+    # One `strict` value for every tool: "Tools with mixed values for 'strict' are not allowed. Please set all
+    # tools to 'strict: true' or 'strict: false'" (param tools, code wrong_api_format; zai-glm-4.7, May 2026,
+    # https://github.com/mpfaffenberger/code_puppy/pull/368: a tool without `strict` counts as false). Kilo
+    # Code's fix sets every tool non-strict for the same answer (Kilo-Org/kilocode#5193).
+    mixed_strict_refusal="https://github.com/mpfaffenberger/code_puppy/pull/368",
     hosts=("api.cerebras.ai",),
 )
 COPILOT = ProviderProfile(
