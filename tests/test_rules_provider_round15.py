@@ -17,6 +17,9 @@ USER = {"role": "user", "content": "Hello"}
 CEREBRAS = "https://api.cerebras.ai/v1/chat/completions"
 OPENAI = "https://api.openai.com/v1/chat/completions"
 GROQ = "https://api.groq.com/openai/v1/chat/completions"
+AZURE_V1 = "https://example.openai.azure.com/openai/v1/chat/completions"
+FOUNDRY_V1 = "https://example.services.ai.azure.com/openai/v1/chat/completions"
+MOONSHOT = "https://api.moonshot.ai/v1/chat/completions"
 
 
 def findings(body: dict[str, Any], url: str, rule: str) -> list[tuple[str, str]]:
@@ -69,3 +72,41 @@ def test_the_finding_cites_the_refusal_so_the_fact_is_traceable() -> None:
     analysis = analyse_request(json.dumps(_tools(_tool("a", True), _tool("b"))), CEREBRAS)
     (finding,) = [f for f in analysis.findings if f.rule == "tools.mixed-strict"]
     assert BUILTIN_PROFILES["cerebras"].mixed_strict_refusal in finding.message
+
+
+def _cached(model: str) -> dict[str, Any]:
+    return {"model": model, "messages": [USER], "prompt_cache_key": "session-1"}
+
+
+# params.rejected-for-partner-model: Azure's /openai/v1 answers a Foundry partner model itself ("400 Unrecognized
+# request argument supplied: prompt_cache_key" for Kimi-K2.7-Code, MoonshotAI/kimi-code#2611) though its OpenAI
+# models take the key and Moonshot's own API takes it for Kimi; a deployment name that names no partner vendor is
+# not judged.
+PARTNER_CASES = [
+    (AZURE_V1, _cached("Kimi-K2.7-Code"), [("error", "prompt_cache_key")]),
+    (FOUNDRY_V1, _cached("DeepSeek-V3.2"), [("error", "prompt_cache_key")]),
+    (FOUNDRY_V1, _cached("grok-4-fast-reasoning"), [("error", "prompt_cache_key")]),
+    (FOUNDRY_V1, _cached("Llama-4-Maverick-17B-128E-Instruct-FP8"), [("error", "prompt_cache_key")]),
+    (AZURE_V1, {"model": "Kimi-K2.7-Code", "messages": [USER]}, []),
+    (AZURE_V1, {**_cached("Kimi-K2.7-Code"), "prompt_cache_key": None}, []),
+    (AZURE_V1, _cached("gpt-5.4"), []),
+    (AZURE_V1, _cached("o4-mini"), []),
+    (AZURE_V1, _cached("my-prod-deployment"), []),
+    (MOONSHOT, _cached("kimi-k2.6"), []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("url", "body", "expected"), PARTNER_CASES)
+def test_partner_model_fields_are_judged_where_the_cloud_declares_them(
+    url: str, body: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    assert findings(body, url, "params.rejected-for-partner-model") == expected
+
+
+def test_every_partner_refusal_cites_its_source_and_the_policy_follows_the_declarations() -> None:
+    from toolguard_core.providers import PARTNER_REJECTED_PARAMS
+
+    assert PARTNER_REJECTED_PARAMS
+    for _pattern, fields in PARTNER_REJECTED_PARAMS.values():
+        assert fields and all("https://" in why for why in fields.values())
+    assert set(RULES["params.rejected-for-partner-model"].policy.providers) == set(PARTNER_REJECTED_PARAMS)

@@ -1659,6 +1659,31 @@ HOSTED_VENDOR_FIELDS: Mapping[str, tuple[re.Pattern[str], str]] = MappingProxyTy
         ),
     }
 )
+#: Fields a cloud's OpenAI-compatible front refuses for the models it serves that are not OpenAI's, though the
+#: model's own vendor may take them: profile id → (the partner models' name pattern, field → why with its
+#: source); read by params.rejected-for-partner-model. On Azure's `/openai/v1` path a Foundry partner model is
+#: answered by Azure's own argument check ("unrecognized_request_argument"), not by the vendor: Moonshot's API
+#: takes `prompt_cache_key`, Azure refuses it for Kimi ("400 Unrecognized request argument supplied:
+#: prompt_cache_key", Kimi-K2.7-Code on MS Foundry, https://github.com/MoonshotAI/kimi-code/issues/2611), while
+#: its OpenAI models take it. Mistral's models are HOSTED_VENDOR_FIELDS' (Mistral's own request model answers
+#: there), and gpt-oss, OpenAI's open-weight model, is left out (no answer known either way).
+PARTNER_REJECTED_PARAMS: Mapping[str, tuple[re.Pattern[str], Mapping[str, str]]] = MappingProxyType(
+    {
+        "azure": (
+            re.compile(
+                r"(?i)^(?:.*/)?(?:kimi|moonshot|deepseek|mai-ds|grok|(?:meta-)?llama|phi-\d|cohere|command-"
+                r"|jamba|ai21|qwen|glm|minimax)"
+            ),
+            MappingProxyType(
+                {
+                    "prompt_cache_key": "Azure refuses `prompt_cache_key` for a Foundry partner model (400 "
+                    "Unrecognized request argument supplied: prompt_cache_key, "
+                    "https://github.com/MoonshotAI/kimi-code/issues/2611)",
+                }
+            ),
+        ),
+    }
+)
 #: Azure AI Foundry's model-inference endpoint (``/models/chat/completions`` on
 #: ``*.services.ai.azure.com``; the older serverless ``*.models.ai.azure.com``): many vendors' models
 #: behind one schema. Its ``/openai/...`` paths are Azure OpenAI (:data:`PATH_ROUTES`).
