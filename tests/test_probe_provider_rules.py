@@ -59,7 +59,7 @@ PROBES = {
     # OpenRouter, xAI); about one candidate thread in seven was new.
     CORPUS_DIR / "probe-provider-rules-14.jsonl": (19, 14),
     # Provider probe 15 (session 17, branch provider18): hosted APIs (Mistral, GitHub Copilot's Messages endpoint).
-    # The issues corpus is saturated for provider rejections: of about 150 candidate threads from 25 queries, 1 in
+    # The issues corpus is saturated for provider rejections: of about 200 candidate threads from 25 queries, 1 in
     # 12 was new by thread and most of those quoted an error text a corpus or probe row already holds, so the round
     # is three rows, below the brief's 20 (reported, not padded).
     CORPUS_DIR / "probe-provider-rules-15.jsonl": (3, 2),
