@@ -2746,6 +2746,65 @@ def loo_table(rows: list[LooRow]) -> str:
     return "\n".join(lines)
 
 
+# --- soft matches: misses a warning or info finding would hit as an error (issue 9, session 17) ---------
+@dataclass(slots=True)
+class SoftMatch:
+    id: str
+    part: str
+    cls: str
+    provider: str
+    rule: str
+    severity: str
+    location: str
+
+
+def soft_matches(entry: dict[str, Any], part: str) -> list[SoftMatch]:
+    """An evaluable miss's warning and info findings that would match its label if they were errors: the
+    rule + host cells whose severity decides the miss (empty for a hit or a row with no such finding). The
+    request, URL, target and matching are the plain score's (:func:`evaluate_failure`)."""
+    body, _how = build_request(entry)
+    if body is None:
+        return []
+    url = url_for(entry)
+    target = target_for(entry, url)
+    analysis = analyse_request(json.dumps(body), url, target=target)
+    if (kind := native_kind(entry)) is not None:
+
+        def hit(f: Finding) -> bool:
+            return native_matches(entry, kind, f)
+    elif gemini_native(entry):
+
+        def hit(f: Finding) -> bool:
+            return gemini_matches(entry["root_cause"], f, entry.get("body"))
+    else:
+        named = named_by(entry.get("body"))
+
+        def hit(f: Finding) -> bool:
+            return matches(entry["root_cause"], f, named, entry.get("api") or "chat")
+
+    if any(f.severity == Severity.ERROR and hit(f) for f in analysis.findings):
+        return []
+    provider = target.provider.id if target.provider is not None else "-"
+    return [
+        SoftMatch(entry["id"], part, entry["class"], provider, f.rule, f.severity.value, f.location)
+        for f in analysis.findings
+        if f.severity != Severity.ERROR and hit(f.model_copy(update={"severity": Severity.ERROR}))
+    ]
+
+
+def soft_match_rows() -> list[SoftMatch]:
+    """Every development row and every probe row in the corpus shape (never a held-out row), as
+    :func:`loo_rows` reads them."""
+    out: list[SoftMatch] = [m for entry in failures("dev") for m in soft_matches(entry, "dev")]
+    for path in sorted(CORPUS_DIR.glob(LOO_PROBES)):
+        if path.name in _LOO_SKIP:
+            continue
+        for entry in read_jsonl(path):
+            if entry.get("class") in CLASSES and entry.get("split") == "probe":
+                out.extend(soft_matches(entry, f"probe:{path.stem}"))
+    return out
+
+
 def _table(result: dict[str, Any]) -> str:
     lines = [
         f"{'split':<8} {'class':<9} {'entries':>7} {'evaluable':>9} {'(req/built)':>11} {'hits':>5} {'recall':>7}"
@@ -2793,7 +2852,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="dev and probe rows: which hits rest on evidence from another thread than the row's own",
     )
+    parser.add_argument(
+        "--soft-matches",
+        action="store_true",
+        help="dev and probe misses a warning/info finding would hit as an error (rule, host, severity)",
+    )
     args = parser.parse_args(argv)
+    if args.soft_matches:
+        if args.split and "heldout" in args.split:
+            parser.error("--soft-matches lists rows, so it never runs on the held-out part")
+        for m in soft_match_rows():
+            print(f"{m.part} {m.id} {m.cls} {m.provider} {m.rule} {m.severity} {m.location}")
+        return 0
     if args.leave_one_out:
         if args.split and "heldout" in args.split:
             parser.error("--leave-one-out reads rows one by one, so it never runs on the held-out part")

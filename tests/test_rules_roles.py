@@ -210,6 +210,22 @@ CASES = [
         req("gpt-4o", USER, {"role": "assistant", "content": "a", "reasoning_content": "r"}, USER),
         [],
     ),
+    # Mistral's API orders roles itself: "Unexpected role 'system' after role 'assistant'"
+    # (swarmauri/swarmauri-sdk#276, SillyTavern/SillyTavern#1558); a leading system message is accepted.
+    (
+        "mistral-system-after-assistant",
+        "mistral",
+        req("mistral-small-latest", USER, {"role": "assistant", "content": "a"}, SYSTEM, USER),
+        [("roles.system-not-first", E, "messages[2].role")],
+    ),
+    ("mistral-system-first-ok", "mistral", req("mistral-small-latest", SYSTEM, USER), []),
+    # OpenAI takes a system message anywhere.
+    (
+        "openai-system-late-ok",
+        "openai",
+        req("gpt-4o", USER, {"role": "assistant", "content": "a"}, SYSTEM, USER),
+        [],
+    ),
     # Self-hosted: the chat template decides. A stock template that raises (Mistral, Gemma) is an error
     # for a declared server; other templates accept what a late system message or a repeated role.
     (
@@ -306,6 +322,7 @@ def test_role_rules(provider: str, body: dict[str, Any], expected: list[tuple[st
         ),
         ("roles.prefill-with-tool-calls", "Cannot continue an assistant message that contains tool calls."),
         ("roles.alternation", "conversation roles must alternate user and assistant roles"),
+        ("roles.system-not-first", "Unexpected role 'system' after role 'assistant'"),
     ],
 )
 def test_rules_predict_the_real_provider_text(rule: str, fragment: str) -> None:

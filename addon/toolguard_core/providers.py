@@ -788,6 +788,10 @@ class ProviderProfile:
     reserved_tool_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: Field pairs the provider refuses together (params.exclusive-fields), each with its refusal's source.
     exclusive_fields: tuple[ExclusiveFields, ...] = ()
+    #: A public refusal (URL) showing the provider answers a tools list whose ``strict`` values differ (one
+    #: tool strict, another not) with a 400 (tools.mixed-strict); None = not known to refuse it (OpenAI takes
+    #: strict per function).
+    mixed_strict_refusal: str | None = None
     #: Max number of stop sequences (OpenAI: 4); None = not limited/not known.
     max_stop: int | None = None
     #: Where a public text shows this provider refusing a longer ``stop`` list (params.stop-count is an
@@ -1246,6 +1250,11 @@ CEREBRAS = ProviderProfile(
     # Chat-completions reference: stop, "up to 4 stop sequences".
     max_stop=4,
     ranges=_warn(OPENAI_RANGES, "inf"),
+    # One `strict` value for every tool: "Tools with mixed values for 'strict' are not allowed. Please set all
+    # tools to 'strict: true' or 'strict: false'" (param tools, code wrong_api_format; zai-glm-4.7, May 2026,
+    # https://github.com/mpfaffenberger/code_puppy/pull/368: a tool without `strict` counts as false). Kilo
+    # Code's fix sets every tool non-strict for the same answer (Kilo-Org/kilocode#5193).
+    mixed_strict_refusal="https://github.com/mpfaffenberger/code_puppy/pull/368",
     hosts=("api.cerebras.ai",),
 )
 COPILOT = ProviderProfile(
@@ -1647,6 +1656,31 @@ HOSTED_VENDOR_FIELDS: Mapping[str, tuple[re.Pattern[str], str]] = MappingProxyTy
         "azure": (
             re.compile(r"(?i)^(?:.*/)?(?:mistral|ministral|codestral|pixtral|magistral|devstral)"),
             "mistral",
+        ),
+    }
+)
+#: Fields a cloud's OpenAI-compatible front refuses for the models it serves that are not OpenAI's, though the
+#: model's own vendor may take them: profile id → (the partner models' name pattern, field → why with its
+#: source); read by params.rejected-for-partner-model. On Azure's `/openai/v1` path a Foundry partner model is
+#: answered by Azure's own argument check ("unrecognized_request_argument"), not by the vendor: Moonshot's API
+#: takes `prompt_cache_key`, Azure refuses it for Kimi ("400 Unrecognized request argument supplied:
+#: prompt_cache_key", Kimi-K2.7-Code on MS Foundry, https://github.com/MoonshotAI/kimi-code/issues/2611), while
+#: its OpenAI models take it. Mistral's models are HOSTED_VENDOR_FIELDS' (Mistral's own request model answers
+#: there), and gpt-oss, OpenAI's open-weight model, is left out (no answer known either way).
+PARTNER_REJECTED_PARAMS: Mapping[str, tuple[re.Pattern[str], Mapping[str, str]]] = MappingProxyType(
+    {
+        "azure": (
+            re.compile(
+                r"(?i)^(?:.*/)?(?:kimi|moonshot|deepseek|mai-ds|grok|(?:meta-)?llama|phi-\d|cohere|command-"
+                r"|jamba|ai21|qwen|glm|minimax)"
+            ),
+            MappingProxyType(
+                {
+                    "prompt_cache_key": "Azure refuses `prompt_cache_key` for a Foundry partner model (400 "
+                    "Unrecognized request argument supplied: prompt_cache_key, "
+                    "https://github.com/MoonshotAI/kimi-code/issues/2611)",
+                }
+            ),
         ),
     }
 )

@@ -19,6 +19,7 @@ from toolguard_core.providers import (
     BUILTIN_PROFILES,
     DEFAULT_FAMILY,
     HOSTED_VENDOR_FIELDS,
+    PARTNER_REJECTED_PARAMS,
     ParamRange,
     ProviderProfile,
 )
@@ -131,6 +132,37 @@ UNKNOWN_FOR_HOSTED_VENDOR = define(
         "Mistral's field list is the Mistral profile's (MISTRAL_PARAMS, from its SDK's request model); "
         "stream_options is taken there but not its include_usage (litellm#11696). Other vendors on Foundry keep "
         "the profile's own rules."
+    ),
+)
+REJECTED_FOR_PARTNER_MODEL = define(
+    "params.rejected-for-partner-model",
+    Severity.ERROR,
+    "A field a cloud's OpenAI-compatible front refuses for a partner model it serves (not one of OpenAI's), "
+    "though it takes the field for OpenAI's models and the model's own vendor may too (Azure's /openai/v1: "
+    "prompt_cache_key for Kimi, DeepSeek, Grok, Llama, ...).",
+    # Every profile declared in providers.PARTNER_REJECTED_PARAMS, and only those.
+    policy=policy(
+        error=tuple(PARTNER_REJECTED_PARAMS),
+        conditions={
+            pid: ", ".join(sorted(fields)) + " for partner models"
+            for pid, (_pattern, fields) in PARTNER_REJECTED_PARAMS.items()
+        },
+    ),
+    predicts=(
+        PredictedError(
+            provider="azure",
+            text="400 Unrecognized request argument supplied: prompt_cache_key",
+            source="https://github.com/MoonshotAI/kimi-code/issues/2611",
+            param="prompt_cache_key",
+            code="unrecognized_request_argument",
+        ),
+    ),
+    example={"model": "Kimi-K2.7-Code", "messages": [_USER], "prompt_cache_key": "session-1"},
+    example_url="https://example.openai.azure.com/openai/v1/chat/completions",
+    fixed={"model": "Kimi-K2.7-Code", "messages": [_USER]},
+    notes=(
+        "Clients that send OpenAI's prompt-cache key to every OpenAI-compatible host hit it on Azure's partner "
+        "models; OpenAI's own models there (gpt-*, o*) take it and are not flagged."
     ),
 )
 #: Profiles that declare the keys of their nested objects (``ProviderProfile.nested_keys``): an error where
@@ -1028,6 +1060,8 @@ def check_params(view: RequestView) -> Iterator[Finding]:
     yield from _check_keys(view, body, profile)
     if profile.id in HOSTED_VENDOR_FIELDS:
         yield from _check_hosted_vendor(view, body, profile)
+    if profile.id in PARTNER_REJECTED_PARAMS:
+        yield from _check_partner_model(view, body, profile)
     if profile.nested_keys is not None:
         yield from _check_nested_keys(view, body, profile.nested_keys, profile.name)
     yield from _check_types_and_ranges(view, body, profile)
@@ -1138,6 +1172,20 @@ def _check_keys(view: RequestView, body: dict[str, Any], profile: ProviderProfil
         elif key in profile.ignored_params:
             yield from IGNORED_BY_PROVIDER.report(
                 view, key, f"{profile.name} ignores `{key}`; the request runs as if it were not set."
+            )
+
+
+def _check_partner_model(
+    view: RequestView, body: dict[str, Any], profile: ProviderProfile
+) -> Iterator[Finding]:
+    pattern, fields = PARTNER_REJECTED_PARAMS[profile.id]
+    model = view.model
+    if not isinstance(model, str) or not pattern.search(model):
+        return
+    for key, why in fields.items():
+        if body.get(key) is not None:
+            yield from REJECTED_FOR_PARTNER_MODEL.report(
+                view, key, f"{why}; {model} is a partner model there: remove `{key}` from its requests."
             )
 
 

@@ -225,10 +225,24 @@ UNKNOWN_MESSAGE_KEY = define(
 SYSTEM_NOT_FIRST = define(
     "roles.system-not-first",
     Severity.WARNING,
-    "A system message after a user or assistant message: Perplexity and Cloudflare Workers AI take "
+    "A system message after a user or assistant message: Perplexity, Cloudflare Workers AI and Mistral take "
     "system messages only at the start; on a self-hosted server the chat template decides (many raise on it).",
-    policy=policy(error=("perplexity", "cloudflare"), warning=("self-hosted",)),
+    # Mistral's chat API checks the role order itself (its invalid_request_message_order family, e.g. "Unexpected
+    # role 'user' after role 'tool'"): a system message after the conversation started is refused ("Unexpected
+    # role 'system' after role 'assistant'", swarmauri/swarmauri-sdk#276, August 2024; SillyTavern's Mistral fix,
+    # SillyTavern/SillyTavern#1558, December 2023: "mistral sys prompts coming after the first user/assistant
+    # role in the prompt ... causing a bad request"). A Mistral model on a self-hosted server is the chat
+    # template's (the warning there).
+    policy=policy(error=("perplexity", "cloudflare", "mistral"), warning=("self-hosted",)),
     predicts=(
+        PredictedError(
+            provider="mistral",
+            text=(
+                '{"object":"error","message":"Unexpected role \'system\' after role \'assistant\'","type":'
+                '"invalid_request_error","param":null,"code":null}'
+            ),
+            source="https://github.com/swarmauri/swarmauri-sdk/issues/276",
+        ),
         PredictedError(
             provider="cloudflare",
             text="System message must be at the beginning",
@@ -248,6 +262,11 @@ SYSTEM_NOT_FIRST = define(
     example={"model": "sonar", "messages": [_USER, {"role": "system", "content": "Be brief."}]},
     example_url="https://api.perplexity.ai/chat/completions",
     fixed={"model": "sonar", "messages": [{"role": "system", "content": "Be brief."}, _USER]},
+)
+#: The hosts that take system messages only at the start: derived from the rule's own policy (a custom local
+#: profile, outside the built-in groups, is one too: ``ProviderProfile.local``).
+_SYSTEM_FIRST_ONLY: frozenset[str] = frozenset(
+    pid for pid in BUILTIN_PROFILES if SYSTEM_NOT_FIRST.policy.declares(pid)
 )
 MULTIPLE_SYSTEM = define(
     "roles.multiple-system",
@@ -656,7 +675,7 @@ def _roles(view: RequestView, stream: Iterable[tuple[int, Any]]) -> Iterator[Fin
     strict_alternation = (
         pid == "perplexity" or reasoner or (local and bool(_STRICT_TEMPLATE_MODELS.search(model)))
     )
-    system_first_only = pid in ("perplexity", "cloudflare") or local
+    system_first_only = pid in _SYSTEM_FIRST_ONLY or local
     previous_role: str | None = None
     seen_other = False
     first_system: int | None = None

@@ -261,6 +261,45 @@ RESERVED_NAME = define(
     fixed={"model": "qwen-plus", "messages": [USER], "tools": [example_tool(name="web_lookup")]},
     notes="Rename the tool (its calls come back under the new name); DashScope's own search is enable_search.",
 )
+MIXED_STRICT = define(
+    "tools.mixed-strict",
+    Severity.ERROR,
+    "Function tools whose `strict` values differ (one strict, another not), where the provider takes one value "
+    "for every tool (Cerebras).",
+    # Every profile that declares the refusal (ProviderProfile.mixed_strict_refusal, with its source), and only
+    # those: OpenAI's schema sets `strict` per function.
+    policy=policy(error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.mixed_strict_refusal)),
+    predicts=(
+        PredictedError(
+            provider="cerebras",
+            text=(
+                "{message: Tools with mixed values for 'strict' are not allowed. Please set all tools to 'strict: "
+                "true' or 'strict: false', type: invalid_request_error, param: tools, code: wrong_api_format}"
+            ),
+            source="https://github.com/mpfaffenberger/code_puppy/pull/368",
+            param="tools",
+            code="wrong_api_format",
+        ),
+    ),
+    example={
+        "model": "zai-glm-4.7",
+        "messages": [USER],
+        "tools": [
+            example_tool(name="read_file", strict=True),
+            example_tool(name="use_mcp_tool"),
+        ],
+    },
+    example_url="https://api.cerebras.ai/v1/chat/completions",
+    fixed={
+        "model": "zai-glm-4.7",
+        "messages": [USER],
+        "tools": [example_tool(name="read_file"), example_tool(name="use_mcp_tool")],
+    },
+    notes=(
+        "Clients that send their own tools strict and MCP tools without `strict` hit it on every request; send "
+        "one value for all tools (false is the safe one for MCP schemas)."
+    ),
+)
 DUPLICATE_NAME = define(
     "tools.duplicate-name",
     Severity.WARNING,
@@ -1240,6 +1279,33 @@ def _remembered_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
         _TOOL_LISTS.put(key, (view.target, tuple(head)))
     yield from head
     yield from found
+
+
+@check
+def check_mixed_strict(view: RequestView) -> Iterator[Finding]:
+    """tools.mixed-strict: only where the profile declares the refusal; a tool without `strict` counts as
+    false, as the refusal's source says."""
+    if view.provider.mixed_strict_refusal is None:
+        return
+    tools = view.body.get("tools")
+    if not isinstance(tools, list):
+        return
+    values = [
+        (index, tool["function"].get("strict") is True)
+        for index, tool in enumerate(tools)
+        if isinstance(tool, dict) and isinstance(tool.get("function"), dict)
+    ]
+    if len({strict for _, strict in values}) < 2:
+        return
+    first = values[0][1]
+    index = next(i for i, strict in values if strict != first)
+    yield from MIXED_STRICT.report(
+        view,
+        f"tools[{index}].function.strict",
+        f"tools[{values[0][0]}] is {'strict' if first else 'not strict'} but tools[{index}] is "
+        f"{'strict' if not first else 'not strict'}; {view.provider.name} refuses mixed `strict` values "
+        f"({view.provider.mixed_strict_refusal}). Send the same `strict` value on every tool.",
+    )
 
 
 @check(endpoints=(RESPONSES,))
