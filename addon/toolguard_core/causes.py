@@ -4334,9 +4334,10 @@ OWN_CAUSE_PARAMS: Mapping[str, str] = {
     param: PARAM_CAUSES[param] for param in ("reasoning_effort", "tool_choice")
 }
 
-#: Parameters whose refused VALUE has its own cause (round 21), while a refusal of the key itself stays
-#: cause.param-unsupported: the corpora label "'parallel_tool_calls' is not supported with this model" as
-#: the key refused, "parallel_tool_calls must be false" as its value refused.
+#: Parameters whose refused VALUE names their own cause too (round 21: "parallel_tool_calls must be false
+#: when using built-in tools", vLLM's agentic gateway), without the cause's rule: the rule checks one
+#: condition (no tools in the request) that a refused value does not state. A refusal of the key itself
+#: already reaches the cause through :data:`PARAM_CAUSES`.
 OWN_CAUSE_VALUE_PARAMS: Mapping[str, str] = {param: PARAM_CAUSES[param] for param in ("parallel_tool_calls",)}
 
 #: What refuses a key when it is not a model: a gateway's own profile or policy (round 18: "The parameter
@@ -5315,6 +5316,20 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         'Error from provider (MiniMax): invalid params, invalid thinking.type: "enabled" (allowed: adaptive, disabled)'
         " (2013)",
     ),
+    # Round 21 (docs/errors.md "Generalisation", "Round 21"): parallel_tool_calls refused for want of tools,
+    # however quoted or relayed ("'parallel_tool_calls' is only allowed when 'tools' are specified", OpenAI
+    # and the gateways and clients that print it): its own cause and rule, before the generic "Invalid value
+    # for '<param>'" below reads it as a refused value (a refused value of it is refined in :func:`_build`).
+    _s(
+        "cause.parallel-tool-calls-unsupported",
+        _GEN,
+        r"\b{Q}?parallel_tool_calls{Q}?\s(?:is )?only allowed when {Q}?tools{Q}? (?:are|is) (?:specified|provided|"
+        r"present|given)\b",
+        "https://github.com/lofcz/LLMTornado/issues/18",
+        '{"error": {"message": "Invalid value for \'parallel_tool_calls\': \'parallel_tool_calls\' is only allowed '
+        'when \'tools\' are specified.", "type": "invalid_request_error", "param": "parallel_tool_calls"}}',
+        no_constraint=True,
+    ),
     _s(
         "cause.param-value-unsupported",
         "generic",
@@ -5987,7 +6002,7 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     _s(
         "cause.model-not-found",
         _GEN,
-        r"\b(?:models?|deployments?)\b[^.;]{0,80}?\b(?:is|are|has been|have been|was|were) (?:deprecated|retired|"
+        r"\b(?:models?|deployments?)\b(?:[^.;]|\.(?=\w)){0,80}?\b(?:is|are|has been|have been|was|were) (?:deprecated|retired|"
         r"decommissioned|discontinued|sunset)\b,? and (?:is |are |has been )?no longer (?:available|supported|"
         r"served|accessible)\b",
         "https://github.com/epam/ai-dial-chat/issues/5147",
@@ -6008,26 +6023,13 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "message with a tool call!','type':'BadRequest','param':None,'code':400}",
         no_constraint=True,
     ),
-    # parallel_tool_calls refused for want of tools, however quoted ("'parallel_tool_calls' is only allowed
-    # when 'tools' are specified", OpenAI and the gateways that relay it): its own cause, not a generic
-    # refused value (a refused value of it is refined in :func:`_build`).
-    _s(
-        "cause.parallel-tool-calls-unsupported",
-        _GEN,
-        r"\b{Q}?parallel_tool_calls{Q}?\s(?:is )?only allowed when {Q}?tools{Q}? (?:are|is) (?:specified|provided|"
-        r"present|given)\b",
-        "https://github.com/lofcz/LLMTornado/issues/18",
-        '{"error": {"message": "Invalid value for \'parallel_tool_calls\': \'parallel_tool_calls\' is only allowed '
-        'when \'tools\' are specified.", "type": "invalid_request_error", "param": "parallel_tool_calls"}}',
-        no_constraint=True,
-    ),
     # An image the server cannot decode, said without a provider's own sentence: "invalid image input"
     # (Ollama's OpenAI endpoint), "illegal base64 data at input byte 4" (Go's base64 decoder, as Ollama
     # answers a data URL where it takes bare base64).
     _s(
         "cause.invalid-image",
         _GEN,
-        r"\binvalid image (?:input|data|content|format|file|encoding)\b|\billegal base64 data at input byte\b",
+        r"\binvalid image (?:input|data|content|format|file|encoding)\b|illegal base64 data at input byte\b",
         "https://github.com/BerriAI/litellm/issues/18338",
         'litellm.APIConnectionError: Ollama_chatException - {"error":"illegal base64 data at input byte 4"}',
         no_constraint=True,
