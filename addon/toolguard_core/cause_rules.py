@@ -83,7 +83,7 @@ ALL_PREDICTING_RULES: dict[str, frozenset[str]] = {
     "cause.model-no-system-role": frozenset(("anthropic.system-role-in-messages", "converse.model-no-system", "messages.unknown-role", "model.system-role-unsupported", "roles.developer-unsupported", "roles.system-unsupported", )),
     "cause.model-no-tools": frozenset(("converse.model-no-tools", "model.tools-unsupported", "quirks.ollama-model-no-tools", "shape.empty-tool-calls", )),
     "cause.model-no-vision": frozenset(("content.invalid-part", "model.image-unsupported", )),
-    "cause.model-not-found": frozenset(("model_id.vendor-prefix", "model_id.whitespace", )),
+    "cause.model-not-found": frozenset(("model_id.router-without-vendor", "model_id.vendor-prefix", "model_id.whitespace", )),
     "cause.orphan-tool-result": frozenset(("anthropic.orphan-tool-result", "responses.duplicate-call-id", "responses.duplicate-function-call-output", "responses.orphan-function-call-output", "sequence.duplicate-tool-response", "sequence.non-adjacent-tool-response", "sequence.orphan-tool-message", "sequence.unknown-tool-call-id", )),
     "cause.parallel-tool-calls-unsupported": frozenset(("model.parallel-tool-calls-unsupported", "parallel_tool_calls.without-tools", )),
     "cause.param-type-invalid": frozenset(("content.not-string-or-array", "params.wrong-type", "quirks.llamacpp-enable-thinking-type", "quirks.moonshot-thinking-not-object", "shape.tool-arguments-not-string", "spec.wrong-type", )),

@@ -33,7 +33,10 @@ shape                  body
                        that stringified the upstream's body); the inner error is ``upstream``. Also
                        the Vercel AI SDK's ``APICallError`` serialized as JSON (opencode's and Kilo
                        Code's ``{"name": "APIError", "data": {"statusCode", "responseBody", ...}}``):
-                       ``responseBody`` (the upstream's own body, as a string) becomes ``upstream``
+                       ``responseBody`` (the upstream's own body, as a string) becomes ``upstream``;
+                       and a client's print of the error it got (Cline's ``{"message", "status",
+                       "modelId", "providerId", "details": {...}}``): ``details`` is read as the
+                       wrapper it is (its ``metadata.raw`` too) and becomes ``upstream``
 ``responses-failed``   a Responses API ``response.failed`` event object ``{"type":
                        "response.failed", "response": {"error": {"code", "message"}}}``
 ``minimax``            MiniMax's native ``{"base_resp": {"status_code": int, "status_msg"}}`` (also
@@ -310,6 +313,18 @@ def _from_json(data: Any, raw: str, *, depth: int) -> UpstreamError:
             request_id=_str(data.get("request_id")),
             raw=raw,
         )
+        details = data.get("details")
+        if (
+            isinstance(details, dict)
+            and ("message" in details or "metadata" in details)
+            and depth < MAX_NESTING
+        ):
+            # A client's print of the error it got, the upstream's error object under `details` (Cline:
+            # {"message": "400 Provider returned error", "status", "modelId", "providerId", "details":
+            # {"message", "code", "metadata": {"raw", "provider_name"}}}, cline/cline#8337): read as the
+            # wrapper it is, so OpenRouter's metadata.raw inside it is reached too.
+            inner = _from_wrapper(data, details, _bound(_text(details), MAX_RAW_CHARS) or "", depth=depth + 1)
+            return result.model_copy(update={"upstream": inner, "shape": "relay-nested"})
         return _with_nested(result, message, depth=depth)
 
     errors = data.get("errors")
