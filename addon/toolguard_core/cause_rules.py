@@ -316,6 +316,8 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "params.unknown-nested-field": frozenset(("chat", )),
     "params.unsupported-for-model": frozenset(("chat", )),
     "params.wrong-type": frozenset(("chat", )),
+    "parsers.llamacpp-message-shape": frozenset(("chat", )),
+    "parsers.non-string-field": frozenset(("chat", )),
     "provider_params.value-not-listed": frozenset(("chat", )),
     "quirks.deepseek-reasoning-content-missing": frozenset(("chat", )),
     "quirks.deepseek-thinking-forced-tool-choice": frozenset(("chat", )),
