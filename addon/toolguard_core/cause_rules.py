@@ -279,6 +279,7 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "model.tool-choice-unsupported": frozenset(("chat", "gemini", "messages", "responses", )),
     "model.tools-unsupported": frozenset(("chat", "gemini", "messages", "responses", )),
     "model.tools-with-reasoning-effort": frozenset(("chat", "gemini", "messages", "responses", )),
+    "model_id.missing": frozenset(("chat", "responses", )),
     "model_id.publisher-missing": frozenset(("chat", "responses", )),
     "model_id.router-without-vendor": frozenset(("chat", "responses", )),
     "model_id.vendor-prefix": frozenset(("chat", "responses", )),
