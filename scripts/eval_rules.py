@@ -128,7 +128,8 @@ _PARAM_PATTERNS: Final = tuple(
         # sequence must contain non-whitespace"} (a known parameter only, as for every pattern here).
         rf"{_QUOTED}message{_QUOTED}\s*:\s*{_QUOTED}(?P<f>[a-z_]+): ",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} (?:is not supported|is unsupported|not supported)",
-        rf"[Ii]nvalid (?:value for )?{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
+        # OpenAI's invalid_value and invalid_type answers: "Invalid value for 'x'", "Invalid type for 'n': ...".
+        rf"[Ii]nvalid (?:(?:value|type) for )?{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} must be",
         # OpenAI's sentence without its "Unsupported value:" prefix, as clients re-word it ("for gpt-5 :
         # 'temperature' does not support 0.7 with this model").
@@ -1501,6 +1502,8 @@ CAUSE_FIELDS: Final[dict[str, str | tuple[str, ...]]] = {
     "cause.item-reference-without-store": "input",
     "cause.tool-schema-invalid": "tools",
     "cause.tool-name-reserved": "tools",
+    # A replayed tool call's arguments (chat completions) or a function_call item's (the Responses API).
+    "cause.tool-arguments-invalid": ("messages.tool_calls", "input.arguments"),
     "cause.response-format-invalid": "response_format",
     "cause.wrong-endpoint": "model",
     # The model id itself (a router's id without its vendor, Vertex's id without its publisher).

@@ -56,6 +56,9 @@ ROUNDS = [
         uncited=True,
         least=20,
     ),
+    # Round 17 weights self-hosted OpenAI-compatible servers (llama-server, LM Studio, vLLM, mlx_lm.server,
+    # ninfer) and clients in front of them, with a few hosted ones (OpenAI, NVIDIA, Cerebras, Codex).
+    Round("probe-spec-17.jsonl", frozenset({"chat", "responses"}), 1, uncited=True, least=20),
 ]
 
 

@@ -332,11 +332,26 @@ CASES = [
         [("content.part-not-allowed-for-role", E, "messages[1].content[0]")],
     ),
     (
-        "system-image-vllm-ok",
+        # vllm-project/vllm#34072 keeps system and developer messages to text ("System messages can only
+        # contain text content"); other roles stay open there.
+        "system-image-vllm",
         "vllm",
         {
             "model": "m",
             "messages": [{"role": "system", "content": [{"type": "image_url", "image_url": {"url": PNG}}]}],
+        },
+        [("content.part-not-allowed-for-role", E, "messages[0].content[0]")],
+    ),
+    (
+        "assistant-image-vllm-ok",
+        "vllm",
+        {
+            "model": "m",
+            "messages": [
+                {"role": "user", "content": "Draw a cat"},
+                {"role": "assistant", "content": [{"type": "image_url", "image_url": {"url": PNG}}]},
+                {"role": "user", "content": "Describe it"},
+            ],
         },
         [],
     ),

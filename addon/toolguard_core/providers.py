@@ -774,6 +774,14 @@ class ProviderProfile:
     #: SGLang's request models declare no strict mode (vllm/entrypoints/openai/protocol.py,
     #: sglang/srt/entrypoints/openai/protocol.py), so such a value is accepted there.
     lax_scalar_types: bool = False
+    #: Where it is shown that the server's request model converts nothing: it is decoded straight into
+    #: typed fields (serde, Go's encoding/json), so a number sent as a string, "true" for a boolean or a
+    #: fractional number for an integer is refused (params.wrong-type is an error there; its policy is
+    #: derived from this field). None = not known to be strict.
+    strict_scalar_types: str | None = None
+    #: The top-level scalar fields such a server's typed model declares; a key it lacks is dropped unread
+    #: (serde's and Go's default), so a wrong type there is not refused. None = every field is typed.
+    strict_scalar_fields: frozenset[str] | None = None
     #: Keys accepted inside nested request objects (:data:`NestedKeys`); None = not checked.
     nested_keys: NestedKeys | None = None
     #: A public error text (its URL) showing this provider refuses an unknown key below the top level;
@@ -1003,6 +1011,9 @@ DEEPSEEK = ProviderProfile(
     chat_paths=("/chat/completions", "/v1/chat/completions", "/beta/chat/completions"),
     ranges=_warn(OPENAI_RANGES, "doc [OAS] (DeepSeek follows OpenAI's ranges; no rejection text known)"),
     developer_role_documented=False,
+    # serde converts nothing: 'Failed to deserialize the JSON body into the target type: temperature: invalid
+    # type: string "1.3", expected f32' (params.wrong-type's predicted answer).
+    strict_scalar_types="https://github.com/NotIvny/Yunzai-DeepSeek-JS/issues/2",
     # DeepSeek's request model is a closed serde enum: "messages[1].role: unknown variant `developer`,
     # expected one of `system`, `user`, `assistant`, `tool`, `latest_reminder`"
     # (https://github.com/farion1231/cc-switch/issues/3330, 2026-05-30). `developer` stays in this set
@@ -1326,6 +1337,16 @@ OLLAMA = ProviderProfile(
     chat_paths=_OPENAI_CHAT,
     # doc [OLL-DOC]: not supported in /v1 chat; Go decoding drops them silently.
     ignored_params=frozenset({"tool_choice", "logit_bias", "user", "n"}),
+    # middleware/openai.go ChatMiddleware: c.ShouldBindJSON(&req) into openai.ChatCompletionRequest
+    # (Stream bool, Temperature *float64, MaxTokens *int, ...), answering 400 with Go's decoding error
+    # ("json: cannot unmarshal string into Go struct field ..."): nothing is converted.
+    strict_scalar_types="code [OLL-GO] middleware/openai.go ChatMiddleware",
+    # openai.ChatCompletionRequest's scalar fields (n, user, logit_bias, store, parallel_tool_calls and
+    # max_completion_tokens are not among them).
+    strict_scalar_fields=frozenset(
+        {"stream", "temperature", "top_p", "presence_penalty", "frequency_penalty", "seed", "max_tokens"}
+        | {"logprobs", "top_logprobs"}
+    ),
     reasoning_efforts=OLLAMA_REASONING_EFFORTS,
     families=OLLAMA_FAMILIES,
     local=True,
@@ -1359,6 +1380,15 @@ TGI = ProviderProfile(
     roles=None,
     validates_tool_pairing=False,
     chat_paths=_OPENAI_CHAT,
+    # The router's axum Json extractor deserialises into typed serde fields (422 "Failed to deserialize
+    # the JSON body into the target type: parameters.max_new_tokens: invalid type: string \"50\", expected
+    # u32" on TGI's generate route, aws/amazon-sagemaker-feedback#34).
+    strict_scalar_types="https://github.com/aws/amazon-sagemaker-feedback/issues/34",
+    # router/src/lib.rs ChatRequest's scalar fields (no store, parallel_tool_calls, max_completion_tokens).
+    strict_scalar_fields=frozenset(
+        {"stream", "temperature", "top_p", "presence_penalty", "frequency_penalty", "seed", "max_tokens", "n"}
+        | {"logprobs", "top_logprobs"}
+    ),
     ranges=MappingProxyType(
         {
             "top_p": ParamRange(

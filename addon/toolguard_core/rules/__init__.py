@@ -5,6 +5,7 @@ from toolguard_core.rules import body, messages, shape, sequence  # noqa: F401  
 from toolguard_core.rules import repairs  # noqa: F401  (client-side repair signatures, issue 6)
 from toolguard_core.rules import tools, tool_choice, parallel_tool_calls, response_format, content  # noqa: F401  (issue 3)
 from toolguard_core.rules import params, roles, quirks, endpoint, model_id  # noqa: F401  (issue 3: providers)
+from toolguard_core.rules import parsers  # noqa: F401  (issue 9 session 17: self-hosted parsers stricter than OpenAI's schema)
 from toolguard_core.rules import responses  # noqa: F401  (the Responses API, POST /v1/responses)
 from toolguard_core.rules import anthropic  # noqa: F401  (Anthropic's Messages API, POST /v1/messages)
 from toolguard_core.rules import gemini  # noqa: F401  (Gemini's native API, :generateContent)

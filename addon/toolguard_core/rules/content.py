@@ -29,6 +29,17 @@ OPENAI_ROLE_PARTS: dict[str, frozenset[str]] = {
     "user": frozenset({"text", "image_url", "input_audio", "file"}),
     "assistant": frozenset({"text", "refusal"}),
 }
+#: The self-hosted servers that refuse some of the role/part pairs OpenAI's validator refuses (the rest of
+#: them accept any part in any role): the roles each judges, mapped to the part types it takes there.
+#: vLLM refuses non-text parts in system and developer messages since vllm-project/vllm#34072 ("System
+#: messages can only contain text content", its test); LM Studio keeps tool results to text (its Messages
+#: endpoint: "Only text tool_result blocks are supported when tool_result.content is an array.",
+#: zhukunpenglinyutong/jetbrains-cc-gui#984), and its chat endpoint answers an image in a tool message with
+#: its generic "Invalid 'messages' in payload".
+SERVER_ROLE_PARTS: dict[str, dict[str, frozenset[str]]] = {
+    "vllm": {"system": frozenset({"text"}), "developer": frozenset({"text"})},
+    "lmstudio": {"tool": frozenset({"text"})},
+}
 # code [VLLM-MM] MM_PARSER_MAP: vLLM's extra part types.
 VLLM_PART_TYPES = OPENAI_PART_TYPES | frozenset(
     {
@@ -181,8 +192,26 @@ PART_NOT_ALLOWED_FOR_ROLE = define(
     Severity.ERROR,
     "A content part type is not allowed for the message's role (images outside user messages, "
     "non-text parts in system/developer/tool messages, refusal outside assistant messages).",
-    policy=policy(error=("openai-family",), silent=("self-hosted",), otherwise=Severity.WARNING),
+    policy=policy(
+        error=("openai-family", *SERVER_ROLE_PARTS),
+        silent=("self-hosted",),
+        otherwise=Severity.WARNING,
+        conditions={
+            pid: f"non-text parts in {'/'.join(sorted(roles))} messages only"
+            for pid, roles in SERVER_ROLE_PARTS.items()
+        },
+    ),
     predicts=(
+        PredictedError(
+            provider="vllm",
+            text="System messages can only contain text content",
+            source="https://github.com/vllm-project/vllm/pull/34072",
+        ),
+        PredictedError(
+            provider="lmstudio",
+            text="Only text tool_result blocks are supported when tool_result.content is an array.",
+            source="https://github.com/zhukunpenglinyutong/jetbrains-cc-gui/issues/984",
+        ),
         PredictedError(
             provider="openai",
             text=(
@@ -224,7 +253,9 @@ PART_NOT_ALLOWED_FOR_ROLE = define(
     },
     notes=(
         "Agents that return screenshots as tool results must send the image in a following user message. "
-        "vLLM accepts images in any role (https://github.com/vllm-project/vllm/issues/33925)."
+        "vLLM accepted images in any role (https://github.com/vllm-project/vllm/issues/33925) until "
+        "vllm-project/vllm#34072 kept system and developer messages to text; LM Studio keeps tool results to "
+        "text (SERVER_ROLE_PARTS). The other self-hosted servers take any part in any role."
     ),
     fixed={
         "model": "gpt-4o",
@@ -758,7 +789,9 @@ def _check_part(
             f"{where} {problem}; {judged_name(INVALID_PART, view)} accepts {', '.join(sorted(known))}.",
         )
         return
-    if isinstance(role, str) and role in OPENAI_ROLE_PARTS and part_type not in OPENAI_ROLE_PARTS[role]:
+    # A server that judges only some roles (SERVER_ROLE_PARTS) is held to its own table, else OpenAI's.
+    role_parts = SERVER_ROLE_PARTS.get(pid, OPENAI_ROLE_PARTS)
+    if isinstance(role, str) and role in role_parts and part_type not in role_parts[role]:
         if part_type == "image_url":
             detail = (
                 f"Image URLs are only allowed for messages with role 'user', but messages[{index}] has role "

@@ -9,6 +9,7 @@ ids are matched exactly, so stray whitespace fails too. Whether a model *exists*
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RESPONSES, RequestView
@@ -165,6 +166,48 @@ WHITESPACE = define(
     fixed={"model": "sonar-pro", "messages": [_USER]},
     notes="Usually a pasted id or an environment variable with a trailing newline.",
 )
+
+
+#: Hosts that take the model from the URL (an Azure deployment, a Databricks or Baseten serving
+#: endpoint, Workers AI's model path), where a body without `model` is normal.
+MODEL_IN_URL: Final = ("azure", "azure-ai", "databricks", "baseten", "cloudflare")
+MODEL_MISSING = define(
+    "model_id.missing",
+    Severity.ERROR,
+    "The request has no `model` (or an empty or non-string one) where the API routes by it.",
+    # OpenAI's validator answers it; the other hosted APIs document `model` as required (a warning until
+    # their answer is seen); self-hosted servers serve their one model without it (vLLM's request model
+    # makes it optional, llama-server ignores it).
+    policy=policy(error=("openai",), silent=("self-hosted", *MODEL_IN_URL), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="openai",
+            text="you must provide a model parameter",
+            source="https://github.com/danielmiessler/Fabric/issues/239",
+        ),
+    ),
+    example={"messages": [_USER]},
+    fixed={"model": "gpt-4o", "messages": [_USER]},
+    notes=(
+        "doc [OAS]: `model` is required on CreateChatCompletionRequest and CreateResponse. OpenAI's answer, "
+        '"you must provide a model parameter" (danielmiessler/Fabric#239, Winnie09/GPTCelltype#12, '
+        "coze-dev/coze-studio#2064), also follows a body lost on the way (a redirect after a doubled slash, "
+        "lss233/kirara-ai#800); here it is reported only when the body toolguard saw lacks the model. A "
+        "client or router that fills the model from its configuration left it empty: set it."
+    ),
+)
+
+
+@check(endpoints=("chat", RESPONSES))
+def check_model_present(view: RequestView) -> Iterator[Finding]:
+    body = view.body
+    model = body.get("model")
+    if (isinstance(model, str) and model.strip()) or ("messages" not in body and "input" not in body):
+        return  # a body that is not a request yet is messages.missing's (or the Responses rules')
+    what = "is missing" if "model" not in body else f"is {model!r}"
+    yield from MODEL_MISSING.report(
+        view, "model", f"`model` {what}; name the model to run (the id the provider lists)."
+    )
 
 
 @check(endpoints=("chat", RESPONSES))

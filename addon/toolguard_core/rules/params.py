@@ -637,7 +637,13 @@ WRONG_TYPE = define(
     Severity.ERROR,
     'A numeric or boolean field has the wrong JSON type (e.g. `"temperature": "0.7"`, `"seed": 1.5`, '
     '`"stream": "true"`).',
-    policy=policy(error=("openai-family", "vllm", "deepseek"), otherwise=Severity.WARNING),
+    # Error where the server judges the JSON type: OpenAI's validator, vLLM after pydantic's lax
+    # conversion (the check skips what it converts), and the servers whose request model converts nothing
+    # (ProviderProfile.strict_scalar_types: DeepSeek's and TGI's serde, Ollama's Go decoding).
+    policy=policy(
+        error=("openai-family", "vllm", *(p.id for p in BUILTIN_PROFILES.values() if p.strict_scalar_types)),
+        otherwise=Severity.WARNING,
+    ),
     predicts=(
         # DeepSeek deserialises the body into typed (serde) fields and converts nothing.
         PredictedError(
@@ -651,12 +657,19 @@ WRONG_TYPE = define(
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "temperature": "0.7", "seed": 1.5},
-    notes="The types are OpenAI's schema (doc [OAS]); vLLM's pydantic model has the same types but "
-    'converts before judging (a numeric string, an integral float for an integer, "true"/"1" for a '
-    "boolean), so on vLLM and SGLang only what pydantic cannot convert is flagged. DeepSeek's request "
-    "model is serde's, which converts nothing: a numeric string is refused (its \"invalid type: string ..., "
-    'expected f32" answer, NotIvny/Yunzai-DeepSeek-JS#2, like its "invalid type: sequence, expected a '
-    'string" for array content). Error on OpenAI/Azure/vLLM/DeepSeek, warning elsewhere.',
+    notes=(
+        "The types are OpenAI's schema (doc [OAS]); vLLM's pydantic model has the same types but "
+        'converts before judging (a numeric string, an integral float for an integer, "true"/"1" for a '
+        "boolean), so on vLLM and SGLang only what pydantic cannot convert is flagged. DeepSeek's request "
+        "model is serde's, which converts nothing: a numeric string is refused (its \"invalid type: string ..., "
+        'expected f32" answer, NotIvny/Yunzai-DeepSeek-JS#2, like its "invalid type: sequence, expected a '
+        "string\" for array content); TGI's router is serde too (aws/amazon-sagemaker-feedback#34), and Ollama's "
+        "/v1 route decodes the body with Go's encoding/json into typed fields and answers 400 with its error "
+        '("json: cannot unmarshal ...", code [OLL-GO] middleware/openai.go); a key their models do not declare '
+        "is dropped unread (ProviderProfile.strict_scalar_fields). Error on OpenAI/Azure/vLLM/DeepSeek/TGI/"
+        "Ollama, warning elsewhere (llama.cpp's json_value() falls back to the default for a wrong type; an "
+        "unrecognised host may convert as pydantic does)."
+    ),
     fixed={"model": "gpt-4o", "messages": [_USER], "temperature": 0.7, "seed": 1},
 )
 TOP_LOGPROBS_WITHOUT_LOGPROBS = define(
@@ -1255,9 +1268,11 @@ def _check_types_and_ranges(
     view: RequestView, body: dict[str, Any], profile: ProviderProfile
 ) -> Iterator[Finding]:
     lax = profile.lax_scalar_types
+    # A strict server's typed model drops a key it does not declare, whatever its type.
+    typed = profile.strict_scalar_fields
     for key, integer in _NUMERIC.items():
         value = body.get(key)
-        if value is None:
+        if value is None or (typed is not None and key not in typed):
             continue
         if lax and lax_converts(value, "int" if integer else "float"):
             continue  # the server converts it before judging it (ProviderProfile.lax_scalar_types)
@@ -1271,6 +1286,8 @@ def _check_types_and_ranges(
             yield from report_judged(WRONG_TYPE, view, key, f"`{key}` is {value}; send a finite number.")
     for key in _BOOLEAN:
         value = body.get(key)
+        if typed is not None and key not in typed:
+            continue
         if value is not None and not isinstance(value, bool) and not (lax and lax_converts(value, "bool")):
             yield from report_judged(WRONG_TYPE, view, key, f"`{key}` is {value!r}; send true or false.")
     for key, spec in profile.ranges.items():

@@ -124,8 +124,18 @@ MISSING_CALL_TYPE = define(
     "shape.tool-call-missing-type",
     Severity.ERROR,
     'A replayed tool call has no `type` (OpenAI\'s schema requires `"type": "function"`).',
-    policy=policy(error=("openai-family", "azure-ai"), silent=("self-hosted",), otherwise=Severity.WARNING),
+    # llama-server's message parser requires it (common/chat.cpp common_chat_msgs_parse_oaicompat); the other
+    # self-hosted servers default it.
+    policy=policy(
+        error=("openai-family", "azure-ai", "llama.cpp"), silent=("self-hosted",), otherwise=Severity.WARNING
+    ),
     predicts=(
+        PredictedError(
+            provider="llama.cpp",
+            text="Missing tool call type",
+            source="code [LCPP] common/chat.cpp common_chat_msgs_parse_oaicompat",
+            status=500,
+        ),
         PredictedError(
             provider="azure-ai",
             text="Missing required parameter: 'messages[2].tool_calls[0].type'.",
@@ -149,8 +159,9 @@ MISSING_CALL_TYPE = define(
     notes=(
         "`type` is required on an assistant tool call (doc [OAS]: ChatCompletionMessageToolCall requires id, "
         "type and function). Clients that rebuild the history from their own message objects drop it "
-        "(langchain-azure-ai's AzureAIChatCompletionsModel, langchain-azure#35). Self-hosted servers default "
-        "it; elsewhere a warning until the provider's answer is seen."
+        "(langchain-azure-ai's AzureAIChatCompletionsModel, langchain-azure#35). llama-server refuses it "
+        '("Missing tool call type", code [LCPP]); the other self-hosted servers default it; elsewhere a '
+        "warning until the provider's answer is seen."
     ),
 )
 MISSING_TOOL_MESSAGE_ID = define(
@@ -185,9 +196,18 @@ BAD_ARGUMENTS = define(
     # tool_call with ID '...' are not a valid JSON string. Parsing error: Error(\"EOF while parsing a
     # value\", line: 1, column: 0)", spiceai/spiceai#4734) and two objects merged by a streaming reducer
     # (superagent-ai/grok-cli#65, below), and more: trailing whitespace that JSON parsers skip.
-    policy=policy(error=("ollama", "dashscope", "minimax", "xai"), otherwise=Severity.WARNING),
+    # llama-server parses a replayed call's arguments string for every chat template that takes them as
+    # an object (common/chat.cpp func_args_not_string) and answers 500 when it does not parse; agents
+    # replaying a call the model cut short hit it turn after turn (am17an/llama.cpp#43).
+    policy=policy(error=("ollama", "dashscope", "minimax", "xai", "llama.cpp"), otherwise=Severity.WARNING),
     predicts=(
         PredictedError(provider="ollama", text="invalid tool call arguments", source="code [OLL-GO]"),
+        PredictedError(
+            provider="llama.cpp",
+            text="Failed to parse tool call arguments as JSON",
+            source="code [LCPP] common/chat.cpp func_args_not_string; https://github.com/am17an/llama.cpp/issues/43",
+            status=500,
+        ),
         PredictedError(
             provider="xai",
             text="Invalid tool arguments JSON: trailing characters at line 1 column N",
@@ -231,8 +251,9 @@ BAD_ARGUMENTS = define(
     notes=(
         "Typical of a bad streaming merge of parallel calls (qwen-code PR #6981) or of a stream cut off "
         "mid-call. Errors on Ollama (code), DashScope (continuedev/continue#11556, #11315, "
-        "HKUDS/nanobot#2469), MiniMax (earendil-works/pi#5468, HKUDS/nanobot#2373) and xAI "
-        "(superagent-ai/grok-cli#65, spiceai/spiceai#4734), whose answers "
+        "HKUDS/nanobot#2469), MiniMax (earendil-works/pi#5468, HKUDS/nanobot#2373), xAI "
+        "(superagent-ai/grok-cli#65, spiceai/spiceai#4734) and llama.cpp's llama-server (code [LCPP] "
+        "common/chat.cpp, for the templates that take arguments as an object: most tool-calling ones), whose answers "
         "concern arguments that do not parse; that they also refuse parsed non-object arguments is "
         "inferred from the same validation. OpenAI replays them (warning)."
     ),
