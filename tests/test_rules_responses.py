@@ -1063,3 +1063,29 @@ def test_every_responses_rule_is_covered_by_a_case() -> None:
         "spec.missing-required",
     }
     assert covered - shared == set(RESPONSES_RULES)
+
+
+# model_id.missing on the Responses API: `model` is required unless a stored prompt names it (CreateResponse
+# lists `model` as optional for reusable prompts; the chat endpoint requires it always).
+PROMPT = {"id": "pmpt_68b0c4f0a1b881948a7f8cb1d2e3f4a5", "version": "2"}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            {"input": [USER]},
+            [("model_id.missing", E, "model")],
+            id="no-model-no-prompt",
+        ),
+        pytest.param({"prompt": PROMPT, "input": [USER]}, [], id="stored-prompt-names-the-model"),
+        pytest.param(
+            {"model": "", "prompt": PROMPT, "input": [USER]},
+            [("model_id.missing", E, "model")],
+            id="empty-model-beside-a-prompt",
+        ),
+        pytest.param({"model": "gpt-4.1", "input": [USER]}, [], id="model-given"),
+    ],
+)
+def test_model_missing_on_responses(body: dict[str, Any], expected: list[tuple[str, str, str]]) -> None:
+    assert [f for f in findings("openai", body) if f[0].startswith("model_id.")] == expected

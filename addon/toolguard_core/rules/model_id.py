@@ -189,7 +189,9 @@ MODEL_MISSING = define(
     example={"messages": [_USER]},
     fixed={"model": "gpt-4o", "messages": [_USER]},
     notes=(
-        "doc [OAS]: `model` is required on CreateChatCompletionRequest and CreateResponse. OpenAI's answer, "
+        "doc [OAS]: `model` is required on CreateChatCompletionRequest; CreateResponse lists it as optional "
+        "because a stored prompt (`prompt.id`, OpenAI's reusable prompts) carries its own model, so a Responses "
+        "body with `prompt` is left alone. OpenAI's answer, "
         '"you must provide a model parameter" (danielmiessler/Fabric#239, Winnie09/GPTCelltype#12, '
         "coze-dev/coze-studio#2064), also follows a body lost on the way (a redirect after a doubled slash, "
         "lss233/kirara-ai#800); here it is reported only when the body toolguard saw lacks the model. A "
@@ -204,6 +206,10 @@ def check_model_present(view: RequestView) -> Iterator[Finding]:
     model = body.get("model")
     if (isinstance(model, str) and model.strip()) or ("messages" not in body and "input" not in body):
         return  # a body that is not a request yet is messages.missing's (or the Responses rules')
+    if "model" not in body and view.endpoint == RESPONSES and body.get("prompt") is not None:
+        # A reusable prompt names its model in the dashboard; CreateResponse's `model` is optional for it
+        # (doc [OAS]: no `required` on CreateResponse; platform.openai.com/docs/guides/prompting).
+        return
     what = "is missing" if "model" not in body else f"is {model!r}"
     yield from MODEL_MISSING.report(
         view, "model", f"`model` {what}; name the model to run (the id the provider lists)."
