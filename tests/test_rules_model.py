@@ -705,6 +705,54 @@ def test_temperature_to_a_claude_model_without_sampling(
     assert found == ([severity] if severity else [])
 
 
+# Kimi through a gateway in front of Moonshot (OpenCode Go passes Moonshot's "invalid temperature: only 1 is
+# allowed for this model", decolua/9router#1935): judged as Moonshot where the vendor's entry says the model takes
+# no temperature, while it thinks. api.moonshot.ai is quirks.kimi-thinking-temperature's; a model the entry does
+# not mark (kimi-k2.6), thinking switched off on a model that can, a temperature of 1, a reseller cloud and
+# OpenRouter (its own host) are not this rule's.
+@pytest.mark.parametrize(
+    ("url", "body", "severity"),
+    [
+        (GENERIC, {"model": "kimi-k2.7-code", "temperature": 0.1}, "error"),
+        (GENERIC, {"model": "moonshotai/kimi-k2.7-code", "temperature": 0.6}, "error"),
+        (GENERIC, {"model": "kimi-k2.5", "temperature": 0.6}, "error"),
+        (GENERIC, {"model": "kimi-k2.5", "temperature": 0.6, "thinking": {"type": "disabled"}}, None),
+        (GENERIC, {"model": "kimi-k2.7-code", "temperature": 0.6, "thinking": {"type": "disabled"}}, "error"),
+        (GENERIC, {"model": "kimi-k2.7-code", "temperature": 1}, None),
+        (GENERIC, {"model": "kimi-k2.6", "temperature": 0.6}, None),
+        (
+            "https://api.moonshot.ai/v1/chat/completions",
+            {"model": "kimi-k2.7-code", "temperature": 0.1},
+            None,
+        ),
+        (
+            "https://openrouter.ai/api/v1/chat/completions",
+            {"model": "moonshotai/kimi-k2.5", "temperature": 0.1},
+            None,
+        ),
+        (
+            "https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions",
+            {"model": "kimi-k2.7-code", "temperature": 0.1},
+            None,
+        ),
+        ("http://localhost:8000/v1/chat/completions", {"model": "kimi-k2.7-code", "temperature": 0.1}, None),
+    ],
+)
+def test_temperature_to_a_thinking_kimi_model_through_a_gateway(
+    url: str, body: dict[str, Any], severity: str | None
+) -> None:
+    request = {"messages": [USER], **body}
+    found = [s for rule, s, _ in model_findings(request, url) if rule == "model.temperature-unsupported"]
+    assert found == ([severity] if severity else [])
+
+
+def test_moonshots_own_host_reports_the_kimi_temperature_once() -> None:
+    body = {"model": "kimi-k2.7-code", "messages": [USER], "temperature": 0.1}
+    analysis = analyse_request(json.dumps(body), "https://api.moonshot.ai/v1/chat/completions")
+    rules = [f.rule for f in analysis.findings if f.location == "temperature"]
+    assert rules == ["quirks.kimi-thinking-temperature"]
+
+
 def test_claude_code_on_vertex_gets_the_temperature_finding_though_its_requests_may_be_beta() -> None:
     url = (
         "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/"
