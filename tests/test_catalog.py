@@ -780,6 +780,35 @@ def test_late_2026_model_ids_resolve_to_the_right_entry_or_to_none(
     test_real_model_ids_resolve_to_the_right_entry_or_to_none(model, entry, steps, source, note)
 
 
+def _model_ids_17() -> list[list[str]]:
+    path = ROOT / "tests/data/catalog/model-ids-17.tsv"
+    return [line.split("\t") for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize(("model", "entry", "steps", "source", "note"), _model_ids_17())
+def test_session_17_model_ids_resolve_to_the_right_entry_or_to_none(
+    model: str, entry: str, steps: str, source: str, note: str
+) -> None:
+    """Session 17's table (docs/accuracy.md): ids from probe round 17's rows (``corpus:<row id>``) and public threads
+    (GPT-5.5/5.6 snapshots, Claude Sonnet 5 and Fable 5, Copilot's dotted Claude names, Mistral Medium 3.5, Grok 4.6,
+    MiniMax-M3 spellings, OpenCode Go's prefix, Antigravity's effort suffix), each with the entry and steps it must
+    resolve by, or ``-`` where any entry would be a guess (a relay's ``-fast`` aliases, Cursor's Composer, a client's
+    short MiniMax name)."""
+    test_real_model_ids_resolve_to_the_right_entry_or_to_none(model, entry, steps, source, note)
+
+
+def test_a_relays_fast_alias_of_an_openai_model_gets_its_familys_rules_by_name() -> None:
+    """gpt-5.6-luna-fast (a relay's priority alias no dataset lists) behind a gateway: the gpt-5.1+ family's rules
+    run by the name, saying so, and the rest is noted skipped."""
+    from toolguard_core.analyze import analyse_request
+
+    body = {"model": "gpt-5.6-luna-fast", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 100}
+    findings = analyse_request(json.dumps(body), "https://llm.corp.example/v1/chat/completions").findings
+    errors = [f for f in findings if str(f.severity) == "error"]
+    assert [(f.rule, f.location) for f in errors] == [("model.max-tokens-on-reasoning-model", "max_tokens")]
+    assert "model.rules-skipped" in {f.rule for f in findings}
+
+
 def test_an_unlisted_gpt6_variant_gets_its_familys_rules_by_name() -> None:
     """gpt-6-astra-pro (a catalog variant no dataset lists) behind a gateway: the gpt-6-astra family's rules run
     by the name, saying the catalog has no entry and the provider was inferred, and the rest is noted skipped."""
