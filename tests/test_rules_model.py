@@ -279,6 +279,43 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "claude-3-7-sonnet-20250219", "max_tokens": 128000, "messages": [USER]},
         [],
     ),
+    # No beta raises a later model's limit: Claude Code always sends ?beta=true, and Anthropic refuses its
+    # CLAUDE_CODE_MAX_OUTPUT_TOKENS above Opus 4.5's 64,000 (anthropics/claude-code#24451).
+    (
+        "anthropic-beta-opus-4-5-max-tokens",
+        "https://api.anthropic.com/v1/messages?beta=true",
+        {"model": "claude-opus-4-5-20251101", "max_tokens": 128001, "messages": [USER]},
+        [("model.max-tokens-above-limit", "error", "max_tokens")],
+    ),
+    (
+        "anthropic-beta-opus-4-6-max-tokens-at-limit",
+        "https://api.anthropic.com/v1/messages?beta=true",
+        {"model": "claude-opus-4-6", "max_tokens": 128000, "messages": [USER]},
+        [],
+    ),
+    # Vertex's rawPredict (its beta headers unseen, so "may be beta"): the same limit ("req_vrtx_" ids,
+    # RooCodeInc/Roo-Code#8454), including the @default version Claude Code sends.
+    (
+        "vertex-opus-4-5-default-max-tokens",
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
+        "claude-opus-4-5@default:rawPredict",
+        {"anthropic_version": "vertex-2023-10-16", "max_tokens": 200000, "messages": [USER]},
+        [("model.max-tokens-above-limit", "error", "max_tokens")],
+    ),
+    (
+        "vertex-sonnet-4-5-dated-max-tokens",
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
+        "claude-sonnet-4-5@20250929:rawPredict",
+        {"anthropic_version": "vertex-2023-10-16", "max_tokens": 64000, "messages": [USER]},
+        [],
+    ),
+    (
+        "vertex-sonnet-3-7-beta-max-tokens",
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
+        "claude-3-7-sonnet@20250219:rawPredict",
+        {"anthropic_version": "vertex-2023-10-16", "max_tokens": 128000, "messages": [USER]},
+        [],
+    ),
     # gpt-4's output limit spans its 8192-token window: max_tokens 8192 leaves no room for the prompt
     # ("you requested 8256 tokens (64 in the messages, 8192 in the completion)", NextChat#3195).
     (

@@ -476,8 +476,9 @@ MAX_TOKENS_ABOVE_LIMIT = define(
     notes=(
         "The limit is the larger of the two catalog sources' output limits, so a finding is certain for "
         "that model; other hosts of the model (warning) may cap differently. Checked for the Messages API "
-        "too, except with `?beta=true` in the URL: Anthropic's output betas raise some models' limits "
-        "(output-128k for Claude 3.7 Sonnet), and the rules do not see the beta headers."
+        "too, on the beta surface as well (`?beta=true`, which Claude Code always sends, and Vertex): only "
+        "Claude 3.5 Sonnet (June 2024) and Claude 3.7 Sonnet have a limit an output beta raises (OUTPUT_BETA_MODELS), "
+        "and they are not judged there, since the rules do not see the beta headers."
     ),
 )
 CONTEXT_EXCEEDED = define(
@@ -1528,9 +1529,19 @@ def check_model_messages(view: RequestView) -> Iterator[Finding]:
                     _no_image_input(subject),
                 )
                 break
-    if beta_enabled(view):
-        return
+    if beta_enabled(view) and OUTPUT_BETA_MODELS.search(own_name(subject.info.name).lower()):
+        return  # an output beta may raise this model's limit, and the rules do not see the beta headers
     yield from _check_output_limit(view, subject)
+
+
+#: The Claude models whose output limit an Anthropic beta raises: Claude 3.5 Sonnet (June 2024) from 4,096 to 8,192
+#: ("anthropic-beta": "max-tokens-3-5-sonnet-2024-07-15", Anthropic's July 2024 developer newsletter) and Claude 3.7
+#: Sonnet from 64,000 to 128,000 (output-128k-2025-02-19). Only for these is a request that may be on the beta
+#: surface (?beta=true, which Claude Code always sends; Vertex, whose beta headers the rules do not see) left
+#: unjudged: no beta raises a later model's limit, which Anthropic states per model (Opus 4.5: "max_tokens: 128001 >
+#: 64000, which is the maximum allowed number of output tokens for claude-opus-4-5-20251101" to Claude Code,
+#: anthropics/claude-code#24451; the same on Vertex, "req_vrtx_" ids, RooCodeInc/Roo-Code#8454).
+OUTPUT_BETA_MODELS = re.compile(r"claude-3-5-sonnet-20240620|claude-3-5-sonnet@20240620|claude-3-7-sonnet")
 
 
 @check(endpoints=(RESPONSES,))
