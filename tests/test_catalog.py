@@ -269,6 +269,12 @@ HOSTED = [
         {"function_calling": True, "host": "openrouter", "host_fields": ("max_output_tokens",)},
     ),
     ("gemini-2.5-flash", "gemini", {"function_calling": True, "host": None}),
+    # Groq's vision page names the models that take images; gpt-oss is text only (OpenAI's model pages, a vendor
+    # fact): Groq's statement, where only one of its listings said it.
+    ("openai/gpt-oss-120b", "groq", {"vision": False, "host": "groq", "host_single": ()}),
+    ("openai/gpt-oss-20b", "groq", {"vision": False, "host": "groq", "host_single": ()}),
+    # The vendor fact on every host: the model's entry no longer says it takes images.
+    ("gpt-oss-120b", None, {"vision": False, "host": None}),
 ]
 
 
@@ -307,7 +313,7 @@ EXPECTED_FIXTURE_SNAPSHOT = {
     "_meta": {
         "generated": "2026-01-02",
         "generator": "scripts/refresh_catalog.py",
-        "models": 22,
+        "models": 24,
         "host_listings": {
             host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
             for host, (ll, md) in HOST_LISTINGS.items()
@@ -374,6 +380,9 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         # xAI: Grok Code Fast 1 (and its alias) takes text only (OCI's page for it, Copilot's refusal).
         "grok-code-fast-1": {"providers": ["xai"], "vision": False},
         "grok-code-fast": {"providers": ["xai"], "vision": False},
+        # OpenAI: gpt-oss takes text only (OpenAI's model pages, llm-leaderboard#73), no vendor API of its own.
+        "gpt-oss-120b": {"vision": False},
+        "gpt-oss-20b": {"vision": False},
         # The vendor's own entry has mode "responses": Chat Completions is refused.
         "gpt-5-codex": {
             "providers": ["openai"], "function_calling": True, "reasoning": True,

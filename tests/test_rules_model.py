@@ -710,6 +710,33 @@ def test_images_to_a_vendors_own_text_model_on_its_own_api(
     assert found == ([severity] if severity else [])
 
 
+# gpt-oss takes text only (OpenAI's model pages): an error on Groq, whose vision page names the models that take
+# images (a host fact) and which refuses an image part to a text model (vercel/ai#2837); a warning where only a
+# reseller's listing or the vendor fact over resellers' entries says it; nothing for Groq's vision model.
+@pytest.mark.parametrize(
+    ("url", "model", "severity"),
+    [
+        ("https://api.groq.com/openai/v1/chat/completions", "openai/gpt-oss-120b", "error"),
+        ("https://api.groq.com/openai/v1/chat/completions", "openai/gpt-oss-20b", "error"),
+        (
+            "https://api.groq.com/openai/v1/chat/completions",
+            "meta-llama/llama-4-scout-17b-16e-instruct",
+            None,
+        ),
+        ("https://api.together.xyz/v1/chat/completions", "openai/gpt-oss-120b", "warning"),
+        (GENERIC, "gpt-oss-120b", "warning"),
+        ("http://localhost:8000/v1/chat/completions", "openai/gpt-oss-120b", None),
+    ],
+)
+def test_images_to_gpt_oss(url: str, model: str, severity: str | None) -> None:
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "What?"}, PNG]}],
+    }
+    found = [s for rule, s, _ in model_findings(body, url) if rule == "model.image-unsupported"]
+    assert found == ([severity] if severity else [])
+
+
 # Anthropic removed the sampling parameters from Claude Opus 4.7 on (the catalog's `temperature` false, from
 # models.dev); a temperature of 1 is the default, earlier Claude models and OpenAI's (params.* judges those)
 # are not this rule's, and a reseller cloud may drop the field itself.
