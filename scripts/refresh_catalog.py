@@ -153,6 +153,21 @@ VENDOR_FACTS: dict[str, dict[str, Any]] = {
         }
         for name in ("grok-code-fast-1", "grok-code-fast")
     },
+    # OpenAI: gpt-oss-120b and gpt-oss-20b take text only (OpenAI's model pages give "Text" as the only input
+    # modality, quoted in JonathanChavezTamales/llm-leaderboard#73; "gpt-oss is text only and is not a VLM", LM
+    # Studio's maintainer in lmstudio-ai/lmstudio-bug-tracker#1183). Resellers' entries give the 120b images, so the
+    # merged entry said it takes them and an image to it behind a gateway got no finding. No `providers`: OpenAI's
+    # own API does not serve the weights, and the other facts of the entry stay the resellers' (a warning).
+    **{
+        name: {
+            "vision": False,
+            "source": [
+                "https://github.com/JonathanChavezTamales/llm-leaderboard/issues/73",
+                "https://github.com/lmstudio-ai/lmstudio-bug-tracker/issues/1183",
+            ],
+        }
+        for name in ("gpt-oss-120b", "gpt-oss-20b")
+    },
     # xAI: Grok 4 takes images (xAI's image-understanding guide lists it; Roo Code's xAI page: "grok-4 -
     # xAI's Grok-4 model with 256K context window, image support"). Only resellers' entries list it, and
     # they say text only, so an image to grok-4 was warned about.
@@ -215,14 +230,19 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
     # catalog's reasoning facts for these names come from resellers' entries only (a warning); these are
     # Groq's own. Groq's listings carry no reasoning field, so each fact merges into the listing's entry.
     "groq": {
+        # Groq's "Images and Vision" page names the models that take images (Llama 4 Scout); gpt-oss is text only on
+        # every host (the vendor fact above), and Groq refuses an image part to a text model ("message[0].content must
+        # be a string", vercel/ai#2837, cited on model.image-unsupported). Only one of Groq's listings stated it.
         **{
             name: {
+                "vision": False,
                 "reasoning": True,
                 "reasoning_efforts": ["low", "medium", "high"],
                 "source": [
                     "https://console.groq.com/docs/reasoning",
                     "https://github.com/DataTalksClub/llm-zoomcamp/issues/183",
                     "https://github.com/theopenco/llmgateway/pull/3422",
+                    "https://console.groq.com/docs/vision",
                 ],
             }
             for name in ("gpt-oss-120b", "gpt-oss-20b")

@@ -269,6 +269,12 @@ HOSTED = [
         {"function_calling": True, "host": "openrouter", "host_fields": ("max_output_tokens",)},
     ),
     ("gemini-2.5-flash", "gemini", {"function_calling": True, "host": None}),
+    # Groq's vision page names the models that take images; gpt-oss is text only (OpenAI's model pages, a vendor
+    # fact): Groq's statement, where only one of its listings said it.
+    ("openai/gpt-oss-120b", "groq", {"vision": False, "host": "groq", "host_single": ()}),
+    ("openai/gpt-oss-20b", "groq", {"vision": False, "host": "groq", "host_single": ()}),
+    # The vendor fact on every host: the model's entry no longer says it takes images.
+    ("gpt-oss-120b", None, {"vision": False, "host": None}),
 ]
 
 
@@ -307,7 +313,7 @@ EXPECTED_FIXTURE_SNAPSHOT = {
     "_meta": {
         "generated": "2026-01-02",
         "generator": "scripts/refresh_catalog.py",
-        "models": 22,
+        "models": 24,
         "host_listings": {
             host: {name: ref for name, ref in (("LiteLLM", ll), ("models.dev", md)) if ref}
             for host, (ll, md) in HOST_LISTINGS.items()
@@ -374,6 +380,9 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         # xAI: Grok Code Fast 1 (and its alias) takes text only (OCI's page for it, Copilot's refusal).
         "grok-code-fast-1": {"providers": ["xai"], "vision": False},
         "grok-code-fast": {"providers": ["xai"], "vision": False},
+        # OpenAI: gpt-oss takes text only (OpenAI's model pages, llm-leaderboard#73), no vendor API of its own.
+        "gpt-oss-120b": {"vision": False},
+        "gpt-oss-20b": {"vision": False},
         # The vendor's own entry has mode "responses": Chat Completions is refused.
         "gpt-5-codex": {
             "providers": ["openai"], "function_calling": True, "reasoning": True,
@@ -778,6 +787,35 @@ def test_late_2026_model_ids_resolve_to_the_right_entry_or_to_none(
     16's rows (``corpus:<row id>``) and public threads, each with the entry and steps it must resolve by, or ``-``
     where any entry would be a guess."""
     test_real_model_ids_resolve_to_the_right_entry_or_to_none(model, entry, steps, source, note)
+
+
+def _model_ids_17() -> list[list[str]]:
+    path = ROOT / "tests/data/catalog/model-ids-17.tsv"
+    return [line.split("\t") for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize(("model", "entry", "steps", "source", "note"), _model_ids_17())
+def test_session_17_model_ids_resolve_to_the_right_entry_or_to_none(
+    model: str, entry: str, steps: str, source: str, note: str
+) -> None:
+    """Session 17's table (docs/accuracy.md): ids from probe round 17's rows (``corpus:<row id>``) and public threads
+    (GPT-5.5/5.6 snapshots, Claude Sonnet 5 and Fable 5, Copilot's dotted Claude names, Mistral Medium 3.5, Grok 4.6,
+    MiniMax-M3 spellings, OpenCode Go's prefix, Antigravity's effort suffix), each with the entry and steps it must
+    resolve by, or ``-`` where any entry would be a guess (a relay's ``-fast`` aliases, Cursor's Composer, a client's
+    short MiniMax name)."""
+    test_real_model_ids_resolve_to_the_right_entry_or_to_none(model, entry, steps, source, note)
+
+
+def test_a_relays_fast_alias_of_an_openai_model_gets_its_familys_rules_by_name() -> None:
+    """gpt-5.6-luna-fast (a relay's priority alias no dataset lists) behind a gateway: the gpt-5.1+ family's rules
+    run by the name, saying so, and the rest is noted skipped."""
+    from toolguard_core.analyze import analyse_request
+
+    body = {"model": "gpt-5.6-luna-fast", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 100}
+    findings = analyse_request(json.dumps(body), "https://llm.corp.example/v1/chat/completions").findings
+    errors = [f for f in findings if str(f.severity) == "error"]
+    assert [(f.rule, f.location) for f in errors] == [("model.max-tokens-on-reasoning-model", "max_tokens")]
+    assert "model.rules-skipped" in {f.rule for f in findings}
 
 
 def test_an_unlisted_gpt6_variant_gets_its_familys_rules_by_name() -> None:

@@ -289,7 +289,8 @@ GROQ_LOOKUPS = [
         "openai/gpt-oss-120b",
         {
             "reasoning": True, "reasoning_efforts": ("low", "medium", "high"), "max_output_tokens": 65536,
-            "host_single": (("vision", "models.dev"),), "host_fact_fields": ("reasoning", "reasoning_efforts"),
+            # Groq's vision page is the host's statement about images: no longer one listing's word (session 17).
+            "vision": False, "host_single": (), "host_fact_fields": ("vision", "reasoning", "reasoning_efforts"),
         },
     ),
     ("qwen/qwen3-32b", {"reasoning_efforts": ("none", "default"), "host": "groq"}),

@@ -64,8 +64,10 @@ CASES: list[tuple[str, str, dict[str, Any], str, str, str, str]] = [
     # command-a was this case until the fourteenth session gave Cohere's compatibility API a profile.
     ("unprofiled-vendor", GENERIC, {"model": "muse-spark-1.3", "messages": [USER], "max_tokens": 10**7},
      "max_output_tokens", "unprofiled-vendor", "model.max-tokens-above-limit", "warning"),
-    # Groq's two listings disagree on gpt-oss-120b's images.
-    ("host-single-listing", URLS["groq"], {"model": "openai/gpt-oss-120b", "messages": IMAGE},
+    # DeepInfra's two listings disagree on gpt-oss-120b's images (DeepInfra is at error for images). Groq was this
+    # case until session 17 read its vision page as Groq's statement (a host fact).
+    ("host-single-listing", "https://api.deepinfra.com/v1/openai/chat/completions",
+     {"model": "openai/gpt-oss-120b", "messages": IMAGE},
      "vision", "host-single-listing", "model.image-unsupported", "warning"),
     # A relay's thinking suffix: maybe another variant.
     ("lossy-name", GENERIC, {"model": "gpt-4o-think", "messages": [USER], "max_tokens": 32000},

@@ -45,6 +45,11 @@ PROBES = (
     # K3, Gemini 3.7 Flash, Claude Opus 4.5/4.6 limits and prefill, MiniMax M2.1 on Bailian, DeepSeek V4 Flash images
     # through a gateway), gathered and scored before its changes (docs/accuracy.md, session 16).
     ("probe-models-16.jsonl", "probe-m16-", 15),
+    # Session 17: late-2026 models and hosted providers (gpt-5.6 Terra tools on Azure, Kimi K3/K2.6/K2.7 Code
+    # temperature on Moonshot and OpenCode Go, Claude Sonnet 5 through a relay,
+    # Mistral Medium 3.5, DeepSeek V4 Flash limits through OpenCode Go, Copilot's gpt-5.4 and Claude 4.5),
+    # gathered and scored before its changes (docs/accuracy.md, session 17).
+    ("probe-models-17.jsonl", "probe-m17-", 14),
 )
 #: Rows of another probe file collected in the same session, in parallel, from the same thread: each file
 #: was scored untouched before the other existed, and neither branch wrote a rule from it.

@@ -279,6 +279,43 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "claude-3-7-sonnet-20250219", "max_tokens": 128000, "messages": [USER]},
         [],
     ),
+    # No beta raises a later model's limit: Claude Code always sends ?beta=true, and Anthropic refuses its
+    # CLAUDE_CODE_MAX_OUTPUT_TOKENS above Opus 4.5's 64,000 (anthropics/claude-code#24451).
+    (
+        "anthropic-beta-opus-4-5-max-tokens",
+        "https://api.anthropic.com/v1/messages?beta=true",
+        {"model": "claude-opus-4-5-20251101", "max_tokens": 128001, "messages": [USER]},
+        [("model.max-tokens-above-limit", "error", "max_tokens")],
+    ),
+    (
+        "anthropic-beta-opus-4-6-max-tokens-at-limit",
+        "https://api.anthropic.com/v1/messages?beta=true",
+        {"model": "claude-opus-4-6", "max_tokens": 128000, "messages": [USER]},
+        [],
+    ),
+    # Vertex's rawPredict (its beta headers unseen, so "may be beta"): the same limit ("req_vrtx_" ids,
+    # RooCodeInc/Roo-Code#8454), including the @default version Claude Code sends.
+    (
+        "vertex-opus-4-5-default-max-tokens",
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
+        "claude-opus-4-5@default:rawPredict",
+        {"anthropic_version": "vertex-2023-10-16", "max_tokens": 200000, "messages": [USER]},
+        [("model.max-tokens-above-limit", "error", "max_tokens")],
+    ),
+    (
+        "vertex-sonnet-4-5-dated-max-tokens",
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
+        "claude-sonnet-4-5@20250929:rawPredict",
+        {"anthropic_version": "vertex-2023-10-16", "max_tokens": 64000, "messages": [USER]},
+        [],
+    ),
+    (
+        "vertex-sonnet-3-7-beta-max-tokens",
+        "https://us-east5-aiplatform.googleapis.com/v1/projects/p/locations/us-east5/publishers/anthropic/models/"
+        "claude-3-7-sonnet@20250219:rawPredict",
+        {"anthropic_version": "vertex-2023-10-16", "max_tokens": 128000, "messages": [USER]},
+        [],
+    ),
     # gpt-4's output limit spans its 8192-token window: max_tokens 8192 leaves no room for the prompt
     # ("you requested 8256 tokens (64 in the messages, 8192 in the completion)", NextChat#3195).
     (
@@ -673,6 +710,33 @@ def test_images_to_a_vendors_own_text_model_on_its_own_api(
     assert found == ([severity] if severity else [])
 
 
+# gpt-oss takes text only (OpenAI's model pages): an error on Groq, whose vision page names the models that take
+# images (a host fact) and which refuses an image part to a text model (vercel/ai#2837); a warning where only a
+# reseller's listing or the vendor fact over resellers' entries says it; nothing for Groq's vision model.
+@pytest.mark.parametrize(
+    ("url", "model", "severity"),
+    [
+        ("https://api.groq.com/openai/v1/chat/completions", "openai/gpt-oss-120b", "error"),
+        ("https://api.groq.com/openai/v1/chat/completions", "openai/gpt-oss-20b", "error"),
+        (
+            "https://api.groq.com/openai/v1/chat/completions",
+            "meta-llama/llama-4-scout-17b-16e-instruct",
+            None,
+        ),
+        ("https://api.together.xyz/v1/chat/completions", "openai/gpt-oss-120b", "warning"),
+        (GENERIC, "gpt-oss-120b", "warning"),
+        ("http://localhost:8000/v1/chat/completions", "openai/gpt-oss-120b", None),
+    ],
+)
+def test_images_to_gpt_oss(url: str, model: str, severity: str | None) -> None:
+    body = {
+        "model": model,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "What?"}, PNG]}],
+    }
+    found = [s for rule, s, _ in model_findings(body, url) if rule == "model.image-unsupported"]
+    assert found == ([severity] if severity else [])
+
+
 # Anthropic removed the sampling parameters from Claude Opus 4.7 on (the catalog's `temperature` false, from
 # models.dev); a temperature of 1 is the default, earlier Claude models and OpenAI's (params.* judges those)
 # are not this rule's, and a reseller cloud may drop the field itself.
@@ -703,6 +767,54 @@ def test_temperature_to_a_claude_model_without_sampling(
     request = {"max_tokens": 1024, "messages": [USER], **body}
     found = [s for rule, s, _ in model_findings(request, url) if rule == "model.temperature-unsupported"]
     assert found == ([severity] if severity else [])
+
+
+# Kimi through a gateway in front of Moonshot (OpenCode Go passes Moonshot's "invalid temperature: only 1 is
+# allowed for this model", decolua/9router#1935): judged as Moonshot where the vendor's entry says the model takes
+# no temperature, while it thinks. api.moonshot.ai is quirks.kimi-thinking-temperature's; a model the entry does
+# not mark (kimi-k2.6), thinking switched off on a model that can, a temperature of 1, a reseller cloud and
+# OpenRouter (its own host) are not this rule's.
+@pytest.mark.parametrize(
+    ("url", "body", "severity"),
+    [
+        (GENERIC, {"model": "kimi-k2.7-code", "temperature": 0.1}, "error"),
+        (GENERIC, {"model": "moonshotai/kimi-k2.7-code", "temperature": 0.6}, "error"),
+        (GENERIC, {"model": "kimi-k2.5", "temperature": 0.6}, "error"),
+        (GENERIC, {"model": "kimi-k2.5", "temperature": 0.6, "thinking": {"type": "disabled"}}, None),
+        (GENERIC, {"model": "kimi-k2.7-code", "temperature": 0.6, "thinking": {"type": "disabled"}}, "error"),
+        (GENERIC, {"model": "kimi-k2.7-code", "temperature": 1}, None),
+        (GENERIC, {"model": "kimi-k2.6", "temperature": 0.6}, None),
+        (
+            "https://api.moonshot.ai/v1/chat/completions",
+            {"model": "kimi-k2.7-code", "temperature": 0.1},
+            None,
+        ),
+        (
+            "https://openrouter.ai/api/v1/chat/completions",
+            {"model": "moonshotai/kimi-k2.5", "temperature": 0.1},
+            None,
+        ),
+        (
+            "https://dashscope.aliyuncs.com/compatible-mode/v1/chat/completions",
+            {"model": "kimi-k2.7-code", "temperature": 0.1},
+            None,
+        ),
+        ("http://localhost:8000/v1/chat/completions", {"model": "kimi-k2.7-code", "temperature": 0.1}, None),
+    ],
+)
+def test_temperature_to_a_thinking_kimi_model_through_a_gateway(
+    url: str, body: dict[str, Any], severity: str | None
+) -> None:
+    request = {"messages": [USER], **body}
+    found = [s for rule, s, _ in model_findings(request, url) if rule == "model.temperature-unsupported"]
+    assert found == ([severity] if severity else [])
+
+
+def test_moonshots_own_host_reports_the_kimi_temperature_once() -> None:
+    body = {"model": "kimi-k2.7-code", "messages": [USER], "temperature": 0.1}
+    analysis = analyse_request(json.dumps(body), "https://api.moonshot.ai/v1/chat/completions")
+    rules = [f.rule for f in analysis.findings if f.location == "temperature"]
+    assert rules == ["quirks.kimi-thinking-temperature"]
 
 
 def test_claude_code_on_vertex_gets_the_temperature_finding_though_its_requests_may_be_beta() -> None:

@@ -476,8 +476,9 @@ MAX_TOKENS_ABOVE_LIMIT = define(
     notes=(
         "The limit is the larger of the two catalog sources' output limits, so a finding is certain for "
         "that model; other hosts of the model (warning) may cap differently. Checked for the Messages API "
-        "too, except with `?beta=true` in the URL: Anthropic's output betas raise some models' limits "
-        "(output-128k for Claude 3.7 Sonnet), and the rules do not see the beta headers."
+        "too, on the beta surface as well (`?beta=true`, which Claude Code always sends, and Vertex): only "
+        "Claude 3.5 Sonnet (June 2024) and Claude 3.7 Sonnet have a limit an output beta raises (OUTPUT_BETA_MODELS), "
+        "and they are not judged there, since the rules do not see the beta headers."
     ),
 )
 CONTEXT_EXCEEDED = define(
@@ -734,14 +735,16 @@ CLAUDE_SAMPLING = define(
 TEMPERATURE_REMOVED = define(
     "model.temperature-unsupported",
     Severity.ERROR,
-    "A `temperature` other than 1 sent to a Claude model from which Anthropic removed the sampling parameters "
-    "(Claude Opus 4.7 on: the catalog's `temperature` false, from models.dev and LiteLLM).",
+    "A `temperature` other than 1 sent to a model whose vendor's entry says it takes none (the catalog's "
+    "`temperature` false, from models.dev and LiteLLM): a Claude model from which Anthropic removed the sampling "
+    "parameters (Opus 4.7 on), or, through a gateway in front of Moonshot, a Kimi model while it thinks.",
     # Anthropic's answer wherever the body reaches its validator (its API, Bedrock, Vertex, a gateway in
     # front of them: judged as Anthropic). OpenAI's reasoning models, which the catalog also marks, are
     # judged by params.* and model.sampling-on-reasoning-model (gpt-5.1 takes a temperature at effort
-    # "none"), so no other provider is named: silent elsewhere.
+    # "none"), so OpenAI is not named. Moonshot is judged here only off its own host, on an unrecognised
+    # host that relays its models (api.moonshot.ai is quirks.kimi-thinking-temperature's).
     policy=policy(
-        error=("anthropic", "bedrock", "vertex", "azure-ai"),
+        error=("anthropic", "bedrock", "vertex", "azure-ai", "moonshot"),
         silent=("self-hosted",),
         conditions={
             "anthropic": "a model whose vendor entry is Anthropic's (or a gateway in front of it)",
@@ -749,6 +752,9 @@ TEMPERATURE_REMOVED = define(
             "only Bedrock's own listing states the fact)",
             "vertex": "a Claude model (rawPredict hands the body to Anthropic's validator)",
             "azure-ai": "a Claude model, judged as Anthropic's (the cloud serves several vendors' models)",
+            "moonshot": "judged as Moonshot on an unrecognised host (inferred from the model name): a Kimi model "
+            "whose vendor entry takes no temperature (kimi-k2.5, kimi-k2.7-code), thinking not switched off; on "
+            "api.moonshot.ai quirks.kimi-thinking-temperature reports it",
         },
     ),
     predicts=(
@@ -764,6 +770,13 @@ TEMPERATURE_REMOVED = define(
             # "non-default values return 400 from Bedrock" for claude-opus-4-7 (63 errors in 4 hours).
             source="https://github.com/pollinations/pollinations/pull/11319",
         ),
+        PredictedError(
+            provider="moonshot (through OpenCode Go)",
+            text="invalid temperature: only 1 is allowed for this model",
+            # OpenCode Go hands kimi-k2.7-code to Moonshot, whose validator answers with its own text; the
+            # gateway strips the client's temperature since.
+            source="https://github.com/decolua/9router/pull/1935",
+        ),
     ),
     example={"model": "claude-opus-4-7", "max_tokens": 1024, "temperature": 0.2, "messages": [_USER]},
     example_url="https://api.anthropic.com/v1/messages",
@@ -777,7 +790,10 @@ TEMPERATURE_REMOVED = define(
         "catalog's (models.dev's `temperature = false` or LiteLLM's `supports_sampling_params: false` on the "
         "vendor's own entry: every Claude model from Opus 4.7 on, 'Whole Claude 5 family: non-default "
         "temperature/top_p/top_k are 400s', Significant-Gravitas/AutoGPT#13629); a Claude id newer than the "
-        "snapshot is judged by its generation (Opus 4.7 and later, every Claude 5 model)."
+        "snapshot is judged by its generation (Opus 4.7 and later, every Claude 5 model). Kimi: Moonshot's "
+        "models overview fixes the temperature at 1 while a model thinks (0.6 with thinking off, on the models "
+        "that can switch it off), and its validator refuses anything else; judged here only where the vendor's "
+        "entry itself says the model takes no temperature, so the fact holds on every host that relays it."
     ),
 )
 #: The Claude generations that take no sampling temperature, per family, and for every family: Anthropic removed
@@ -1513,9 +1529,19 @@ def check_model_messages(view: RequestView) -> Iterator[Finding]:
                     _no_image_input(subject),
                 )
                 break
-    if beta_enabled(view):
-        return
+    if beta_enabled(view) and OUTPUT_BETA_MODELS.search(own_name(subject.info.name).lower()):
+        return  # an output beta may raise this model's limit, and the rules do not see the beta headers
     yield from _check_output_limit(view, subject)
+
+
+#: The Claude models whose output limit an Anthropic beta raises: Claude 3.5 Sonnet (June 2024) from 4,096 to 8,192
+#: ("anthropic-beta": "max-tokens-3-5-sonnet-2024-07-15", Anthropic's July 2024 developer newsletter) and Claude 3.7
+#: Sonnet from 64,000 to 128,000 (output-128k-2025-02-19). Only for these is a request that may be on the beta
+#: surface (?beta=true, which Claude Code always sends; Vertex, whose beta headers the rules do not see) left
+#: unjudged: no beta raises a later model's limit, which Anthropic states per model (Opus 4.5: "max_tokens: 128001 >
+#: 64000, which is the maximum allowed number of output tokens for claude-opus-4-5-20251101" to Claude Code,
+#: anthropics/claude-code#24451; the same on Vertex, "req_vrtx_" ids, RooCodeInc/Roo-Code#8454).
+OUTPUT_BETA_MODELS = re.compile(r"claude-3-5-sonnet-20240620|claude-3-5-sonnet@20240620|claude-3-7-sonnet")
 
 
 @check(endpoints=(RESPONSES,))
@@ -2024,16 +2050,50 @@ def _check_temperature_removed(view: RequestView, subject: _Subject) -> Iterator
     removed = subject.info.temperature is False
     if subject.by_name:
         removed = temperature_removed(*_claude_generation(subject))
-    if removed and is_number(temperature) and temperature != 1:
-        yield from _report(
-            TEMPERATURE_REMOVED,
-            view,
-            subject,
-            "temperature",
-            f"`temperature` is {temperature}, but {subject.name()} takes no sampling parameters; drop it "
-            "(and `top_p`/`top_k`).",
-            field="temperature",
-        )
+    if not (removed and is_number(temperature) and temperature != 1):
+        return
+    if subject.judged_as == "moonshot":
+        yield from _check_kimi_temperature(view, subject, temperature)
+        return
+    yield from _report(
+        TEMPERATURE_REMOVED,
+        view,
+        subject,
+        "temperature",
+        f"`temperature` is {temperature}, but {subject.name()} takes no sampling parameters; drop it "
+        "(and `top_p`/`top_k`).",
+        field="temperature",
+    )
+
+
+#: Moonshot's families whose temperature is fixed at 1 while they think (providers.py; the same families
+#: quirks.kimi-thinking-temperature judges on api.moonshot.ai).
+_KIMI_FIXED_TEMPERATURE_FAMILIES = frozenset({"kimi-k2.5+", "kimi-k2.7-code", "kimi-code"})
+
+
+def _check_kimi_temperature(view: RequestView, subject: _Subject, temperature: float) -> Iterator[Finding]:
+    """A Kimi model the vendor's entry says takes no temperature, judged as Moonshot on an unrecognised host
+    (a gateway relaying Moonshot's validator): refused while the model thinks, which it does unless the request
+    switches thinking off on a model that can (kimi-k2.5; kimi-k2.7-code always thinks). On api.moonshot.ai
+    itself quirks.kimi-thinking-temperature reports it."""
+    if subject.inferred != "moonshot":
+        return  # Moonshot's own host: the quirk's
+    family = BUILTIN_PROFILES["moonshot"].family_for(subject.model)
+    if family.id not in _KIMI_FIXED_TEMPERATURE_FAMILIES:
+        return
+    thinking = view.body.get("thinking")
+    if not family.thinking_only and isinstance(thinking, dict) and thinking.get("type") == "disabled":
+        return  # thinking off: the model takes its non-thinking temperature (0.6), not judged here
+    yield from _report(
+        TEMPERATURE_REMOVED,
+        view,
+        subject,
+        "temperature",
+        f"`temperature` is {temperature}, but {subject.name()} takes only 1 while it thinks (Moonshot answers "
+        '"invalid temperature: only 1 is allowed for this model"); omit it or send 1'
+        + ("." if family.thinking_only else ', or switch thinking off with thinking: {"type": "disabled"}.'),
+        field="temperature",
+    )
 
 
 def _claude_generation(subject: _Subject) -> tuple[str | None, tuple[int, int] | None]:
