@@ -28,6 +28,33 @@ from support.upstream import TLSFiles, Upstream, make_self_signed, openai_like
 CLIENT_TIMEOUT = 15.0
 
 
+def _worker_count() -> int:
+    """The CPUs this process may run on (a container's or taskset's share, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """How many pytest-xdist workers ``-n auto`` (pyproject's addopts) starts.
+
+    One per CPU: the suite is mostly waiting on child processes (mitmdump, the SDKs, the agent CLIs,
+    PostgreSQL), so both cores of a CI machine are kept busy. None (in-process, as without xdist)
+    when the command line names a single file or node ids in one file: a developer's quick run does
+    not pay ~2 s of worker start-up and keeps ``print``/``--pdb`` behaving as usual.
+    ``TOOLGUARD_TEST_WORKERS=N`` overrides both (0: in-process).
+    """
+    override = os.environ.get("TOOLGUARD_TEST_WORKERS", "").strip()
+    if override:
+        return int(override)
+    if config.args_source is pytest.Config.ArgsSource.ARGS:
+        files = {arg.split("::", 1)[0] for arg in config.args}
+        if len(files) == 1 and not os.path.isdir(next(iter(files))):
+            return 0
+    return _worker_count()
+
+
 @pytest.fixture(autouse=True)
 def _in_process_hooks_write_on_a_thread(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch

@@ -23,3 +23,16 @@ def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> BuiltWheel:
 @pytest.fixture(scope="session")
 def wheel_venv(built_wheel: BuiltWheel, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return install_in_new_venv(built_wheel.path, tmp_path_factory.mktemp("wheel-venv"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test using the built wheel runs on one pytest-xdist worker (``--dist loadgroup``).
+
+    A session fixture is per worker: spread over two, the wheel would be built and its venv installed
+    twice (~30 s of pip each), and the point of sharing them is to do that once. Derived from the
+    fixtures a test asks for, so a new wheel test joins the group without a mark.
+    """
+    for item in items:
+        if {"built_wheel", "wheel_venv"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("wheel"))
