@@ -28,6 +28,45 @@ from support.upstream import TLSFiles, Upstream, make_self_signed, openai_like
 CLIENT_TIMEOUT = 15.0
 
 
+def _worker_count() -> int:
+    """The CPUs this process may run on (a container's or taskset's share, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """How many pytest-xdist workers ``-n auto`` (pyproject's addopts) starts.
+
+    One per CPU: the suite is mostly waiting on child processes (mitmdump, the SDKs, the agent CLIs,
+    PostgreSQL), so both cores of a CI machine are kept busy. None (in-process, as without xdist)
+    when the command line names a single file or node ids in one file: a developer's quick run does
+    not pay ~2 s of worker start-up and keeps ``print``/``--pdb`` behaving as usual.
+    ``TOOLGUARD_TEST_WORKERS=N`` overrides both (0: in-process).
+    """
+    override = os.environ.get("TOOLGUARD_TEST_WORKERS", "").strip()
+    if override:
+        return int(override)
+    if config.args_source is pytest.Config.ArgsSource.ARGS:
+        files = {arg.split("::", 1)[0] for arg in config.args}
+        if len(files) == 1 and not os.path.isdir(next(iter(files))):
+            return 0
+    return _worker_count()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end tests first, the rest after, each in file order (a stable sort).
+
+    They are 1 % of the tests and about half of the time. xdist deals tests out in collection order,
+    in chunks (``--maxschedchunk`` in pyproject), so started first they are shared by both workers
+    while the thousands of short in-process tests fill in around them and even out the end. Started
+    last (tests/e2e/ sorts after tests/*.py), they ran on whichever worker happened to hold them
+    while the other sat idle. Within each half the order is unchanged.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture(autouse=True)
 def _in_process_hooks_write_on_a_thread(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch

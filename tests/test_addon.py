@@ -882,8 +882,11 @@ def test_gc_freeze_once_running_follows_the_option(guard, monkeypatch, enabled: 
     assert frozen == ([True] if enabled else [])
 
 
-def test_summary_command_logs_the_summary_from_a_thread(guard, db_path, caplog):
+def test_summary_command_logs_the_summary_from_a_thread(guard, db_path, caplog, monkeypatch):
     addon, tctx = guard
+    # The title is trimmed to the terminal width (100 without one); an xdist worker's tmp_path
+    # (.../popen-gwN/...) made the path too long to fit, so the width is set past any tmp_path.
+    monkeypatch.setenv("COLUMNS", "400")
     run(addon, make_flow(LONE_TOOL.body()), answer(400, LONE_TOOL.error_body()))
     addon.store.close()  # drain the queue so the row is on disk
     caplog.set_level(logging.INFO, logger="toolguard_core.addon")
