@@ -23,6 +23,7 @@ from toolguard_core import crossmem, worker
 from toolguard_core.addon import ToolGuard
 from toolguard_core.offload import (
     _REPLY,
+    FLUSH_DELAY,
     INLINE_MAX_BYTES,
     KIND_INLINE,
     KIND_REMOTE,
@@ -791,3 +792,32 @@ def test_a_reply_toolguard_cannot_read_stops_that_worker_and_its_jobs_are_not_le
     with caplog.at_level(logging.WARNING, logger="toolguard_core.offload"):
         asyncio.run(scenario())
     assert "the validation worker stopped (JSONDecodeError" in caplog.text
+
+
+def test_a_window_is_written_by_the_next_job_after_flush_delay_and_the_last_by_one_backstop_timer():
+    # Session 17: no call_later per window. A job at least FLUSH_DELAY after the last write writes
+    # everything queued with it; what no later job comes to write goes with the one backstop timer.
+    async def scenario() -> None:
+        validator = Validator(remote_read=False)
+        await validator.start()
+        try:
+            first = validator.submit(BODY, HEADER)  # nothing written for FLUSH_DELAY: at once
+            assert validator._out == [] and validator._backstop is None
+            queued = [validator.submit(BODY, HEADER) for _ in range(3)]  # within FLUSH_DELAY: held
+            assert len(validator._out) == 6 and validator._backstop is not None
+            backstop = validator._backstop
+            await asyncio.sleep(FLUSH_DELAY)
+            last = validator.submit(BODY, HEADER)  # FLUSH_DELAY after the write: writes them all
+            assert validator._out == [] and validator._backstop is backstop  # no new timer
+            for future in (first, *queued, last):
+                assert await rules_of(future) == ["sequence.orphan-tool-message"]
+            lead = validator.submit(BODY, HEADER)  # the last write was long ago: at once
+            trailing = validator.submit(BODY, HEADER)  # no job after it: the backstop writes it
+            assert len(validator._out) == 2 and validator._backstop is not None
+            for future in (lead, trailing):
+                assert await rules_of(future) == ["sequence.orphan-tool-message"]
+            assert validator._out == [] and validator._backstop is None
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())

@@ -510,6 +510,14 @@ class _Replies(asyncio.Protocol):
 #: and +0.131 ms; 10 ms +0.066 ms; the worker's own CPU 0.14 -> 0.09-0.11 ms. In observe mode the
 #: verdict is not awaited by the request, so 10 ms later costs nothing but holding the flow that long.
 FLUSH_DELAY = 0.010
+#: Frames queued within FLUSH_DELAY of the last write wait for the next job that comes at least
+#: FLUSH_DELAY after it, which writes them with its own: under traffic a job comes every few loop
+#: turns, so the windows need no timer each. When none comes (the traffic stopped), one timer writes
+#: them, armed for this many FLUSH_DELAYs: until session 17 every window had its own ``call_later``,
+#: about one per one or two small requests side by side, each a TimerHandle, its pushes and pops
+#: through the loop's heap (a Python ``__lt__`` per comparison) and its callback (issue #12,
+#: docs/benchmarks.md "Session 17"). A job after FLUSH_DELAY without a write is written at once.
+BACKSTOP_WINDOWS = 5
 
 #: How many contexts the proxy keeps ids for before it starts over (KIND_FORGET): one per distinct
 #: (URL, Content-Encoding) under one set of options and learned knowledge, so a handful in practice.
@@ -576,7 +584,8 @@ class Validator:
         self._contexts: dict[Hashable, int] = {}
         self._next_context = 0
         self._out: list[bytes] = []
-        self._flushing = False
+        self._written = float("-inf")  # when the last write was (time.monotonic)
+        self._backstop: asyncio.TimerHandle | None = None  # writes what no later job came to write
         self._sweep: asyncio.TimerHandle | None = None
         self._hung: int | None = None  # the job a worker stopped by the sweep was stuck on
         self._watch: _Watch | None = None  # the sweep's last look at the oldest job (_busy_on)
@@ -732,12 +741,15 @@ class Validator:
             # the arena, a large body's copy and a new context (issue #12, session 16).
             seq = self._next_id = self._next_id + 1
             flags = FLAG_FULL if full else 0
-            self._jobs.append(_Job(seq, size, time.monotonic(), owner, body, context, header, flags))
+            now = time.monotonic()
+            self._jobs.append(_Job(seq, size, now, owner, body, context, header, flags))
             self._pending_bytes += size
             self._out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
-            if not self._flushing:
-                self._flushing = True
-                asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
+            # _window, inlined: most requests only pass this test (see BACKSTOP_WINDOWS).
+            if now - self._written >= FLUSH_DELAY:
+                self._flush()
+            elif self._backstop is None:
+                self._arm_backstop()
             if self._sweep is None:
                 self._sweep = asyncio.get_running_loop().call_later(self._sweep_every(), self._sweep_now)
             return seq
@@ -991,20 +1003,34 @@ class Validator:
         else:
             self._arena.map[offset : offset + size] = body
             out.append(_DESC.pack(KIND_ARENA, flags, seq, offset, size, cid))
-        if not self._flushing:  # as _queue, without its call
-            self._flushing = True
-            asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
+        self._window()
 
     def _queue(self, *frames: bytes) -> None:
-        """Queue frames for the worker: written together :data:`FLUSH_DELAY` later, one ``write``
+        """Queue frames for the worker: written with the window's (:meth:`_window`), one ``write``
         for however many jobs the hooks queued meanwhile."""
         self._out.extend(frames)
-        if not self._flushing:
-            self._flushing = True
-            asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
+        self._window()
+
+    def _window(self) -> None:
+        """Write what is queued if the last write was FLUSH_DELAY ago or more; else leave it to the
+        next job after that moment, or to the backstop (:data:`BACKSTOP_WINDOWS`)."""
+        if time.monotonic() - self._written >= FLUSH_DELAY:
+            self._flush()
+        elif self._backstop is None:
+            self._arm_backstop()
+
+    def _arm_backstop(self) -> None:
+        self._backstop = asyncio.get_running_loop().call_later(
+            FLUSH_DELAY * BACKSTOP_WINDOWS, self._on_backstop
+        )
+
+    def _on_backstop(self) -> None:
+        self._backstop = None
+        if self._out:
+            self._flush()
 
     def _flush(self) -> None:
-        self._flushing = False
+        self._written = time.monotonic()
         out, self._out = self._out, []
         proc = self._proc
         if not out or proc is None or proc.stdin is None or proc.popen.returncode is not None:
@@ -1131,6 +1157,9 @@ class Validator:
         if self._sweep is not None:
             self._sweep.cancel()
             self._sweep = None
+        if self._backstop is not None:
+            self._backstop.cancel()
+            self._backstop = None
         self._fail_all(WorkerUnavailable("toolguard is shutting down"))
         arena, self._arena = self._arena, None
         if arena is not None:
