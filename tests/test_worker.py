@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from support.seeds import LONE_TOOL
 
-from toolguard_core import crossmem, worker
+from toolguard_core import crossmem, offload, worker
 from toolguard_core.addon import ToolGuard
 from toolguard_core.offload import (
     _REPLY,
@@ -799,24 +799,57 @@ def test_a_window_is_written_by_the_next_job_after_flush_delay_and_the_last_by_o
     # everything queued with it; what no later job comes to write goes with the one backstop timer.
     async def scenario() -> None:
         validator = Validator(remote_read=False)
+        done: list[object] = []
+        validator.on_done = lambda batch: done.extend(owner for owner, _result in batch)
         await validator.start()
+
+        def job(owner: str) -> None:
+            validator.enqueue(BODY, "route", lambda: HEADER, owner)
+
+        async def answered(owners: list[str]) -> None:
+            deadline = time.monotonic() + 30
+            while done[-len(owners) :] != owners:
+                assert time.monotonic() < deadline, done
+                await asyncio.sleep(0.01)
+
         try:
-            first = validator.submit(BODY, HEADER)  # nothing written for FLUSH_DELAY: at once
+            job("first")  # nothing written for FLUSH_DELAY: at once
             assert validator._out == [] and validator._backstop is None
-            queued = [validator.submit(BODY, HEADER) for _ in range(3)]  # within FLUSH_DELAY: held
+            for owner in ("a", "b", "c"):  # within FLUSH_DELAY of that write: held
+                job(owner)
             assert len(validator._out) == 6 and validator._backstop is not None
             backstop = validator._backstop
             await asyncio.sleep(FLUSH_DELAY)
-            last = validator.submit(BODY, HEADER)  # FLUSH_DELAY after the write: writes them all
-            assert validator._out == [] and validator._backstop is backstop  # no new timer
-            for future in (first, *queued, last):
-                assert await rules_of(future) == ["sequence.orphan-tool-message"]
-            lead = validator.submit(BODY, HEADER)  # the last write was long ago: at once
-            trailing = validator.submit(BODY, HEADER)  # no job after it: the backstop writes it
+            job("last")  # FLUSH_DELAY after the write: writes them all with it
+            assert validator._out == [] and validator._backstop is backstop  # no timer of its own
+            await answered(["first", "a", "b", "c", "last"])
+            await asyncio.sleep(FLUSH_DELAY)
+            job("lead")  # the last write was long ago: at once
+            job("trailing")  # no job after it: the backstop writes it
             assert len(validator._out) == 2 and validator._backstop is not None
-            for future in (lead, trailing):
-                assert await rules_of(future) == ["sequence.orphan-tool-message"]
+            await answered(["lead", "trailing"])
             assert validator._out == [] and validator._backstop is None
+        finally:
+            validator.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_job_someone_waits_on_is_written_within_flush_delay_not_at_the_backstop(monkeypatch):
+    # A WebSocket message in block mode waits for its verdict (Validator.submit): its window is not
+    # left to the backstop.
+    monkeypatch.setattr(offload, "BACKSTOP_WINDOWS", 100_000)  # a backstop that never comes
+
+    async def scenario() -> None:
+        validator = Validator(remote_read=False)
+        await validator.start()
+        try:
+            assert await rules_of(validator.submit(BODY, HEADER)) == ["sequence.orphan-tool-message"]
+            lead = validator.submit(BODY, HEADER)
+            waited = validator.submit(BODY, HEADER)  # within FLUSH_DELAY of lead's write
+            assert validator._out != []
+            for future in (lead, waited):
+                assert await rules_of(future, timeout=20) == ["sequence.orphan-tool-message"]
         finally:
             validator.close()
 

@@ -748,6 +748,8 @@ class Validator:
             # _window, inlined: most requests only pass this test (see BACKSTOP_WINDOWS).
             if now - self._written >= FLUSH_DELAY:
                 self._flush()
+            elif full:
+                self._write_soon()
             elif self._backstop is None:
                 self._arm_backstop()
             if self._sweep is None:
@@ -951,12 +953,17 @@ class Validator:
             cid = self._context_id(context, header)
             if copy.exception() is None:
                 self._queue(
-                    encode_job(KIND_ARENA, seq, offset=start, length=len(body), context=cid, flags=flags)
+                    encode_job(KIND_ARENA, seq, offset=start, length=len(body), context=cid, flags=flags),
+                    flags=flags,
                 )
             else:  # the shared memory failed: the pipe still works
                 logger.warning("toolguard: could not copy a body to shared memory (%r)", copy.exception())
                 self.piped += 1
-                self._queue(encode_job(KIND_INLINE, seq, length=len(body), context=cid, flags=flags), body)
+                self._queue(
+                    encode_job(KIND_INLINE, seq, length=len(body), context=cid, flags=flags),
+                    body,
+                    flags=flags,
+                )
         held, self._held = self._held, deque()
         while held and not self._copying:
             self._send(*held.popleft())
@@ -1003,21 +1010,32 @@ class Validator:
         else:
             self._arena.map[offset : offset + size] = body
             out.append(_DESC.pack(KIND_ARENA, flags, seq, offset, size, cid))
-        self._window()
+        self._window(flags)
 
-    def _queue(self, *frames: bytes) -> None:
+    def _queue(self, *frames: bytes, flags: int = 0) -> None:
         """Queue frames for the worker: written with the window's (:meth:`_window`), one ``write``
         for however many jobs the hooks queued meanwhile."""
         self._out.extend(frames)
-        self._window()
+        self._window(flags)
 
-    def _window(self) -> None:
+    def _window(self, flags: int = 0) -> None:
         """Write what is queued if the last write was FLUSH_DELAY ago or more; else leave it to the
-        next job after that moment, or to the backstop (:data:`BACKSTOP_WINDOWS`)."""
+        next job after that moment, or to the backstop (:data:`BACKSTOP_WINDOWS`). A job someone
+        waits on (FLAG_FULL: a WebSocket message in block mode, :meth:`submit`) is written within
+        FLUSH_DELAY, as every job was before the backstop."""
         if time.monotonic() - self._written >= FLUSH_DELAY:
             self._flush()
+        elif flags & FLAG_FULL:
+            self._write_soon()
         elif self._backstop is None:
             self._arm_backstop()
+
+    def _write_soon(self) -> None:
+        asyncio.get_running_loop().call_later(FLUSH_DELAY, self._write_queued)
+
+    def _write_queued(self) -> None:
+        if self._out:
+            self._flush()
 
     def _arm_backstop(self) -> None:
         self._backstop = asyncio.get_running_loop().call_later(
