@@ -327,3 +327,15 @@ def test_the_body_is_parsed_once_and_stored_findings_are_not_recomputed(
     else:
         expected = view.render(body_tree, findings, verdict=verdict, flow=flow)
     assert text == expected
+
+
+# Found by tests/test_fuzz_contentview.py: a tool message whose tool_call_id is not a string (the
+# user's mistake, flagged by the rules) raised "unhashable type" while pairing calls, and the view failed.
+@pytest.mark.parametrize("tool_call_id", [["call_1"], {"id": "call_1"}, None, 7])
+def test_a_tool_message_with_a_non_string_id_still_renders(tctx: taddons.context, tool_call_id: Any) -> None:
+    body = json.loads(json.dumps(UNANSWERED))
+    body["messages"][2]["tool_call_id"] = tool_call_id
+    flow = chat_flow(body)
+    result = contentviews.prettify_message(flow.request, flow)
+    assert result.view_name == "Chat Completions"
+    assert "NO ANSWER" in result.text

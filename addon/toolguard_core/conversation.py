@@ -195,7 +195,10 @@ def _pair_calls(messages: list[Any]) -> tuple[list[_Call], dict[int, _Call]]:
                 if call.id:
                     latest_by_id[call.id] = call
         elif message.get("role") == "tool":
-            call = latest_by_id.get(message.get("tool_call_id"))  # type: ignore[arg-type]
+            # Only a string id pairs: a list or object here (the user's mistake, which the rules
+            # flag) raised "unhashable type" and the view failed (found by tests/test_fuzz_contentview.py).
+            call_id = message.get("tool_call_id")
+            call = latest_by_id.get(call_id) if isinstance(call_id, str) else None
             if call is not None:
                 call.answers.append(index)
                 answered_by[index] = call
