@@ -339,3 +339,18 @@ def test_a_tool_message_with_a_non_string_id_still_renders(tctx: taddons.context
     result = contentviews.prettify_message(flow.request, flow)
     assert result.view_name == "Chat Completions"
     assert "NO ANSWER" in result.text
+
+
+# Found by tests/test_fuzz_contentview.py: a body nested past Python's JSON parser raised RecursionError
+# from the views, not the ValueError by which a view declines a body (mitmproxy then shows the next one).
+@pytest.mark.parametrize("kind", list(VIEWS))
+@pytest.mark.parametrize(
+    "content", [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000]
+)
+def test_a_body_nested_too_deep_is_declined(kind: str, content: bytes) -> None:
+    from mitmproxy.contentviews import Metadata
+
+    view, url, _ = VIEWS[kind]
+    flow = json_flow(content, url)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        view.prettify(content, Metadata(flow=flow, http_message=flow.request))
