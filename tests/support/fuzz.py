@@ -133,7 +133,8 @@ def request_seeds() -> tuple[tuple[str, Any], ...]:
                 continue
         if not isinstance(request, dict):
             continue
-        url = row.get("url") if isinstance(row.get("url"), str) else None
+        url = row.get("url")
+        url = url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
         seeds.append((url or API_URLS.get(str(row.get("api")), API_URLS["chat"]), request))
     for path in sorted((DATA / "requests").glob("*.json")):
         try:
