@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support.fuzz import FUZZ, JSON, URLS, dumps, raw_variants, seed_mutations
 
-from toolguard_core.analyze import MAX_FINDINGS_PER_RULE, Analysis, analyse_request
+from toolguard_core.analyze import MAX_FINDINGS_PER_RULE, Analysis, analyse_request, body_facts
+from toolguard_core.rules.history import HistoryCache
 
 
 def checked(body: bytes | str | None, url: str, **options: Any) -> Analysis:
@@ -71,3 +72,17 @@ def test_str_bodies_and_small_limits(url: str, body: Any) -> None:
     text = dumps(body)
     checked(text, url)
     checked(text.encode("utf-8", "surrogatepass"), url, max_body_bytes=16)
+
+
+@FUZZ
+@given(seeds=st.lists(seed_mutations(), min_size=1, max_size=4))
+def test_a_conversation_through_the_history_cache(seeds: list[tuple[str, Any]]) -> None:
+    """The validation worker's path: each body parsed through the history cache that remembers the
+    earlier bodies' messages (rules/history.py) gives the findings a fresh parse gives."""
+    history = HistoryCache()
+    for url, body in seeds + seeds[:1]:
+        raw = dumps(body).encode("utf-8", "surrogatepass")
+        remembered = checked(raw, url, history=history)
+        fresh = checked(raw, url)
+        assert sorted(map(repr, remembered.findings)) == sorted(map(repr, fresh.findings))
+        assert body_facts(raw, 1 << 20, None, url.split("/", 3)[-1]) is not None

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from support.fuzz import FUZZ, JSON, dumps, error_seeds, mutated, raw_variants, swallowed
+from support.fuzz import FUZZ, JSON, dumps, error_seeds, mutated, raw_variants, seed_mutations, swallowed
 
 from toolguard_core import causes, upstream_errors
 from toolguard_core.capture import early_recognition
@@ -115,6 +115,22 @@ def test_any_answer_parses_and_is_read(
     body: bytes, status: int | None, content_type: str | None, provider: Any
 ) -> None:
     _check(body, status, content_type, provider)
+
+
+@FUZZ
+@given(body=_real_answer(), status=STATUSES, seed=seed_mutations(), provider=PROVIDERS)
+def test_the_request_aware_reading_takes_any_request(
+    body: bytes, status: int | None, seed: tuple[str, Any], provider: Any
+) -> None:
+    """The writer's second reading (causes.REQUEST_TIER) with the request: the stored request text
+    (:func:`causes.request_object`) of a mutated real body, beside a real error."""
+    request = causes.request_object(dumps(seed[1]))
+    error = parse_error(body, status=status)
+    with swallowed(causes.recognise_error, causes._recognise_error) as caught:
+        found = causes.recognise_error(error, provider=provider, status=status, request=request)
+        if found is not None:
+            found.summary()
+    assert caught == [], caught
 
 
 @FUZZ

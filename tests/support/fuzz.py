@@ -237,11 +237,12 @@ KEYS: Final = st.one_of(
     ),
 )
 
-JSON: Final = st.recursive(
-    SCALARS,
-    lambda children: st.one_of(st.lists(children, max_size=6), st.dictionaries(KEYS, children, max_size=6)),
-    max_leaves=40,
-)
+
+def _containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(children, max_size=6), st.dictionaries(KEYS, children, max_size=6))
+
+
+JSON: Final = st.recursive(SCALARS, _containers, max_leaves=40)
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
