@@ -354,3 +354,16 @@ def test_a_body_nested_too_deep_is_declined(kind: str, content: bytes) -> None:
     flow = json_flow(content, url)
     with pytest.raises(ValueError, match="nested too deeply"):
         view.prettify(content, Metadata(flow=flow, http_message=flow.request))
+
+
+# Found by tests/test_fuzz_contentview.py: a Responses input item whose type is a list or object (the
+# user's mistake, flagged by the rules) raised "unhashable type" and the Responses view failed.
+@pytest.mark.parametrize("item_type", [["function_call"], {"t": "function_call"}])
+def test_a_responses_item_with_a_non_string_type_still_renders(tctx: taddons.context, item_type: Any) -> None:
+    call = {"type": item_type, "call_id": "call_1", "name": "shell", "arguments": "{}"}
+    output = {"type": "function_call_output", "call_id": "call_1", "output": "ok"}
+    body = {"model": "gpt-4o", "input": [{"role": "user", "content": "hi"}, call, output]}
+    flow = json_flow(body, "https://api.openai.com/v1/responses")
+    result = contentviews.prettify_message(flow.request, flow)
+    assert result.view_name == "Responses"
+    assert "NO CALL in this request" in result.text
