@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -120,6 +121,10 @@ URLS: Final = (
 )
 
 
+# A corpus URL usable as a request's: absolute, with a real host (not a path, not "<your-endpoint>").
+_REQUEST_URL: Final = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?/[^\s<>{}]*$")
+
+
 @cache
 def request_seeds() -> tuple[tuple[str, Any], ...]:
     """(url, parsed body) of every real request body the tests hold, in a fixed order."""
@@ -134,7 +139,7 @@ def request_seeds() -> tuple[tuple[str, Any], ...]:
         if not isinstance(request, dict):
             continue
         url = row.get("url")
-        url = url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+        url = url if isinstance(url, str) and _REQUEST_URL.match(url) else None
         seeds.append((url or API_URLS.get(str(row.get("api")), API_URLS["chat"]), request))
     for path in sorted((DATA / "requests").glob("*.json")):
         try:
