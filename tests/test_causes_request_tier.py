@@ -181,6 +181,17 @@ def test_bad_and_huge_requests_are_bounded_and_never_raise() -> None:
     assert time.perf_counter() - started < 0.5
 
 
+# Found by tests/test_fuzz_upstream_errors.py: a message whose role is not a string (a list, an object)
+# raised "unhashable type" in the tier, and the defensive net dropped the whole reading.
+@pytest.mark.parametrize("role", [[], {"r": "system"}, ["system"]])
+def test_a_non_string_role_leaves_the_reading_intact(role: Any) -> None:
+    row = ERROR_ROWS[0]
+    request = {**row.request, "messages": [{"role": role, "content": "x"}, *row.request["messages"]]}
+    found = recognise_error(parse_error(row.text, status=422), request=request)
+    assert found is not None
+    assert found.cause_id == row.cause
+
+
 def test_request_object_reads_only_a_json_object() -> None:
     assert request_object('{"model": "m"}') == {"model": "m"}
     assert [request_object(t) for t in (None, "", "[1]", '{"cut": ', "[" * 100_000)] == [None] * 5

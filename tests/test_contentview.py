@@ -327,3 +327,43 @@ def test_the_body_is_parsed_once_and_stored_findings_are_not_recomputed(
     else:
         expected = view.render(body_tree, findings, verdict=verdict, flow=flow)
     assert text == expected
+
+
+# Found by tests/test_fuzz_contentview.py: a tool message whose tool_call_id is not a string (the
+# user's mistake, flagged by the rules) raised "unhashable type" while pairing calls, and the view failed.
+@pytest.mark.parametrize("tool_call_id", [["call_1"], {"id": "call_1"}, None, 7])
+def test_a_tool_message_with_a_non_string_id_still_renders(tctx: taddons.context, tool_call_id: Any) -> None:
+    body = json.loads(json.dumps(UNANSWERED))
+    body["messages"][2]["tool_call_id"] = tool_call_id
+    flow = chat_flow(body)
+    result = contentviews.prettify_message(flow.request, flow)
+    assert result.view_name == "Chat Completions"
+    assert "NO ANSWER" in result.text
+
+
+# Found by tests/test_fuzz_contentview.py: a body nested past Python's JSON parser raised RecursionError
+# from the views, not the ValueError by which a view declines a body (mitmproxy then shows the next one).
+@pytest.mark.parametrize("kind", list(VIEWS))
+@pytest.mark.parametrize(
+    "content", [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000]
+)
+def test_a_body_nested_too_deep_is_declined(kind: str, content: bytes) -> None:
+    from mitmproxy.contentviews import Metadata
+
+    view, url, _ = VIEWS[kind]
+    flow = json_flow(content, url)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        view.prettify(content, Metadata(flow=flow, http_message=flow.request))
+
+
+# Found by tests/test_fuzz_contentview.py: a Responses input item whose type is a list or object (the
+# user's mistake, flagged by the rules) raised "unhashable type" and the Responses view failed.
+@pytest.mark.parametrize("item_type", [["function_call"], {"t": "function_call"}])
+def test_a_responses_item_with_a_non_string_type_still_renders(tctx: taddons.context, item_type: Any) -> None:
+    call = {"type": item_type, "call_id": "call_1", "name": "shell", "arguments": "{}"}
+    output = {"type": "function_call_output", "call_id": "call_1", "output": "ok"}
+    body = {"model": "gpt-4o", "input": [{"role": "user", "content": "hi"}, call, output]}
+    flow = json_flow(body, "https://api.openai.com/v1/responses")
+    result = contentviews.prettify_message(flow.request, flow)
+    assert result.view_name == "Responses"
+    assert "NO CALL in this request" in result.text

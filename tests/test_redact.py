@@ -59,6 +59,11 @@ def test_repeated_headers_are_joined_and_each_redacted():
         ("sig=abcdef&se=2030", f"sig={REDACTED}&se=2030"),
         ("author=me&keyword=x", "author=me&keyword=x"),  # names that merely contain a secret word
         ("", ""),
+        # A key shape in any parameter's value, read decoded (found by tests/test_fuzz_redact.py: after
+        # an escaped separator it had no word boundary, and the stored URL kept it).
+        ("note=x/sk-000000000000000000000", f"note=x%2F{REDACTED}"),
+        ("q=hello%20gsk_abcdefghij0123456789AB&n=1", f"q=hello+{REDACTED}&n=1"),
+        ("q=task-0000000000000000000000", "q=task-0000000000000000000000"),  # no key shape
     ],
 )
 def test_key_like_query_parameters_are_redacted(query: str, expected: str):

@@ -640,3 +640,29 @@ ERROR_COLUMNS = (
     "error_provider",
     "flow_error",
 )
+
+
+# Found by tests/test_fuzz_sse.py: an error event inside the stored head was stored a second time
+# when the stream's lines end in CRLF, or when two error events near the start had a chunk between them.
+@pytest.mark.parametrize(
+    "stream",
+    [
+        NAMED_ERROR_EVENT.replace(b"\n", b"\r\n"),
+        NAMED_ERROR_EVENT.replace(b"\n", b"\r"),
+        DATA_ERROR_EVENT + chunk_event("Hi") + DATA_ERROR_EVENT,
+    ],
+    ids=["crlf", "cr", "two-apart"],
+)
+@pytest.mark.parametrize("size", [1, 7, 4096])
+def test_an_error_event_in_the_head_is_stored_once(stream, size):
+    tap = SSETap()
+    assert run(tap, split(stream, size)) == stream
+    assert tap.error == EXPECTED_ERROR
+    assert tap.captured_body() == stream.decode()
+
+
+def test_an_error_event_past_the_head_is_kept():
+    stream = chunk_event("x" * 200) + DATA_ERROR_EVENT
+    tap = SSETap(head_bytes=100)
+    assert run(tap, split(stream, 13)) == stream
+    assert tap.captured_body().endswith("\n" + DATA_ERROR_EVENT.decode())

@@ -7115,7 +7115,7 @@ def _request_candidates(request: Mapping[str, object]) -> list[_Candidate]:
                     seen.add(key)
                     found.append(_Candidate("message_field", key, index=index))
             role = message.get("role")
-            if role in _INSTRUCTION_ROLES and role not in seen:
+            if isinstance(role, str) and role in _INSTRUCTION_ROLES and role not in seen:
                 seen.add(role)
                 found.append(_Candidate("role", role, index=index))
         break

@@ -188,7 +188,13 @@ def analysed(data: bytes, flow: http.HTTPFlow | None) -> tuple[dict[str, Any], l
 
 
 def _json_object(data: bytes) -> dict[str, Any]:
-    body = json.loads(data)
+    try:
+        body = json.loads(data)
+    except RecursionError as exc:
+        # Nested deeper than Python's parser goes: not a body this view can show, the ValueError
+        # that makes mitmproxy show the next view, not a RecursionError (found by
+        # tests/test_fuzz_contentview.py; the analysis already reports it as body.too-deep).
+        raise ValueError("JSON nested too deeply to show") from exc
     if not isinstance(body, dict):
         raise ValueError("not a JSON object")
     return body

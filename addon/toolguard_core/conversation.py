@@ -195,7 +195,10 @@ def _pair_calls(messages: list[Any]) -> tuple[list[_Call], dict[int, _Call]]:
                 if call.id:
                     latest_by_id[call.id] = call
         elif message.get("role") == "tool":
-            call = latest_by_id.get(message.get("tool_call_id"))  # type: ignore[arg-type]
+            # Only a string id pairs: a list or object here (the user's mistake, which the rules
+            # flag) raised "unhashable type" and the view failed (found by tests/test_fuzz_contentview.py).
+            call_id = message.get("tool_call_id")
+            call = latest_by_id.get(call_id) if isinstance(call_id, str) else None
             if call is not None:
                 call.answers.append(index)
                 answered_by[index] = call
@@ -381,14 +384,23 @@ def _pair_items(items: list[Any]) -> tuple[dict[int, list[int]], dict[int, int]]
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not isinstance(item.get("call_id"), str):
             continue
-        if item.get("type") in CALL_ITEMS:
+        kind = _item_type(item)
+        if kind in CALL_ITEMS:
             calls[index] = []
             latest[item["call_id"]] = index
-        elif item.get("type") in OUTPUT_ITEMS and item["call_id"] in latest:
+        elif kind in OUTPUT_ITEMS and item["call_id"] in latest:
             call = latest[item["call_id"]]
             calls[call].append(index)
             outputs[index] = call
     return calls, outputs
+
+
+def _item_type(item: dict[str, Any]) -> str | None:
+    """An item's ``type`` when it is a string: a list or object there (the user's mistake, which the
+    rules flag) raised "unhashable type" against the item sets and the Responses view failed (found by
+    tests/test_fuzz_contentview.py)."""
+    kind = item.get("type")
+    return kind if isinstance(kind, str) else None
 
 
 def _render_item(
@@ -401,7 +413,7 @@ def _render_item(
 ) -> list[str]:
     if not isinstance(item, dict):
         return [f"[{index}] (not an object) {_cut(json.dumps(item), max_text)}"]
-    kind = item.get("type") or ("message" if "role" in item else None)
+    kind = _item_type(item) or ("message" if "role" in item else None)
     item_id = f" {item['id']}" if isinstance(item.get("id"), str) else ""
     if kind == "message":
         lines = [f"[{index}] {item.get('role')!s}{item_id}"]

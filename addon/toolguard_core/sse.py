@@ -75,6 +75,9 @@ class SSETap:
         self._head = bytearray()
         self._errors = bytearray()
         self._errors_dropped = 0
+        # Decoded bytes up to the end of the line being taken: an error event that ends inside the
+        # head is stored there already, and is not kept a second time (_keep_error).
+        self._at = 0
         self._line = bytearray()
         self._line_overflow = False
         self._skip_lf = False  # the previous chunk ended in "\r": a leading "\n" belongs to it
@@ -117,9 +120,8 @@ class SSETap:
             text += f"\n[toolguard: {omitted} more bytes of the stream not stored]\n"
         if self._errors:
             errors = bytes(self._errors)
-            # An error near the start is already inside the head.
-            if errors not in head:
-                text += "\n" + errors.decode("utf-8", "replace")
+            # Only events past the head are kept (_keep_error): one near the start is inside it.
+            text += "\n" + errors.decode("utf-8", "replace")
             if self._errors_dropped:
                 text += f"\n[toolguard: {self._errors_dropped} more error events not stored]\n"
         if not self.parsing and self.stop_reason:
@@ -154,6 +156,7 @@ class SSETap:
             return
         if not chunk:
             # End of stream: a last event without its blank line still counts (lenient, like clients).
+            self._at = self.decoded_bytes
             if self._line:
                 self._take_line(bytes(self._line))
                 self._line.clear()
@@ -174,6 +177,7 @@ class SSETap:
 
     def _scan(self, data: bytes) -> None:
         start = 0
+        base = self.decoded_bytes - len(data)  # where ``data`` starts in the decoded stream
         if self._skip_lf:
             self._skip_lf = False
             if data[:1] == b"\n":
@@ -192,6 +196,7 @@ class SSETap:
             self._line.clear()
             self._line_overflow = False
             if not overflow:
+                self._at = base + end + 1
                 self._take_line(line)
             if data[end : end + 1] == b"\r":
                 if end + 1 < length:
@@ -276,6 +281,11 @@ class SSETap:
             self.error = parse_error(data, status=None)
 
     def _keep_error(self, lines: list[bytes]) -> None:
+        if self._at <= self.head_limit:
+            # Stored in the head already, in the stream's own line endings. Comparing the rejoined
+            # event with the head instead missed a CRLF stream's event and two early error events
+            # apart, which were stored twice (found by tests/test_fuzz_sse.py).
+            return
         event = b"\n".join(lines) + b"\n\n"
         if len(self._errors) + len(event) > self.error_limit:
             self._errors_dropped += 1

@@ -1,0 +1,141 @@
+"""Property: a secret (a credential header's value, a ``key=`` query parameter, a provider-shaped key)
+echoed anywhere (the request body, the answer, its headers, the URL, a finding's message), raw or
+percent-, JSON- or base64-encoded, never appears in the row the store would write
+(:meth:`toolguard_core.capture.Capture.to_row`, the function that prepares every stored row)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+from urllib.parse import quote
+
+from hypothesis import given
+from hypothesis import strategies as st
+from support.fuzz import FUZZ, dumps, mutated, request_seeds
+
+from toolguard_core.capture import Capture
+from toolguard_core.findings import Finding, Severity
+
+ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+# Where the request carries the secret: a credential header (name, value template) or the query.
+CARRIERS = {
+    "authorization": ("Authorization", "Bearer {}"),
+    "x-api-key": ("x-api-key", "{}"),
+    "x-goog-api-key": ("x-goog-api-key", "{}"),
+    "api-key": ("api-key", "{}"),
+    "custom": ("x-custom-gateway", "{}"),  # matched by the capture's redact_headers glob below
+    "query": (None, "{}"),
+    "shape-only": (None, None),  # carried nowhere: scrubbed for its key shape alone
+}
+
+
+@st.composite
+def secrets(draw: st.DrawFn, carrier: str) -> str:
+    if carrier == "shape-only":
+        prefix, minimum = draw(
+            st.sampled_from([("sk-", 20), ("sk-proj-", 20), ("gsk_", 24), ("xai-", 24), ("AIza", 34)])
+        )
+    else:
+        prefix, minimum = draw(st.sampled_from(["", "sk-", "sk-ant-api03-", "tok_"])), 12
+    token = draw(st.text(alphabet=ALNUM, min_size=minimum, max_size=48))
+    return prefix + token + draw(st.sampled_from("0123456789"))  # real keys hold a digit
+
+
+def _echo(secret: str, form: str) -> str:
+    if form == "percent":
+        return quote(f"key={secret}&x", safe="")
+    if form == "json":
+        return json.dumps({"k": secret})[1:-1]
+    if form == "base64":
+        return base64.b64encode(f"user:{secret}".encode()).decode()
+    return secret
+
+
+@st.composite
+def captures(draw: st.DrawFn) -> tuple[Capture, str, list[str]]:
+    carrier = draw(st.sampled_from(sorted(CARRIERS)))
+    secret = draw(secrets(carrier))
+    forms = ["raw", "json"] if carrier == "shape-only" else ["raw", "json", "percent", "base64"]
+    places = draw(
+        st.sets(st.sampled_from(["request", "response", "finding", "param", "header", "url"]), min_size=1)
+    )
+    echoes: list[str] = []
+
+    def echo() -> str:
+        text = _echo(secret, draw(st.sampled_from(forms)))
+        echoes.append(text)
+        return f" {text} "
+
+    header, template = CARRIERS[carrier]
+    headers = [(b"content-type", b"application/json"), (b"user-agent", b"OpenAI/Python 1.99.0")]
+    if header is not None and template is not None:
+        headers.append((header.encode(), template.format(secret).encode()))
+    query = f"key={secret}" if carrier == "query" else "alt=sse"
+    url, body = draw(st.sampled_from(request_seeds()))
+    body = draw(mutated(body)) if draw(st.booleans()) else body
+    if "request" in places:
+        body = {"note": echo(), "body": body} if draw(st.booleans()) else [body, echo()]
+    error: dict[str, Any] = {
+        "message": "Incorrect API key provided" + ("" if "response" not in places else echo())
+    }
+    if "param" in places:
+        error["param"] = echo()
+    response_headers = [(b"content-type", b"application/json")]
+    if "header" in places:
+        response_headers.append((b"x-echo", echo().strip().encode()))
+    findings = [Finding(rule="tools.orphan", severity=Severity.ERROR, location="messages[1]", message="m")]
+    if "finding" in places:
+        findings.append(
+            Finding(rule="params.x", severity=Severity.WARNING, location=f"x{echo()}", message=echo())
+        )
+    path = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
+    if "url" in places:  # in the path, or in a query parameter no name marks as a secret
+        if draw(st.booleans()):
+            path += "/" + echo().strip()
+        else:
+            query += "&note=" + draw(st.sampled_from(["", "x/", "a b "])) + echo().strip()
+    capture = Capture(
+        flow_id="f1",
+        started=1_700_000_000.0,
+        ended=1_700_000_000.5,
+        method="POST",
+        scheme="https",
+        host="api.example.com",
+        port=443,
+        path=f"/{path}?{query}",
+        url=f"https://api.example.com/{path}?{query}",
+        provider="openai",
+        model=None,
+        stream=None,
+        request_headers=tuple(headers),
+        request_text=None,
+        request_is_json=True,
+        request_bytes=0,
+        raw_request=(dumps(body).encode("utf-8", "surrogatepass"), None, 1 << 20),
+        findings=findings,
+        secrets=None,
+        query=query,
+        verdict="predicted",
+        status=draw(st.sampled_from([400, 401, 403, 422, 500])),
+        response_headers=tuple(response_headers),
+        response_body=json.dumps({"error": error}).encode(),
+        response_content_type="application/json",
+        redact_headers=("x-custom-*",),
+        facts_unknown=True,
+    )
+    return capture, secret, echoes
+
+
+@FUZZ
+@given(case=captures())
+def test_no_secret_reaches_the_stored_row(case: tuple[Capture, str, list[str]]) -> None:
+    capture, secret, echoes = case
+    row = capture.to_row()
+    stored = row.model_dump_json()
+    texts = [stored, json.dumps(row.model_dump(), ensure_ascii=False)]
+    for text in texts:
+        assert secret not in text
+        for echoed in echoes:
+            assert echoed not in text, echoed
