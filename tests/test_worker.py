@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import io
 import json
-import logging
 import os
 import random
 import signal
@@ -19,11 +18,10 @@ from pathlib import Path
 import pytest
 from support.seeds import LONE_TOOL
 
-from toolguard_core import crossmem, offload, worker
+from toolguard_core import crossmem, worker
 from toolguard_core.addon import ToolGuard
 from toolguard_core.offload import (
     _REPLY,
-    FLUSH_DELAY,
     INLINE_MAX_BYTES,
     KIND_INLINE,
     KIND_REMOTE,
@@ -31,11 +29,8 @@ from toolguard_core.offload import (
     Arena,
     Validator,
     WorkerNotReady,
-    WorkerProcess,
     WorkerResult,
     WorkerUnavailable,
-    _Job,
-    _Replies,
     _worker_env,
     encode_context,
     encode_job,
@@ -676,181 +671,3 @@ def test_a_body_the_worker_cannot_read_is_an_internal_error_and_the_next_job_is_
     ]
     assert "process_vm_readv" in rows[0][-1][0][1]
     assert read_frames(out.getvalue())[-1][0] == 2
-
-
-# ------------------------------------------------------------------ the replies, read by a protocol
-# offload._Replies parses the worker's output as the loop reads it (session 17: no StreamReader and
-# task per reply). The frames here are a real worker's answer to real bodies: one clean, one flagged.
-
-
-def real_worker_output() -> bytes:
-    clean = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}).encode()
-    jobs = encode_context(7, HEADER) + b"".join(
-        encode_job(KIND_INLINE, seq, length=len(body), context=7) + body
-        for seq, body in ((1, clean), (2, BODY), (3, clean))
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "toolguard_core.worker"],
-        input=jobs,
-        capture_output=True,
-        env=_worker_env(),
-        timeout=60,
-        check=True,
-    )
-    return done.stdout
-
-
-class Sleeper:
-    """A real process standing in for the worker whose output the protocol reads (killed at its end)."""
-
-    def __enter__(self) -> WorkerProcess:
-        popen = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-        self.proc = WorkerProcess(popen, None, None)  # type: ignore[arg-type]
-        return self.proc
-
-    def __exit__(self, *exc: object) -> None:
-        self.proc.popen.kill()
-        self.proc.popen.wait()
-
-
-def owned_validator(proc: WorkerProcess, seqs: list[int]) -> tuple[Validator, list, list]:
-    """A Validator whose running worker is ``proc``, holding jobs ``seqs`` owned by their numbers."""
-    validator = Validator(remote_read=False)
-    validator._proc = proc
-    done: list[tuple[object, list[str] | None]] = []
-    lost: list[tuple[list[object], str]] = []
-    validator.on_done = lambda batch: done.extend(
-        (owner, None if result is None else sorted({f.rule for f in result.findings}))
-        for owner, result in batch
-    )
-    validator.on_lost = lambda owners, exc: lost.append((owners, type(exc).__name__))
-    for seq in seqs:
-        validator._jobs.append(_Job(seq, 0, time.monotonic(), seq, None, "c", dict, 0))
-    validator._next_id = max(seqs)
-    return validator, done, lost
-
-
-EXPECTED = [(1, None), (2, ["sequence.orphan-tool-message"]), (3, None)]
-
-
-def test_reply_frames_cut_anywhere_between_reads_reach_their_owners_once_and_in_order():
-    output = real_worker_output()
-
-    async def scenario() -> None:
-        with Sleeper() as proc:
-            # Every cut into two reads, and one byte a read.
-            for chunks in [
-                *([output[:cut], output[cut:]] for cut in range(len(output) + 1)),
-                [output[i : i + 1] for i in range(len(output))],
-            ]:
-                validator, done, lost = owned_validator(proc, [1, 2, 3])
-                replies = _Replies()
-                replies.attach(validator, proc)
-                for chunk in chunks:
-                    replies.data_received(chunk)
-                assert (done, lost, replies.ended.done(), validator.pending) == (EXPECTED, [], False, 0)
-
-    asyncio.run(scenario())
-
-
-def test_replies_and_the_end_of_the_output_before_attach_are_read_at_attach(caplog):
-    output = real_worker_output()
-
-    async def scenario() -> None:
-        with Sleeper() as proc:
-            validator, done, lost = owned_validator(proc, [1, 2, 3, 4])
-            validator._closed = True  # no new worker: the job the output never answered is lost
-            replies = _Replies()
-            replies.data_received(output)
-            replies.connection_lost(None)
-            assert (done, replies.ended.done()) == ([], False)  # nobody told yet
-            replies.attach(validator, proc)
-            assert done == EXPECTED
-            assert lost == [([4], "WorkerUnavailable")]
-            assert replies.ended.done() and validator._proc is None
-            assert proc.popen.wait(10) is not None  # the worker was stopped
-
-    with caplog.at_level(logging.WARNING, logger="toolguard_core.offload"):
-        asyncio.run(scenario())
-    assert "the validation worker stopped (EOFError" in caplog.text
-
-
-def test_a_reply_toolguard_cannot_read_stops_that_worker_and_its_jobs_are_not_left_waiting(caplog):
-    async def scenario() -> None:
-        with Sleeper() as proc:
-            validator, done, lost = owned_validator(proc, [1])
-            validator._closed = True
-            replies = _Replies()
-            replies.attach(validator, proc)
-            garbage = b"{not json"
-            replies.data_received(_REPLY.pack(1, len(garbage)) + garbage)
-            replies.data_received(_REPLY.pack(1, 0))  # after the end: not read
-            assert (done, lost) == ([], [([1], "WorkerUnavailable")])
-            assert replies.ended.done() and validator._proc is None
-            assert proc.popen.wait(10) is not None
-
-    with caplog.at_level(logging.WARNING, logger="toolguard_core.offload"):
-        asyncio.run(scenario())
-    assert "the validation worker stopped (JSONDecodeError" in caplog.text
-
-
-def test_a_window_is_written_by_the_next_job_after_flush_delay_and_the_last_by_one_backstop_timer():
-    # Session 17: no call_later per window. A job at least FLUSH_DELAY after the last write writes
-    # everything queued with it; what no later job comes to write goes with the one backstop timer.
-    async def scenario() -> None:
-        validator = Validator(remote_read=False)
-        done: list[object] = []
-        validator.on_done = lambda batch: done.extend(owner for owner, _result in batch)
-        await validator.start()
-
-        def job(owner: str) -> None:
-            validator.enqueue(BODY, "route", lambda: HEADER, owner)
-
-        async def answered(owners: list[str]) -> None:
-            deadline = time.monotonic() + 30
-            while done[-len(owners) :] != owners:
-                assert time.monotonic() < deadline, done
-                await asyncio.sleep(0.01)
-
-        try:
-            job("first")  # nothing written for FLUSH_DELAY: at once
-            assert validator._out == [] and validator._backstop is None
-            for owner in ("a", "b", "c"):  # within FLUSH_DELAY of that write: held
-                job(owner)
-            assert len(validator._out) == 6 and validator._backstop is not None
-            backstop = validator._backstop
-            await asyncio.sleep(FLUSH_DELAY)
-            job("last")  # FLUSH_DELAY after the write: writes them all with it
-            assert validator._out == [] and validator._backstop is backstop  # no timer of its own
-            await answered(["first", "a", "b", "c", "last"])
-            await asyncio.sleep(FLUSH_DELAY)
-            job("lead")  # the last write was long ago: at once
-            job("trailing")  # no job after it: the backstop writes it
-            assert len(validator._out) == 2 and validator._backstop is not None
-            await answered(["lead", "trailing"])
-            assert validator._out == [] and validator._backstop is None
-        finally:
-            validator.close()
-
-    asyncio.run(scenario())
-
-
-def test_a_job_someone_waits_on_is_written_within_flush_delay_not_at_the_backstop(monkeypatch):
-    # A WebSocket message in block mode waits for its verdict (Validator.submit): its window is not
-    # left to the backstop.
-    monkeypatch.setattr(offload, "BACKSTOP_WINDOWS", 100_000)  # a backstop that never comes
-
-    async def scenario() -> None:
-        validator = Validator(remote_read=False)
-        await validator.start()
-        try:
-            assert await rules_of(validator.submit(BODY, HEADER)) == ["sequence.orphan-tool-message"]
-            lead = validator.submit(BODY, HEADER)
-            waited = validator.submit(BODY, HEADER)  # within FLUSH_DELAY of lead's write
-            assert validator._out != []
-            for future in (lead, waited):
-                assert await rules_of(future, timeout=20) == ["sequence.orphan-tool-message"]
-        finally:
-            validator.close()
-
-    asyncio.run(scenario())

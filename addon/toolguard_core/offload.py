@@ -347,9 +347,8 @@ def _open_arena(size: int) -> Arena | None:
 
 
 class WorkerProcess:
-    """The worker's process: its input as an asyncio StreamWriter (``stdin``), its output read by a
-    :class:`_Replies` protocol (``replies``), and ``pid``, ``returncode`` and ``kill()`` as asyncio's
-    ``Process`` has them.
+    """The worker's process, with its pipes as asyncio streams (``stdin`` a StreamWriter, ``stdout`` a
+    StreamReader), ``pid``, ``returncode`` and ``kill()`` as asyncio's ``Process`` has them.
 
     Spawned with :class:`subprocess.Popen` (as asyncio itself does, on the loop) and connected with
     ``connect_read_pipe``/``connect_write_pipe`` instead of ``asyncio.create_subprocess_exec``: when
@@ -360,10 +359,12 @@ class WorkerProcess:
     only closes the transports, and the process is killed here.
     """
 
-    def __init__(self, popen: subprocess.Popen[bytes], stdin: asyncio.StreamWriter, replies: _Replies):
+    def __init__(
+        self, popen: subprocess.Popen[bytes], stdin: asyncio.StreamWriter, stdout: asyncio.StreamReader
+    ):
         self.popen = popen
         self.stdin: asyncio.StreamWriter | None = stdin
-        self.replies = replies
+        self.stdout: asyncio.StreamReader | None = stdout
 
     @property
     def pid(self) -> int:
@@ -384,7 +385,7 @@ class WorkerProcess:
 
     @classmethod
     async def spawn(
-        cls, args: list[str], *, pass_fds: tuple[int, ...], env: dict[str, str], replies: _Replies
+        cls, args: list[str], *, pass_fds: tuple[int, ...], env: dict[str, str], limit: int
     ) -> WorkerProcess:
         popen = subprocess.Popen(
             args,
@@ -399,7 +400,10 @@ class WorkerProcess:
         assert popen.stdin is not None and popen.stdout is not None
         loop = asyncio.get_running_loop()
         try:
-            await loop.connect_read_pipe(lambda: replies, popen.stdout)
+            reader = asyncio.StreamReader(limit=limit, loop=loop)
+            await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader, loop=loop), popen.stdout
+            )
             transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, popen.stdin)
         except BaseException:  # cancelled while stopping, or the pipes failed: no orphan worker
             with contextlib.suppress(ProcessLookupError):
@@ -407,100 +411,7 @@ class WorkerProcess:
             popen.stdin.close()
             popen.stdout.close()
             raise
-        return cls(popen, asyncio.StreamWriter(transport, protocol, None, loop), replies)
-
-
-class _Replies(asyncio.Protocol):
-    """The worker's output, parsed as the loop reads it: the pipe transport hands each read to
-    :meth:`data_received`, which passes every complete frame of it to the Validator as one batch
-    (see the wire above). Until session 17 an asyncio StreamReader and a task read it: each reply
-    then also cost a Future, a task wake-up and its Handle on the event loop, about a reply every
-    one or two small requests side by side (issue #12, docs/benchmarks.md "Session 17").
-
-    Frames that arrive before :meth:`attach` (the worker is still being connected) are kept and
-    read then. The end of the output, or a frame toolguard cannot read, ends this worker: it is
-    killed, and if it is still the Validator's, its jobs go to a new one (``Validator._worker_died``);
-    ``ended`` is then done."""
-
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-        self.validator: Validator | None = None
-        self.proc: WorkerProcess | None = None
-        self.transport: asyncio.BaseTransport | None = None
-        #: Done once this worker's output has ended and the Validator has been told.
-        self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._ending: BaseException | None = None  # the end seen before attach
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport
-
-    def attach(self, validator: Validator, proc: WorkerProcess) -> None:
-        """Start handing frames to ``validator`` (``proc`` is the worker whose output this is)."""
-        self.validator, self.proc = validator, proc
-        if self.buffer:
-            self.data_received(b"")
-        if self._ending is not None:
-            self._end(self._ending)
-
-    def data_received(self, data: bytes) -> None:
-        buffer = self.buffer
-        buffer += data
-        validator = self.validator
-        if validator is None or self.ended.done():
-            return  # kept for attach; or this worker is done with
-        proc = self.proc
-        try:
-            # Every complete frame the read brought, handled as one batch.
-            mark, rows, used = 0, [], 0
-            while len(buffer) - used >= _REPLY.size:
-                watermark, length = _REPLY.unpack_from(buffer, used)
-                end = used + _REPLY.size + length
-                if len(buffer) < end:
-                    break
-                if length:
-                    payload = json.loads(buffer[used + _REPLY.size : end])
-                    if isinstance(payload, dict):  # the worker's hello (the wire above)
-                        assert proc is not None
-                        validator._hello(proc, payload)
-                    else:
-                        rows.extend(payload)
-                mark, used = max(mark, watermark), end
-            if used:
-                del buffer[:used]
-                if proc is validator._proc and (mark or rows):  # not for a hello alone
-                    validator._answered(mark, rows)
-        except (ValueError, KeyError, TypeError) as exc:
-            # An answer toolguard cannot read: this worker is done with (a half-read frame leaves
-            # the stream out of step); its flows are failed or sent again (_end).
-            self._end(exc)
-
-    def eof_received(self) -> bool:
-        self._end(EOFError("the end of the worker's output"))
-        return False
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._end(exc if exc is not None else EOFError("the end of the worker's output"))
-
-    def _end(self, exc: BaseException) -> None:
-        validator, proc = self.validator, self.proc
-        if validator is None:
-            self._ending = self._ending or exc  # told at attach
-            return
-        if self.ended.done():
-            return
-        self.ended.set_result(None)
-        current = proc is validator._proc
-        if current:
-            logger.warning("toolguard: the validation worker stopped (%r); restarting it", exc)
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-        if self.transport is not None:
-            self.transport.close()
-        if current:
-            validator._proc = None
-            validator.reads_remote = False
-            validator._worker_died()
+        return cls(popen, asyncio.StreamWriter(transport, protocol, None, loop), reader)
 
 
 #: How long the descriptors queued on the loop wait before they are written: one write (which wakes
@@ -510,14 +421,6 @@ class _Replies(asyncio.Protocol):
 #: and +0.131 ms; 10 ms +0.066 ms; the worker's own CPU 0.14 -> 0.09-0.11 ms. In observe mode the
 #: verdict is not awaited by the request, so 10 ms later costs nothing but holding the flow that long.
 FLUSH_DELAY = 0.010
-#: Frames queued within FLUSH_DELAY of the last write wait for the next job that comes at least
-#: FLUSH_DELAY after it, which writes them with its own: under traffic a job comes every few loop
-#: turns, so the windows need no timer each. When none comes (the traffic stopped), one timer writes
-#: them, armed for this many FLUSH_DELAYs: until session 17 every window had its own ``call_later``,
-#: about one per one or two small requests side by side, each a TimerHandle, its pushes and pops
-#: through the loop's heap (a Python ``__lt__`` per comparison) and its callback (issue #12,
-#: docs/benchmarks.md "Session 17"). A job after FLUSH_DELAY without a write is written at once.
-BACKSTOP_WINDOWS = 5
 
 #: How many contexts the proxy keeps ids for before it starts over (KIND_FORGET): one per distinct
 #: (URL, Content-Encoding) under one set of options and learned knowledge, so a handful in practice.
@@ -572,8 +475,7 @@ class Validator:
         self.on_lost: Callable[[list[object], Exception], None] | None = None
         self._started = False  # a worker process ran once: from then on one that died is restarted
         self._proc: WorkerProcess | None = None
-        #: Done when the running worker's output has ended (its _Replies.ended).
-        self._reader: asyncio.Future[None] | None = None
+        self._reader: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None
         self._jobs: deque[_Job] = deque()  # unanswered, in seq order (the worker answers in order)
         self._pending_bytes = 0
@@ -584,8 +486,7 @@ class Validator:
         self._contexts: dict[Hashable, int] = {}
         self._next_context = 0
         self._out: list[bytes] = []
-        self._written = float("-inf")  # when the last write was (time.monotonic)
-        self._backstop: asyncio.TimerHandle | None = None  # writes what no later job came to write
+        self._flushing = False
         self._sweep: asyncio.TimerHandle | None = None
         self._hung: int | None = None  # the job a worker stopped by the sweep was stuck on
         self._watch: _Watch | None = None  # the sweep's last look at the oldest job (_busy_on)
@@ -668,12 +569,11 @@ class Validator:
                 str(crossmem.address_of(crossmem.PROBE)),
             ]
         self.reads_remote = False  # until this worker's hello says so
-        replies = _Replies()
         proc = await WorkerProcess.spawn(
             [sys.executable, "-m", "toolguard_core.worker", *arena_args],
             pass_fds=(self._arena.fd,) if self._arena is not None else (),
             env=_worker_env(),
-            replies=replies,
+            limit=2**26,
         )
         if self.remote_read:
             crossmem.allow_reader(proc.pid)  # before its probe: it imports for a second first
@@ -683,8 +583,7 @@ class Validator:
         self._contexts.clear()  # a new worker knows none of them
         # Until this line, bodies are validated in place (WorkerNotReady); tests wait for it.
         logger.info("toolguard: validation worker started (pid %d)", proc.pid)
-        self._reader = replies.ended
-        replies.attach(self, proc)
+        self._reader = asyncio.get_running_loop().create_task(self._read(proc))
         waiting, self._waiting = self._waiting, []
         for job in waiting:
             self._send(proc, *job)
@@ -741,17 +640,12 @@ class Validator:
             # the arena, a large body's copy and a new context (issue #12, session 16).
             seq = self._next_id = self._next_id + 1
             flags = FLAG_FULL if full else 0
-            now = time.monotonic()
-            self._jobs.append(_Job(seq, size, now, owner, body, context, header, flags))
+            self._jobs.append(_Job(seq, size, time.monotonic(), owner, body, context, header, flags))
             self._pending_bytes += size
             self._out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
-            # _window, inlined: most requests only pass this test (see BACKSTOP_WINDOWS).
-            if now - self._written >= FLUSH_DELAY:
-                self._flush()
-            elif full:
-                self._write_soon()
-            elif self._backstop is None:
-                self._arm_backstop()
+            if not self._flushing:
+                self._flushing = True
+                asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
             if self._sweep is None:
                 self._sweep = asyncio.get_running_loop().call_later(self._sweep_every(), self._sweep_now)
             return seq
@@ -759,7 +653,7 @@ class Validator:
         if starting and (not wait_for_start or self._starting is None or self._starting.done()):
             raise WorkerNotReady("the validation worker has not started")
         # ``popen.returncode``, not ``returncode``: no waitpid per job (a syscall on the loop); a
-        # worker that died is seen by _Replies at the end of its output, which clears ``_proc``.
+        # worker that died is seen by _read at the end of its output, which clears ``_proc``.
         if not starting and (proc is None or proc.popen.returncode is not None or proc.stdin is None):
             self._restart()
             raise WorkerUnavailable("the validation worker stopped and is restarting")
@@ -845,7 +739,7 @@ class Validator:
                 self._watch = None
                 self._end_starving()
                 with contextlib.suppress(ProcessLookupError):
-                    proc.kill()  # _Replies sees the end of its output, fails its flows, and it is restarted
+                    proc.kill()  # _read sees the end of its output, fails its flows, and it is restarted
             elif wall >= self.job_timeout and wait > busy:
                 if not self._starving:
                     self._starving = True
@@ -946,24 +840,19 @@ class Validator:
     ) -> None:
         """A large body is in the arena: send its job, then the jobs held behind it, in order."""
         self._copying = False
-        # Shutting down, or its worker gone or dying: _fail_all (or _Replies, at the worker's end)
+        # Shutting down, or its worker gone or dying: _fail_all (or _read, at the worker's end)
         # fails the flow, so there is nothing to send.
         sendable = not copy.cancelled() and proc is self._proc and bool(self._jobs)
         if sendable and proc.returncode is None and self._arena is not None:
             cid = self._context_id(context, header)
             if copy.exception() is None:
                 self._queue(
-                    encode_job(KIND_ARENA, seq, offset=start, length=len(body), context=cid, flags=flags),
-                    flags=flags,
+                    encode_job(KIND_ARENA, seq, offset=start, length=len(body), context=cid, flags=flags)
                 )
             else:  # the shared memory failed: the pipe still works
                 logger.warning("toolguard: could not copy a body to shared memory (%r)", copy.exception())
                 self.piped += 1
-                self._queue(
-                    encode_job(KIND_INLINE, seq, length=len(body), context=cid, flags=flags),
-                    body,
-                    flags=flags,
-                )
+                self._queue(encode_job(KIND_INLINE, seq, length=len(body), context=cid, flags=flags), body)
         held, self._held = self._held, deque()
         while held and not self._copying:
             self._send(*held.popleft())
@@ -1010,50 +899,65 @@ class Validator:
         else:
             self._arena.map[offset : offset + size] = body
             out.append(_DESC.pack(KIND_ARENA, flags, seq, offset, size, cid))
-        self._window(flags)
+        if not self._flushing:  # as _queue, without its call
+            self._flushing = True
+            asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
 
-    def _queue(self, *frames: bytes, flags: int = 0) -> None:
-        """Queue frames for the worker: written with the window's (:meth:`_window`), one ``write``
+    def _queue(self, *frames: bytes) -> None:
+        """Queue frames for the worker: written together :data:`FLUSH_DELAY` later, one ``write``
         for however many jobs the hooks queued meanwhile."""
         self._out.extend(frames)
-        self._window(flags)
-
-    def _window(self, flags: int = 0) -> None:
-        """Write what is queued if the last write was FLUSH_DELAY ago or more; else leave it to the
-        next job after that moment, or to the backstop (:data:`BACKSTOP_WINDOWS`). A job someone
-        waits on (FLAG_FULL: a WebSocket message in block mode, :meth:`submit`) is written within
-        FLUSH_DELAY, as every job was before the backstop."""
-        if time.monotonic() - self._written >= FLUSH_DELAY:
-            self._flush()
-        elif flags & FLAG_FULL:
-            self._write_soon()
-        elif self._backstop is None:
-            self._arm_backstop()
-
-    def _write_soon(self) -> None:
-        asyncio.get_running_loop().call_later(FLUSH_DELAY, self._write_queued)
-
-    def _write_queued(self) -> None:
-        if self._out:
-            self._flush()
-
-    def _arm_backstop(self) -> None:
-        self._backstop = asyncio.get_running_loop().call_later(
-            FLUSH_DELAY * BACKSTOP_WINDOWS, self._on_backstop
-        )
-
-    def _on_backstop(self) -> None:
-        self._backstop = None
-        if self._out:
-            self._flush()
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
 
     def _flush(self) -> None:
-        self._written = time.monotonic()
+        self._flushing = False
         out, self._out = self._out, []
         proc = self._proc
         if not out or proc is None or proc.stdin is None or proc.popen.returncode is not None:
-            return  # the worker is gone: _Replies fails its jobs
+            return  # the worker is gone: _read fails its jobs
         proc.stdin.write(out[0] if len(out) == 1 else b"".join(out))
+
+    async def _read(self, proc: WorkerProcess) -> None:
+        assert proc.stdout is not None
+        buffer = bytearray()
+        try:
+            while True:
+                chunk = await proc.stdout.read(1 << 20)
+                if not chunk:
+                    raise EOFError("the end of the worker's output")
+                buffer += chunk
+                # Every complete frame the read brought, handled as one batch.
+                mark, rows, used = 0, [], 0
+                while len(buffer) - used >= _REPLY.size:
+                    watermark, length = _REPLY.unpack_from(buffer, used)
+                    end = used + _REPLY.size + length
+                    if len(buffer) < end:
+                        break
+                    if length:
+                        payload = json.loads(buffer[used + _REPLY.size : end])
+                        if isinstance(payload, dict):  # the worker's hello (the wire above)
+                            self._hello(proc, payload)
+                        else:
+                            rows.extend(payload)
+                    mark, used = max(mark, watermark), end
+                if used:
+                    del buffer[:used]
+                    if proc is self._proc and (mark or rows):  # not for a hello alone
+                        self._answered(mark, rows)
+        except (EOFError, ConnectionError, ValueError, KeyError, TypeError) as exc:
+            # The end of its output, or an answer toolguard cannot read: either way this worker is
+            # done with (a half-read frame leaves the stream out of step); its flows are failed below.
+            if proc is self._proc:
+                logger.warning("toolguard: the validation worker stopped (%r); restarting it", exc)
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        finally:
+            if proc is self._proc:
+                self._proc = None
+                self.reads_remote = False
+                self._worker_died()
 
     def _hello(self, proc: WorkerProcess, hello: dict[str, object]) -> None:
         """The worker says whether it could read the proxy's memory (crossmem.probe)."""
@@ -1175,9 +1079,6 @@ class Validator:
         if self._sweep is not None:
             self._sweep.cancel()
             self._sweep = None
-        if self._backstop is not None:
-            self._backstop.cancel()
-            self._backstop = None
         self._fail_all(WorkerUnavailable("toolguard is shutting down"))
         arena, self._arena = self._arena, None
         if arena is not None:
