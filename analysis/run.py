@@ -437,6 +437,17 @@ def no_traffic_hint(command: list[str], mode: str, env: Mapping[str, str] | None
     return hint
 
 
+def failed_first_hint(command: list[str], exit_status: int) -> str:
+    """The start of the likely cause when COMMAND failed and no request reached the proxy; the
+    client's hint follows it."""
+    name = Path(command[0]).name if command else "the command"
+    return (
+        f"{name} exited with status {exit_status} before any request reached the proxy: its own error "
+        "(above) came first, such as a missing API key or a crash at start-up; if it did reach its API "
+        "call, "
+    )
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -577,11 +588,13 @@ def report(
     database: str | None = None,
     env: Mapping[str, str] | None = None,
     started: bool = True,
+    exit_status: int | None = None,
 ) -> str:
     """What this run saw, from its row in ``runs`` and its flows (``flows.run_id``): counts in words,
     the rules, and each stored flow with its verdict (flows alike once, with the ids of the others).
     Other runs on the same database never show.
-    ``started`` is False when COMMAND could not be run at all (not found, not executable)."""
+    ``started`` is False when COMMAND could not be run at all (not found, not executable);
+    ``exit_status`` is COMMAND's, when known."""
     data = read_run(db_path, run_id)
     run, flows, findings = data.run, data.flows, data.findings
     if run is None:
@@ -611,6 +624,10 @@ def report(
         lines.append(f"  {unvalidated}.")
     if not run["requests_seen"] and not run.get("websocket_messages"):
         hint = no_traffic_hint(command or [], mode, env) if started else NOT_STARTED_HINT
+        if started and exit_status:
+            # A client that failed before its first call (the openai SDK without a key raises at once)
+            # sent nothing: its own error comes first, not the base-URL variables (trial19).
+            hint = failed_first_hint(command or [], exit_status) + hint
         lines.append(f"  likely cause: {hint}.")
     elif not run["validated"] and not flows and not unchecked:
         lines.append(f"  likely cause: {_NOT_VALIDATED_HINT}.")
@@ -932,6 +949,7 @@ def run_session(
             label(shared) if shared else None,
             os.environ,
             started=started,
+            exit_status=status,
         )
         _say(printable(text), end="")  # upstream error texts in it: no escape sequence reaches the terminal
         if text.startswith(NO_RUN_PREFIX) or NOT_WRITTEN in text.partition("\n")[0]:
