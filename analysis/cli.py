@@ -331,7 +331,8 @@ def run(
     and prints (on stderr) what this run saw, read from its own row in the database's runs table
     (so runs sharing a database never mix): how many requests reached the proxy, were validated,
     had findings, were rejected by the upstream or got no answer (or, with none, the likely reason),
-    then the rules and each stored flow with its verdict and upstream error.
+    then the rules and each stored flow with its verdict and upstream error (flows alike, such as a
+    client's retries of one refused request, once, with the ids of the others).
 
     \b
     Reverse mode (default): the proxy forwards to --upstream (default: the base URL

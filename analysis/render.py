@@ -18,7 +18,7 @@ from toolguard_analysis.summary import (
     unconfirmed_line,
 )
 from toolguard_analysis.terminal import printable
-from toolguard_core.verdict import REJECTION_VOCABULARY, Verdict
+from toolguard_core.verdict import REJECTION_VOCABULARY, Verdict, rejection_statuses
 from toolguard_core.visibility import NOTHING_SEEN
 
 __all__ = ["render", "render_html", "render_json", "render_markdown", "render_text"]
@@ -79,7 +79,7 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
         out.append(
             f"{style(f'{group["count"]:>5}×', bold=True)}  "
             + style(pattern, fg="yellow" if group["explanation"] == "unexplained" else "green", bold=True)
-            + f"  [{group['fingerprint']}]  status {', '.join(map(str, group['statuses'])) or '-'}"
+            + f"  [{group['fingerprint']}]  status {rejection_statuses(group['statuses']) or '-'}"
         )
         indent = " " * 9
         out.append(indent + _trim(group["error_message"], width - len(indent)))
@@ -125,7 +125,7 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
     if not summary["unexplained"]:
         out.append("  none")
     for group in summary["unexplained"]:
-        statuses = ",".join(map(str, group["statuses"])) or "-"
+        statuses = rejection_statuses(group["statuses"], ",") or "-"
         out.append(_trim(f"{group['count']:>5}×  {statuses:<7} {group['template']}", width))
     out.append("")
     out.append(
@@ -265,7 +265,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         out.append(
             f"| {g['count']} | {_md(g['pattern'] or ('-' if g.get('cause') else '**unexplained**'))} | "
             f"{_md(g.get('cause') or '-')} | {_md(_explanations(g))} | `{g['fingerprint']}` | "
-            f"{', '.join(map(str, g['statuses']))} | {_md(_trim(g['error_message'], 160))} | {g['first_seen']} | "
+            f"{rejection_statuses(g['statuses'])} | {_md(_trim(g['error_message'], 160))} | {g['first_seen']} | "
             f"{g['last_seen']} | {_md(', '.join(g['clients']))} | {_md(', '.join(g['models']))} | {_md(', '.join(g['hosts']))} |"
         )
     for g in summary["groups"]:
@@ -292,7 +292,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
     if summary["unexplained"]:
         out += ["| count | status | template |", "|---:|---|---|"]
         out += [
-            f"| {g['count']} | {', '.join(map(str, g['statuses']))} | {_md(g['template'])} |"
+            f"| {g['count']} | {rejection_statuses(g['statuses'])} | {_md(g['template'])} |"
             for g in summary["unexplained"]
         ]
     else:

@@ -30,7 +30,14 @@ from toolguard_analysis.summary import (
     seen_notes,
     unconfirmed_line,
 )
-from toolguard_core.verdict import Verdict, answered_by, verdict_words
+from toolguard_core.verdict import (
+    REJECTED_VERDICTS,
+    Verdict,
+    answered_by,
+    rejection_status,
+    rejection_statuses,
+    verdict_words,
+)
 from toolguard_core.visibility import flow_verdict_words
 
 PALETTE = (
@@ -325,7 +332,7 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
             f'<td><i class="swatch" style="background:{colours.get(name, "#888")}"></i>{pattern}</td>'
             f'<td class="explained">{_e(explanations)}</td>'
             f'<td class="err"><details><summary>{_e(group["template"])}</summary>{drill}</details></td>'
-            f'<td class="mono">{_e(", ".join(map(str, group["statuses"])))}</td>'
+            f'<td class="mono">{_e(rejection_statuses(group["statuses"]))}</td>'
             f'<td class="mono when">{_e(group["first_seen"])}<br>{_e(group["last_seen"])}</td>'
             f'<td class="mono fp">{_e(group["fingerprint"])}</td></tr>'
         )
@@ -369,7 +376,13 @@ def _flow_sections(flows: list[dict[str, Any]], show_command: Callable[[str], st
             if flow["findings"]
             else (flow.get("pattern") or cause.get("cause") or "")
         )
-        status = flow["status"] if flow["status"] is not None else "no answer"
+        status = (
+            "no answer"
+            if flow["status"] is None
+            else rejection_status(flow["status"])
+            if flow["verdict"] in REJECTED_VERDICTS
+            else flow["status"]
+        )
         summary_line = (
             f"{_e(flow['datetime_utc'])} · {_e(status)} · {_e(flow['verdict'] or '-')} · {_e(first) or '-'} · "
             f"{_e(flow['host'])}{_e(flow['path'] or '')} · {_e(flow['model'] or '-')} · {_e(flow['id'])}"
@@ -451,7 +464,7 @@ def render_html(summary: dict[str, Any]) -> str:
         )
     )
     unexplained = "".join(
-        f'<tr><td class="num">{g["count"]}</td><td class="mono">{_e(", ".join(map(str, g["statuses"])))}</td>'
+        f'<tr><td class="num">{g["count"]}</td><td class="mono">{_e(rejection_statuses(g["statuses"]))}</td>'
         f'<td class="mono err">{_e(g["template"])}</td><td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
         for g in summary["unexplained"]
     ) or (

@@ -50,6 +50,7 @@ from toolguard_core.request import endpoint_kind
 from toolguard_core.store import default_db_path
 from toolguard_core.upstreams import upstream_name, upstream_name_sql, upstream_sort_key
 from toolguard_core.verdict import (
+    IN_STREAM_WORDS,
     REJECTED_VERDICTS,
     UNCONFIRMED_WORDS,
     Answer,
@@ -57,6 +58,7 @@ from toolguard_core.verdict import (
     answered_by,
     error_text,
     judge,
+    rejected,
 )
 from toolguard_core.visibility import (
     NOT_WRITTEN,
@@ -435,6 +437,17 @@ def no_traffic_hint(command: list[str], mode: str, env: Mapping[str, str] | None
     return hint
 
 
+def failed_first_hint(command: list[str], exit_status: int) -> str:
+    """The start of the likely cause when COMMAND failed and no request reached the proxy; the
+    client's hint follows it."""
+    name = Path(command[0]).name if command else "the command"
+    return (
+        f"{name} exited with status {exit_status} before any request reached the proxy: its own error "
+        "(above) came first, such as a missing API key or a crash at start-up; if it did reach its API "
+        "call, "
+    )
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -478,7 +491,7 @@ def read_run(db_path: Path, run_id: str) -> RunData:
         )
         flows = list(
             db.query(
-                "select id, datetime_utc, method, scheme, host, port, path, provider, status, verdict, error_message, "
+                "select id, datetime_utc, method, scheme, host, port, path, provider, client, status, verdict, error_message, "
                 "error_json, "
                 f"flow_error, cause_json, {websocket} from flows where run_id = ? "
                 "order by datetime_utc desc, id desc limit ?",
@@ -575,10 +588,13 @@ def report(
     database: str | None = None,
     env: Mapping[str, str] | None = None,
     started: bool = True,
+    exit_status: int | None = None,
 ) -> str:
     """What this run saw, from its row in ``runs`` and its flows (``flows.run_id``): counts in words,
-    the rules, and each stored flow with its verdict. Other runs on the same database never show.
-    ``started`` is False when COMMAND could not be run at all (not found, not executable)."""
+    the rules, and each stored flow with its verdict (flows alike once, with the ids of the others).
+    Other runs on the same database never show.
+    ``started`` is False when COMMAND could not be run at all (not found, not executable);
+    ``exit_status`` is COMMAND's, when known."""
     data = read_run(db_path, run_id)
     run, flows, findings = data.run, data.flows, data.findings
     if run is None:
@@ -608,6 +624,10 @@ def report(
         lines.append(f"  {unvalidated}.")
     if not run["requests_seen"] and not run.get("websocket_messages"):
         hint = no_traffic_hint(command or [], mode, env) if started else NOT_STARTED_HINT
+        if started and exit_status:
+            # A client that failed before its first call (the openai SDK without a key raises at once)
+            # sent nothing: its own error comes first, not the base-URL variables (trial19).
+            hint = failed_first_hint(command or [], exit_status) + hint
         lines.append(f"  likely cause: {hint}.")
     elif not run["validated"] and not flows and not unchecked:
         lines.append(f"  likely cause: {_NOT_VALIDATED_HINT}.")
@@ -628,63 +648,19 @@ def report(
     if flows:
         shown = f" (the newest {len(flows)} of {data.stored})" if data.stored > len(flows) else ""
         lines.append(f"  flows{shown}:")
+    # A client that retries a refused request (Claude Code ten times after a 401, Codex five, an SDK
+    # after a 529) stored the same flow again and again: each distinct block is said once, where it
+    # first came, with the ids of its repeats (the report printed eleven identical blocks; trial19).
+    # Two programs that fail alike are two entries (the client is part of the key, not of the block).
+    blocks: dict[tuple[str, tuple[str, ...], str | None], list[str]] = {}
     for flow in flows:
-        status = flow["status"] if flow["status"] is not None else "-"
-        upstream = upstream_name(flow["host"], flow["port"], flow["scheme"]) if flow["host"] else "-"
-        where = f"{flow['method']} {upstream}{flow['path']}" if flow["method"] else upstream
-        lines.append(
-            f"    {flow['id']}  {status}  {where}  {flow['verdict'] or '-'}: "
-            + flow_verdict_words(flow["verdict"], (row["rule"] for row in findings.get(flow["id"], [])))
-        )
-        if flow["websocket_json"]:
-            socket = json.loads(flow["websocket_json"])
-            lines.append(
-                f"        WebSocket message {socket.get('message')} (response.create"
-                + (f" after {socket['previous_response_id']}" if socket.get("previous_response_id") else "")
-                + ")"
-            )
-        for row in findings.get(flow["id"], []):
-            lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
-        cause = json.loads(flow["cause_json"]) if flow.get("cause_json") else None
-        message = error_text(flow["error_json"], flow["error_message"])
-        if message and flow["verdict"] == Verdict.BLOCKED:
-            # Block mode: the provider's error as toolguard answered it; the upstream never saw it.
-            lines.append(f"        {answered_by(flow['status'], flow['verdict'])}: {_one_line(message)}")
-        elif message:
-            lines.append(f"        upstream: {_one_line(message)}")
-            # Only the provider's wording counts here: a finding the verdict does not credit (a 429 on a
-            # flagged request) is not a "known failure" (verdict.rejection_verdict).
-            # Only a rule that checks the flow's API (a Chat Completions rule never judged a Gemini request).
-            api = endpoint_kind(str(flow["path"] or "").split("?", 1)[0])
-            explained_by, how = explain(message, (), api=api), "matched by the upstream's wording"
-            if not explained_by and cause:
-                # A rule that would have flagged this root cause, though it did not fire here (the
-                # summary groups the flow by its root cause, never under a rule that did not fire).
-                explained_by, how = predicting_rule(cause, api), f"the rule that predicts {cause['cause']}"
-            if explained_by and flow["verdict"] != "predicted":
-                # No finding on this request, but a rule predicts the provider's wording: the
-                # failure is a known one (the request may depend on state toolguard cannot see).
-                lines.append(f"        known failure: {explained_by} ({how})")
-        elif flow["flow_error"]:
-            lines.append(f"        connection: {_one_line(flow['flow_error'])}")
-        if cause:
-            # predicted / recognised / unexplained is the verdict above; this names the root cause and
-            # its fix, in show's words ("root cause: <id>: <fix>" read as the fix being the cause: a
-            # new user's trial, session 15).
-            lines.append(f"        root cause: {cause['cause']}: {_one_line(cause['title'])}")
-            if cause.get("fix"):
-                lines.append(f"        fix: {_fix_line(cause['fix'], flow['id'])}")
-        errors = [row for row in findings.get(flow["id"], []) if row["severity"] == "error"]
-        judgement = (
-            judge([r["rule"] for r in errors], cause, message, locations=[r["location"] for r in errors])
-            if message and flow["verdict"] in REJECTED_VERDICTS
-            else None
-        )
-        if judgement is not None and judgement.answer == Answer.CONTRADICTS:
-            # The answer names another parameter precisely (verdict.judge): the findings are neither
-            # confirmed nor false alarms for this flow, and the report says so, as show and the summary do.
-            rules = ", ".join(dict.fromkeys(r["rule"] for r in errors))
-            lines.append(f"        findings: {rules} {UNCONFIRMED_WORDS}")
+        head, details = _flow_block(flow, findings.get(flow["id"], []))
+        blocks.setdefault((head, tuple(details), flow.get("client")), []).append(flow["id"])
+    for (head, details, _client), ids in blocks.items():
+        lines.append(f"    {ids[0]}  {head}")
+        lines += details
+        if len(ids) > 1:
+            lines.append(f"        {_repeats_line(ids[1:])}")
     # Said once per run: the rules that ran were the generic profile's and the model catalog's
     # (docs/providers.md), not a provider's; a loopback fake or a company gateway gets here. The
     # proxy's count (runs.unrecognised_hosts: every request, stored or not; a clean run stores none)
@@ -715,6 +691,92 @@ def report(
         lines.append(f"  one flow: toolguard show --db {shlex.quote(str(db_path))} {flows[-1]['id'][:8]}")
         lines.append(f"  more: toolguard summary --db {shlex.quote(runnable)}")
     return "\n".join(lines) + "\n"
+
+
+def _flow_block(flow: dict[str, Any], findings: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """One stored flow as the report lists it: its first line without the flow id (``status  request
+    verdict``), and the lines under it (findings, the upstream's answer, root cause and fix)."""
+    lines: list[str] = []
+    status = flow["status"] if flow["status"] is not None else "-"
+    upstream = upstream_name(flow["host"], flow["port"], flow["scheme"]) if flow["host"] else "-"
+    where = f"{flow['method']} {upstream}{flow['path']}" if flow["method"] else upstream
+    head = f"{status}  {where}  {flow['verdict'] or '-'}: " + flow_verdict_words(
+        flow["verdict"], (row["rule"] for row in findings)
+    )
+    if flow["websocket_json"]:
+        socket = json.loads(flow["websocket_json"])
+        lines.append(
+            f"        WebSocket message {socket.get('message')} (response.create"
+            + (f" after {socket['previous_response_id']}" if socket.get("previous_response_id") else "")
+            + ")"
+        )
+    for row in findings:
+        lines.append(f"        {row['severity']:<8} {row['rule']} at {row['location']}")
+    cause = json.loads(flow["cause_json"]) if flow.get("cause_json") else None
+    message = error_text(flow["error_json"], flow["error_message"])
+    if message and flow["verdict"] == Verdict.BLOCKED:
+        # Block mode: the provider's error as toolguard answered it; the upstream never saw it.
+        lines.append(f"        {answered_by(flow['status'], flow['verdict'])}: {_one_line(message)}")
+    elif message:
+        # A rejection with a 2xx status came as an error event inside the stream: "200 ... rejected" over
+        # "upstream: Overloaded" read as a contradiction (trial19); the console line and show say it too.
+        in_stream = (
+            IN_STREAM_WORDS
+            if flow["status"] is not None
+            and not rejected(flow["status"], False)
+            and flow["verdict"] in REJECTED_VERDICTS
+            else ""
+        )
+        lines.append(f"        upstream{in_stream}: {_one_line(message)}")
+        # Only the provider's wording counts here: a finding the verdict does not credit (a 429 on a
+        # flagged request) is not a "known failure" (verdict.rejection_verdict).
+        # Only a rule that checks the flow's API (a Chat Completions rule never judged a Gemini request).
+        api = endpoint_kind(str(flow["path"] or "").split("?", 1)[0])
+        explained_by, how = explain(message, (), api=api), "matched by the upstream's wording"
+        if not explained_by and cause:
+            # A rule that would have flagged this root cause, though it did not fire here (the
+            # summary groups the flow by its root cause, never under a rule that did not fire).
+            explained_by, how = predicting_rule(cause, api), f"the rule that predicts {cause['cause']}"
+        if explained_by and flow["verdict"] != "predicted":
+            # No finding on this request, but a rule predicts the provider's wording: the
+            # failure is a known one (the request may depend on state toolguard cannot see).
+            lines.append(f"        known failure: {explained_by} ({how})")
+    elif flow["flow_error"]:
+        lines.append(f"        connection: {_one_line(flow['flow_error'])}")
+    if cause:
+        # predicted / recognised / unexplained is the verdict above; this names the root cause and
+        # its fix, in show's words ("root cause: <id>: <fix>" read as the fix being the cause: a
+        # new user's trial, session 15).
+        lines.append(f"        root cause: {cause['cause']}: {_one_line(cause['title'])}")
+        if cause.get("fix"):
+            lines.append(f"        fix: {_fix_line(cause['fix'], flow['id'])}")
+    errors = [row for row in findings if row["severity"] == "error"]
+    judgement = (
+        judge([r["rule"] for r in errors], cause, message, locations=[r["location"] for r in errors])
+        if message and flow["verdict"] in REJECTED_VERDICTS
+        else None
+    )
+    if judgement is not None and judgement.answer == Answer.CONTRADICTS:
+        # The answer names another parameter precisely (verdict.judge): the findings are neither
+        # confirmed nor false alarms for this flow, and the report says so, as show and the summary do.
+        rules = ", ".join(dict.fromkeys(r["rule"] for r in errors))
+        lines.append(f"        findings: {rules} {UNCONFIRMED_WORDS}")
+    return head, lines
+
+
+#: Repeats of one flow are named by the first characters of their ids (what ``toolguard show`` takes),
+#: at most this many, then counted.
+MAX_REPEAT_IDS = 10
+
+
+def _repeats_line(ids: list[str]) -> str:
+    """The ids of the flows a listed flow stands for, e.g. ``2 more flows alike (...): b46fba52, e446045b``."""
+    named = ", ".join(flow_id[:8] for flow_id in ids[:MAX_REPEAT_IDS])
+    rest = f" and {len(ids) - MAX_REPEAT_IDS} more" if len(ids) > MAX_REPEAT_IDS else ""
+    return (
+        f"{_plural(len(ids), 'more flow')} alike (same client, request line, verdict, findings and answer): "
+        f"{named}{rest}"
+    )
 
 
 def _one_line(text: str, limit: int = 200) -> str:
@@ -887,6 +949,7 @@ def run_session(
             label(shared) if shared else None,
             os.environ,
             started=started,
+            exit_status=status,
         )
         _say(printable(text), end="")  # upstream error texts in it: no escape sequence reaches the terminal
         if text.startswith(NO_RUN_PREFIX) or NOT_WRITTEN in text.partition("\n")[0]:

@@ -371,6 +371,45 @@ def _patch_text(patch_json: str | None) -> str:
         return str(patch_json)
 
 
+#: The request headers a replay sends as stored: what the API reads besides the body (Anthropic's
+#: version and beta flags, OpenAI's beta header). Hop-by-hop, encoding and client-identity headers
+#: stay out; so do credentials, which come from ``$API_KEY`` instead.
+REPLAY_HEADERS = ("anthropic-version", "anthropic-beta", "openai-beta")
+#: Credential headers as a replay sends them, the key read from ``$API_KEY`` (stored redacted).
+REPLAY_CREDENTIALS = {
+    "authorization": "Bearer ",
+    "x-api-key": "",
+    "api-key": "",
+    "x-goog-api-key": "",
+}
+#: The shell word that stands for the user's key in a replay command.
+KEY_WORD = '"$API_KEY"'
+
+
+def _with_key(text: str) -> str:
+    """``text`` as one shell word, each redacted secret in it read from ``$API_KEY``."""
+    return KEY_WORD.join(shlex.quote(part) if part else "" for part in text.split(redact.REDACTED))
+
+
+def replay_command(flow: StoredFlow, db: str | None = None) -> str:
+    """A command that sends the stored request again, as printed: the body from ``toolguard show
+    --request``, to the URL it went to, with the headers the API reads and the key from ``$API_KEY``
+    (the hint said "then curl --data @body.json ..." and left the URL, the key and Anthropic's
+    version header to the user; trial19)."""
+    headers = {name.lower(): value for name, value in flow.headers().items()}
+    words = [f"toolguard show {_hint_db(db)}{flow.id[:8]} --request | curl -sS"]
+    words.append(_with_key(str(flow.row.get("url") or "")))
+    words.append("-H " + shlex.quote("content-type: application/json"))
+    words += ["-H " + shlex.quote(f"{name}: {headers[name]}") for name in REPLAY_HEADERS if name in headers]
+    words += [
+        "-H " + _with_key(f"{name}: {scheme}{redact.REDACTED}")
+        for name, scheme in REPLAY_CREDENTIALS.items()
+        if name in headers
+    ]
+    words.append("--data-binary @-")
+    return " ".join(words)
+
+
 def _hint_db(db: str | None) -> str:
     """``--db X `` for a command hint: a flow read from a --db database is not in the default one."""
     return f"--db {shlex.quote(dburl.label(db))} " if db else ""
@@ -534,9 +573,7 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     # user's trial, session 15).
     unreplayable = _unreplayable(flow)
     lines.append(
-        f"replay: not possible: {unreplayable}"
-        if unreplayable
-        else f"replay: toolguard show {_hint_db(db)}{flow.id[:8]} --request > body.json  (then curl --data @body.json ...)"
+        f"replay: not possible: {unreplayable}" if unreplayable else f"replay: {replay_command(flow, db)}"
     )
     return "\n".join(lines) + "\n"
 

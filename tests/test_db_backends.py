@@ -244,8 +244,9 @@ def test_show_last_as_text_from_postgresql(databases: dict[str, str]) -> None:
         "  authorization: Bearer [REDACTED]\n"
         "\n"
         # The replay hint repeats the --db it was given, so it runs as printed.
-        f"replay: toolguard show --db {databases['postgresql']} 6f9bebcc --request > body.json"
-        "  (then curl --data @body.json ...)\n"
+        f"replay: toolguard show --db {databases['postgresql']} 6f9bebcc --request | curl -sS "
+        "https://api.openai.com/v1/chat/completions -H 'content-type: application/json' "
+        "-H 'authorization: Bearer '\"$API_KEY\" --data-binary @-\n"
     )
 
 

@@ -278,9 +278,7 @@ def test_report_counts_every_flow_in_sql_and_lists_the_newest(
         "stored": 3,
     }
     write_run(db, RunRow(id="long", started_utc="2026-01-01T00:00:00.000Z", **counts))
-    finding = FindingRow(
-        idx=0, rule="sequence.orphan-tool-message", severity="error", location="messages[1]", message="x"
-    )
+    # Each at another message: flows alike are listed once (test_run_report_repeats.py).
     write_rows(
         db,
         [
@@ -293,7 +291,15 @@ def test_report_counts_every_flow_in_sql_and_lists_the_newest(
                 path="/v1/chat/completions",
                 status=400,
                 verdict="predicted",
-                findings=[finding],
+                findings=[
+                    FindingRow(
+                        idx=0,
+                        rule="sequence.orphan-tool-message",
+                        severity="error",
+                        location=f"messages[{i}]",
+                        message="x",
+                    )
+                ],
             )
             for i in range(3)
         ],
@@ -308,7 +314,7 @@ def test_report_counts_every_flow_in_sql_and_lists_the_newest(
         "    flow-1  400  POST api.openai.com/v1/chat/completions  predicted: rejected by the upstream, as toolguard predicted\n"
         "        error    sequence.orphan-tool-message at messages[1]\n"
         "    flow-2  400  POST api.openai.com/v1/chat/completions  predicted: rejected by the upstream, as toolguard predicted\n"
-        "        error    sequence.orphan-tool-message at messages[1]\n"
+        "        error    sequence.orphan-tool-message at messages[2]\n"
         f"  database: {db_path}\n"
         f"  one flow: toolguard show --db {db_path} flow-2\n"
         f"  more: toolguard summary --db {db_path}\n"

@@ -381,10 +381,12 @@ def test_the_replay_hint_runs_as_printed(
     db_part = f"--db {shlex.quote(str(path))} " if hint_db else ""
     assert (code, last) == (
         0,
-        f"replay: toolguard show {db_part}rep-1 --request > body.json  (then curl --data @body.json ...)",
+        f"replay: toolguard show {db_part}rep-1 --request | curl -sS https://api.openai.com/v1/chat/completions "
+        "-H 'content-type: application/json' --data-binary @-",
     )
-    # ... and the command it names prints the request body.
-    command = shlex.split(last.removeprefix("replay: ").split(" > ")[0])
+    # ... and the command it names prints the request body (the whole pipeline runs in
+    # test_show_replay.py against a loopback upstream).
+    command = shlex.split(last.removeprefix("replay: ").split(" | ")[0])
     assert command[:2] == ["toolguard", "show"]
     assert show(*command[2:]) == (0, json.dumps(body) + "\n")
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -267,6 +267,17 @@ def answered_by(status: int | None, verdict: str | None) -> str:
 #: Said after the status of a rejection that came as an error event inside a 2xx stream, by ``toolguard
 #: show`` and the console line alike: "recognised: HTTP 200" alone read as an accepted request.
 IN_STREAM_WORDS = " (an error event inside the stream)"
+
+
+def rejection_status(status: int) -> str:
+    """The status of a stored rejection in words: a 2xx one came as an error event inside the stream
+    (the summary's groups said "status 200" alone; trial19)."""
+    return f"{status}{IN_STREAM_WORDS}" if not rejected(status, False) else str(status)
+
+
+def rejection_statuses(statuses: Iterable[int], sep: str = ", ") -> str:
+    """A failure group's statuses (:func:`rejection_status` each), joined by ``sep``."""
+    return sep.join(rejection_status(status) for status in statuses)
 
 
 def rejected(status: int | None, stream_error: bool) -> bool:
