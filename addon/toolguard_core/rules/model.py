@@ -57,6 +57,7 @@ from toolguard_core.rules.modelinfo import (
     claude_version,
     family_of,
     is_number,
+    temperature_removed,
 )
 from toolguard_core.rules.policy import OPENAI_FAMILY, SELF_HOSTED
 from toolguard_core.rules.registry import Policy, PredictedError, Rule, check, define, policy
@@ -796,23 +797,6 @@ TEMPERATURE_REMOVED = define(
         "entry itself says the model takes no temperature, so the fact holds on every host that relays it."
     ),
 )
-#: The Claude generations that take no sampling temperature, per family, and for every family: Anthropic removed
-#: the sampling parameters from Opus 4.7 on ("What's new in Claude 4.7"), and the whole Claude 5 family refuses
-#: them (Significant-Gravitas/AutoGPT#13629); the vendor's catalog entries say the same for every model
-#: (tests/test_model_knowledge.py holds the two together). Read for a Claude id the catalog lacks (a release
-#: newer than the snapshot), judged by the name's generation.
-TEMPERATURE_REMOVED_FROM: Mapping[str, tuple[int, int]] = MappingProxyType({"opus": (4, 7)})
-TEMPERATURE_REMOVED_ALL_FROM = (5, 0)
-
-
-def temperature_removed(family: str | None, version: tuple[int, int] | None) -> bool:
-    """Whether a Claude model of ``family`` and ``version`` takes no sampling temperature (by generation)."""
-    if version is None:
-        return False
-    since = TEMPERATURE_REMOVED_FROM.get(family or "")
-    return version >= TEMPERATURE_REMOVED_ALL_FROM or (since is not None and version >= since)
-
-
 #: The hosts that hand a Claude request to Anthropic's own validator (its API, Bedrock's InvokeModel and
 #: Converse, Vertex's rawPredict, Azure AI Foundry), as for model.temperature-unsupported. GitHub Copilot's
 #: Claude prefills are roles.assistant-last's.
