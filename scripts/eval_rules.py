@@ -47,6 +47,7 @@ from toolguard_core.learned_store import predicted_by_builtin  # noqa: E402
 from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, OPENAI_PARAMS  # noqa: E402
 from toolguard_core.request import ENDPOINT_KINDS, Target, endpoint_kind  # noqa: E402
 from toolguard_core.rules import gemini as gemini_model  # noqa: E402
+from toolguard_core.rules.converse import CONVERSE_NAMES  # noqa: E402
 from toolguard_core.upstream_errors import parse_error  # noqa: E402
 
 CLASSES: Final = ("spec", "provider", "model")
@@ -2557,6 +2558,14 @@ def native_matches(entry: dict[str, Any], kind: str, finding: Finding) -> bool:
             fields.add(f"additionalModelRequestFields.{found['path'].split('.', 1)[0]}")
     for found in _GO_TYPE.finditer(text):
         fields.add(found["path"])
+    if not fields and kind != "ollama":
+        # A parameter the text names in the words the chat path reads (Anthropic's "`temperature` is deprecated for
+        # this model", relayed by Bedrock): the same field of an Anthropic-shaped body, or where Converse takes it
+        # (session 18; before, such a text fell back to the cause's field or `messages`).
+        for name in named_by(entry.get("body")).params:
+            place = CONVERSE_NAMES.get(name, "") if kind == "converse" else name
+            if place and " " not in place:
+                fields.add(place)
     if not fields:
         fields.add(
             NATIVE_CAUSE_FIELDS.get(kind, {}).get(label) or CAUSE_FIELDS_FALLBACK.get(label, "messages")

@@ -965,3 +965,48 @@ def test_causes_that_name_a_request_field_are_scored_at_it(
     assert EVAL.matches(label, finding, named) is credited
     warning = Finding(rule="x.y", severity=Severity.WARNING, location=location, message="m")
     assert not EVAL.matches(label, warning, named)
+
+
+@pytest.mark.parametrize(
+    ("request_", "body", "location", "hit"),
+    [
+        # InvokeModel with Anthropic's body: the field the relayed text names is the body's own.
+        (
+            {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100, "temperature": 0, "messages": []},
+            "Bedrock API invoke model error: ValidationException: `temperature` is deprecated for this model.",
+            "temperature",
+            True,
+        ),
+        # Converse: the same text names the field where Converse takes it.
+        (
+            {"messages": [], "inferenceConfig": {"temperature": 0.7}},
+            "ValidationException: `temperature` is deprecated for this model.",
+            "inferenceConfig.temperature",
+            True,
+        ),
+        # A finding elsewhere is not credited by the named field.
+        (
+            {"messages": [], "inferenceConfig": {"temperature": 0.7}},
+            "ValidationException: `temperature` is deprecated for this model.",
+            "inferenceConfig.maxTokens",
+            False,
+        ),
+    ],
+)
+def test_a_native_error_naming_a_parameter_credits_a_finding_at_it(
+    request_: dict[str, Any], body: str, location: str, hit: bool
+) -> None:
+    """Session 18: a Bedrock text that names a parameter in the chat path's words locates the error on the native
+    APIs too (before, it fell back to the cause's field or `messages`)."""
+    from toolguard_core.findings import Finding, Severity
+
+    entry = {
+        "provider": "bedrock",
+        "api": "other",
+        "body": body,
+        "request": request_,
+        "root_cause": "cause.sampling-on-reasoning-model",
+    }
+    kind = EVAL.native_kind(entry)
+    finding = Finding(rule="x", severity=Severity.ERROR, location=location, message="")
+    assert EVAL.native_matches(entry, kind, finding) is hit

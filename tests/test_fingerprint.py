@@ -142,3 +142,13 @@ def test_bad_input_does_not_crash() -> None:
     assert normalise(None) == ""
     assert fingerprint("x" * 1_000_000).startswith("n2-")
     assert normalise("'input': {unbalanced [") == "input: <v>"
+
+
+def test_a_lone_surrogate_is_fingerprinted_not_a_crash() -> None:
+    # Found by tests/test_fuzz_upstream_errors.py (Hypothesis): an error body {"message": "\ud800"} decodes to a
+    # lone surrogate, which str.encode() refused, so reading that answer raised UnicodeEncodeError.
+    found = fingerprint("\ud800")
+    assert found.startswith(f"{NORMALISER_VERSION}-") and len(found) == len(NORMALISER_VERSION) + 13
+    assert fingerprint("\ud800") == found != fingerprint("\ud801")
+    # Text without a surrogate hashes as before (the bytes are the same UTF-8).
+    assert fingerprint("Invalid value") == fingerprint("Invalid value.")

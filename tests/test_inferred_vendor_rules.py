@@ -28,6 +28,16 @@ def inferred(vendor: str) -> str:
     )
 
 
+#: The note an unknown model on an unknown host gets on every API the model rules read (session 18).
+SKIPPED = (
+    "model.rules-skipped",
+    "info",
+    "model",
+    "toolguard knows neither this host (127.0.0.1) nor the model 'my-own-model', so the model rules (tools, images, "
+    'limits, reasoning parameters) were skipped. Map the host with [[gateway]] or add [models."my-own-model"] in the '
+    "providers config to check them.",
+)
+
 CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str, str]]]] = [
     # The gap: an OpenAI model on an unknown host got a warning where OpenAI's validator rejects it.
     (
@@ -48,11 +58,15 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str, str]]]] = [
         {"model": "o4-mini", "input": REASONING_LAST},
         [("responses.reasoning-without-following-item", "error", "input[1]", REASONING_MESSAGE)],
     ),
-    # A model no catalog knows on an unknown host: the host's level, unchanged.
+    # A model no catalog knows on an unknown host: the host's level, unchanged, and (session 18) the note that the
+    # model rules were skipped, as on Chat Completions.
     (
         f"{UNKNOWN_HOST}/v1/responses",
         {"model": "my-own-model", "input": REASONING_LAST},
-        [("responses.reasoning-without-following-item", "warning", "input[1]", REASONING_MESSAGE)],
+        [
+            ("responses.reasoning-without-following-item", "warning", "input[1]", REASONING_MESSAGE),
+            SKIPPED,
+        ],
     ),
     # Claude 4.5 on an unknown host: Anthropic's rejection of temperature with top_p (silent on an unknown
     # host before), and an OpenAI-style tool_choice string (a warning before).
@@ -78,7 +92,7 @@ CASES: list[tuple[str, dict[str, Any], list[tuple[str, str, str, str]]]] = [
     (
         f"{UNKNOWN_HOST}/v1/messages",
         {"model": "my-own-model", "max_tokens": 100, "temperature": 0.5, "top_p": 0.9, "messages": [USER]},
-        [],
+        [SKIPPED],
     ),
     # Valid requests stay clean whoever the vendor is.
     (f"{UNKNOWN_HOST}/v1/responses", {"model": "o4-mini", "input": [USER]}, []),

@@ -581,6 +581,29 @@ CONVERSE_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]
         },
         [("converse.model-no-vision", E, "messages[0].content[1].image")],
     ),
+    # Session 18: Claude Opus 4.7 on, and every Claude 5 model, take no sampling temperature; Bedrock relays
+    # Anthropic's "`temperature` is deprecated for this model" on Converse too (cline/cline#10572; AWS's Opus 4.7
+    # model card, quoted in cube-js/cube#10879). 1 is accepted, and earlier generations take any temperature.
+    *(
+        (
+            f"claude-temperature-{model}-{temperature}",
+            f"https://bedrock-runtime.us-east-1.amazonaws.com/model/{model}/converse",
+            {"messages": [USER], "inferenceConfig": {"temperature": temperature, "maxTokens": 512}},
+            [("converse.temperature-unsupported", E, "inferenceConfig.temperature")] if flagged else [],
+        )
+        for model, temperature, flagged in (
+            ("anthropic.claude-opus-4-8", 0.7, True),
+            ("us.anthropic.claude-opus-4-7", 0, True),
+            ("us.anthropic.claude-opus-5", 0.2, True),
+            ("global.anthropic.claude-sonnet-5-v1%3A0", 0.5, True),
+            ("us.anthropic.claude-opus-4-7", 1, False),
+            ("anthropic.claude-opus-4-6-v1", 0.7, False),
+            ("us.anthropic.claude-sonnet-4-5-20250929-v1%3A0", 0.2, False),
+            ("us.amazon.nova-pro-v1%3A0", 0.5, False),
+            # An application inference profile's ARN names no model: not judged.
+            ("arn%3Aaws%3Abedrock%3Aus-west-2%3A1%3Aapplication-inference-profile%2Fabc", 0.7, False),
+        )
+    ),
     (
         "nova-with-a-system-prompt",
         "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova-lite-v1%3A0/converse",

@@ -50,6 +50,11 @@ PROBES = (
     # Mistral Medium 3.5, DeepSeek V4 Flash limits through OpenCode Go, Copilot's gpt-5.4 and Claude 4.5),
     # gathered and scored before its changes (docs/accuracy.md, session 17).
     ("probe-models-17.jsonl", "probe-m17-", 14),
+    # Session 18: late-2026 models and hosted providers (gpt-5.6 Terra/Luna tools, Kimi K2.7 Code and GLM-5.3
+    # thinking switches on Kimi Code and OpenCode Go, DeepSeek V4 Flash's forced tool_choice, Claude Opus 4.8 and
+    # Opus 5 temperature on Bedrock, gpt-6-astra tool-result images on Converse, Gemma 4 thinking budgets,
+    # Magistral's prompt mode, Cerebras efforts), gathered and scored before its changes (docs/accuracy.md, session 18).
+    ("probe-models-18.jsonl", "probe-m18-", 14),
 )
 #: Rows of another probe file collected in the same session, in parallel, from the same thread: each file
 #: was scored untouched before the other existed, and neither branch wrote a rule from it.

@@ -237,7 +237,8 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         "litellm-alias-responses-temperature",
         "http://localhost:4000/v1/responses",
         {"model": "gpt-5-nano-env", "temperature": 0.1, "input": "Hi."},
-        [("model.sampling-on-reasoning-model", "error", "temperature")],
+        # Session 18: the note that the catalog's rules did not run is said on the Responses API too.
+        [("model.rules-skipped", "info", "model"), ("model.sampling-on-reasoning-model", "error", "temperature")],
     ),
     (
         "generic-responses-gpt-5.1-effort-none",
@@ -567,6 +568,84 @@ def test_cli_says_once_that_model_rules_were_skipped(tmp_path: Path) -> None:
         'skipped. Map the host with [[gateway]] or add [models."acme-finetune-v3"] in the providers config '
         "to check them."
     ]
+
+
+_SKIPPED_ON_HOST = (
+    "the model catalog does not know {model!r} on {host}, so the model rules (tools, images, limits, reasoning "
+    'parameters) were skipped; the provider\'s own rules ran. Add [models."{model}"] in the providers config, or '
+    "refresh the catalog (scripts/refresh_catalog.py), to check them."
+)
+_SKIPPED_ANYWHERE = (
+    "toolguard knows neither {host} nor the model {model!r}, so the model rules (tools, images, limits, reasoning "
+    'parameters) were skipped. Map the host with [[gateway]] or add [models."{model}"] in the providers config to '
+    "check them."
+)
+_MESSAGES_BODY = {"model": "acme-9", "max_tokens": 100, "messages": [USER]}
+_RESPONSES_BODY = {"model": "acme-9", "input": "Hi."}
+_GEMINI_BODY = {"contents": [GEMINI_USER]}
+
+
+# Session 18 (issue 9): a model the catalog does not know is said to be unchecked on every API the model rules read,
+# not only on Chat Completions (before, the Responses, Messages and Gemini native APIs passed it with no word); a
+# known model gets no note, and a self-hosted server's names are its own.
+@pytest.mark.parametrize(
+    ("url", "body", "message"),
+    [
+        (
+            URLS["openai"],
+            {"model": "acme-9", "messages": [USER]},
+            _SKIPPED_ON_HOST.format(model="acme-9", host="OpenAI"),
+        ),
+        (
+            "https://api.openai.com/v1/responses",
+            _RESPONSES_BODY,
+            _SKIPPED_ON_HOST.format(model="acme-9", host="OpenAI"),
+        ),
+        (
+            "https://llm.corp.example/v1/responses",
+            _RESPONSES_BODY,
+            _SKIPPED_ANYWHERE.format(host="this host (llm.corp.example)", model="acme-9"),
+        ),
+        (
+            "https://api.anthropic.com/v1/messages",
+            _MESSAGES_BODY,
+            _SKIPPED_ON_HOST.format(model="acme-9", host="Anthropic"),
+        ),
+        (
+            "https://llm.corp.example/v1/messages",
+            _MESSAGES_BODY,
+            _SKIPPED_ANYWHERE.format(host="this host (llm.corp.example)", model="acme-9"),
+        ),
+        (
+            f"{GEMINI_NATIVE}/acme-9:generateContent",
+            _GEMINI_BODY,
+            _SKIPPED_ON_HOST.format(model="acme-9", host="Gemini"),
+        ),
+        (
+            "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/"
+            "models/acme-9:generateContent",
+            _GEMINI_BODY,
+            _SKIPPED_ANYWHERE.format(
+                host="which vendor's model Google Vertex AI serves here", model="acme-9"
+            ),
+        ),
+        # Known models: nothing to say.
+        ("https://api.anthropic.com/v1/messages", {**_MESSAGES_BODY, "model": "claude-opus-4-8"}, None),
+        ("https://api.openai.com/v1/responses", {**_RESPONSES_BODY, "model": "gpt-5.2"}, None),
+        (f"{GEMINI_NATIVE}/gemini-2.5-flash:generateContent", _GEMINI_BODY, None),
+        # A self-hosted server (Ollama's Anthropic-compatible API) serves whatever it was given.
+        ("http://localhost:11434/v1/messages", _MESSAGES_BODY, None),
+    ],
+)
+def test_an_unknown_model_is_said_to_be_unchecked_on_every_api(
+    url: str, body: dict[str, Any], message: str | None
+) -> None:
+    analysis = analyse_request(json.dumps(body), url)
+    assert not analysis.internal_errors, analysis.internal_errors
+    notes = [
+        (str(f.severity), f.location, f.message) for f in analysis.findings if f.rule == "model.rules-skipped"
+    ]
+    assert notes == ([] if message is None else [("info", "model", message)])
 
 
 def test_an_alias_judged_by_its_family_name_says_the_provider_was_inferred() -> None:

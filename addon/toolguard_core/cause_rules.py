@@ -207,6 +207,7 @@ RULE_APIS: dict[str, frozenset[str]] = {
     "converse.reasoning-signature-missing": frozenset(("converse", )),
     "converse.role-alternation": frozenset(("converse", )),
     "converse.role-invalid": frozenset(("converse", )),
+    "converse.temperature-unsupported": frozenset(("converse", )),
     "converse.thinking-block-missing": frozenset(("converse", )),
     "converse.tool-config-missing": frozenset(("converse", )),
     "converse.tool-name-invalid": frozenset(("converse", )),

@@ -208,6 +208,10 @@ def normalise(text: str | None) -> str:
 
 
 def fingerprint(text: str | None) -> str:
-    """A short stable id of the error's template, e.g. ``n2-3fa9c0d1b7e2`` (normaliser version + hash)."""
-    digest = hashlib.sha256(f"{NORMALISER_VERSION}\n{normalise(text)}".encode()).hexdigest()
+    """A short stable id of the error's template, e.g. ``n2-3fa9c0d1b7e2`` (normaliser version + hash). A lone
+    surrogate (an upstream's ``"\\ud800"`` escape, decoded as JSON) is hashed as it is, never a crash; text without
+    one hashes as before."""
+    digest = hashlib.sha256(
+        f"{NORMALISER_VERSION}\n{normalise(text)}".encode("utf-8", "surrogatepass")
+    ).hexdigest()
     return f"{NORMALISER_VERSION}-{digest[:12]}"

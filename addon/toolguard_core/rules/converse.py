@@ -32,6 +32,7 @@ from toolguard_core.catalog import bedrock_converse
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import CONVERSE, RequestView
 from toolguard_core.rules.jsonvalues import sniff_image
+from toolguard_core.rules.modelinfo import claude_family, claude_version, is_number, temperature_removed
 from toolguard_core.rules.registry import Policy, PredictedError, check, define, policy
 
 CONVERSE_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse"
@@ -44,6 +45,8 @@ NO_TOOLS_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/meta.llama
 NO_VISION_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse"
 #: A Bedrock model id whose Converse table row takes no system prompt (Mintplex-Labs/anything-llm#2486).
 NO_SYSTEM_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.titan-text-express-v1/converse"
+#: Claude Opus 4.7 by its cross-region profile: takes no sampling temperature (cline/cline#10572).
+OPUS_47_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-opus-4-7/converse"
 #: Amazon Nova Pro: refused an assistant-first history (quarkus-langchain4j#1764).
 NOVA_URL = "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova-pro-v1%3A0/converse"
 
@@ -1488,3 +1491,53 @@ def check_converse_claude_fields(view: RequestView) -> Iterator[Finding]:
             "whose request is Anthropic's body, so Bedrock relays Anthropic's refusal (\"Extra inputs are not "
             'permitted"). Send {"thinking": {"type": "enabled", "budget_tokens": N}} instead.',
         )
+
+
+TEMPERATURE_REMOVED = define(
+    "converse.temperature-unsupported",
+    Severity.ERROR,
+    "`inferenceConfig.temperature` other than 1 sent to a Claude model from which Anthropic removed the sampling "
+    "parameters (Opus 4.7 on, every Claude 5 model): Bedrock passes Anthropic's refusal through.",
+    policy=_BEDROCK,
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text="The model returned the following errors: `temperature` is deprecated for this model.",
+            # Cline's Bedrock provider (Converse) with Claude Opus 4.7 by an application inference profile.
+            source="https://github.com/cline/cline/issues/10572",
+        ),
+    ),
+    example={"messages": [_USER], "inferenceConfig": {"temperature": 0.7, "maxTokens": 1024}},
+    example_url=OPUS_47_URL,
+    fixed={"messages": [_USER], "inferenceConfig": {"maxTokens": 1024}},
+    notes=(
+        "AWS's model card for Claude Opus 4.7 (docs.aws.amazon.com/bedrock/latest/userguide/"
+        "model-card-anthropic-claude-opus-4-7.html, its parameter changes): Bedrock no longer accepts `temperature`, "
+        "`top_p` or `top_k` in the Converse API's `inferenceConfig` for it (quoted in cube-js/cube#10879). Which "
+        "Claude generations take no temperature is model.temperature-unsupported's fact (rules/modelinfo.py "
+        "`TEMPERATURE_REMOVED_FROM`), read here for the Claude id the path names; an application inference profile's "
+        "ARN names no model and is not judged. A temperature of 1 is not flagged (accepted beside adaptive thinking, "
+        "logancyang/obsidian-copilot#2600), nor `topP` (no Converse refusal quoted for it yet). Before session 18 no "
+        "rule read the Converse body's temperature, so Opus 4.7+ through LangChain's ChatBedrockConverse, Strands or "
+        "the Vercel AI SDK passed unflagged."
+    ),
+)
+
+
+@check(endpoints=(CONVERSE,))
+def check_converse_temperature(view: RequestView) -> Iterator[Finding]:
+    """``inferenceConfig.temperature`` (not 1) to a Claude model of a generation without sampling parameters."""
+    config = view.body.get("inferenceConfig")
+    temperature = config.get("temperature") if isinstance(config, dict) else None
+    model = view.model or ""
+    if not is_number(temperature) or temperature == 1:
+        return
+    if not temperature_removed(claude_family(model), claude_version(model)):
+        return
+    yield from TEMPERATURE_REMOVED.report(
+        view,
+        "inferenceConfig.temperature",
+        f"`inferenceConfig.temperature` is {temperature}, but {model} takes no sampling parameters (Anthropic removed "
+        'them from Claude Opus 4.7 on and from every Claude 5 model), so Bedrock relays "`temperature` is deprecated '
+        'for this model"; drop it (and `topP`).',
+    )

@@ -57,6 +57,7 @@ from toolguard_core.rules.modelinfo import (
     claude_version,
     family_of,
     is_number,
+    temperature_removed,
 )
 from toolguard_core.rules.policy import OPENAI_FAMILY, SELF_HOSTED
 from toolguard_core.rules.registry import Policy, PredictedError, Rule, check, define, policy
@@ -796,23 +797,6 @@ TEMPERATURE_REMOVED = define(
         "entry itself says the model takes no temperature, so the fact holds on every host that relays it."
     ),
 )
-#: The Claude generations that take no sampling temperature, per family, and for every family: Anthropic removed
-#: the sampling parameters from Opus 4.7 on ("What's new in Claude 4.7"), and the whole Claude 5 family refuses
-#: them (Significant-Gravitas/AutoGPT#13629); the vendor's catalog entries say the same for every model
-#: (tests/test_model_knowledge.py holds the two together). Read for a Claude id the catalog lacks (a release
-#: newer than the snapshot), judged by the name's generation.
-TEMPERATURE_REMOVED_FROM: Mapping[str, tuple[int, int]] = MappingProxyType({"opus": (4, 7)})
-TEMPERATURE_REMOVED_ALL_FROM = (5, 0)
-
-
-def temperature_removed(family: str | None, version: tuple[int, int] | None) -> bool:
-    """Whether a Claude model of ``family`` and ``version`` takes no sampling temperature (by generation)."""
-    if version is None:
-        return False
-    since = TEMPERATURE_REMOVED_FROM.get(family or "")
-    return version >= TEMPERATURE_REMOVED_ALL_FROM or (since is not None and version >= since)
-
-
 #: The hosts that hand a Claude request to Anthropic's own validator (its API, Bedrock's InvokeModel and
 #: Converse, Vertex's rawPredict, Azure AI Foundry), as for model.temperature-unsupported. GitHub Copilot's
 #: Claude prefills are roles.assistant-last's.
@@ -1437,41 +1421,52 @@ def _inferred_family(subject: _Subject) -> ModelFamily:
 # --- the checks -------------------------------------------------------------------------------
 
 
+def _rules_skipped(view: RequestView) -> Iterator[Finding]:
+    """The note that the model rules did not run, for a model the catalog and the host's families do not know
+    (issue 9: "0 errors" must not read as "the model was checked"). Every API the model rules read says it
+    (Chat Completions, Responses, Messages, Gemini's native API): before session 18 only Chat Completions did, so
+    an unknown model on the other three passed with no word."""
+    multi = view.provider.multi_vendor
+    # The profile's name is its OpenAI-compatible surface's ("Gemini (OpenAI compatibility)"); a Gemini native
+    # path is the host's own API.
+    host_name = view.provider.name.split(" (", 1)[0] if view.endpoint == GEMINI else view.provider.name
+    if (view.provider.id == "generic" or multi) and view.model and not view.provider.guessed:
+        host = (
+            f"this host ({view.target.host or 'unknown'})"
+            if not multi
+            else f"which vendor's model {host_name} serves here"
+        )
+        yield from UNKNOWN_MODEL.report(
+            view,
+            "model",
+            f"toolguard knows neither {host} nor the model "
+            f"{view.model!r}, so the model rules (tools, images, limits, reasoning parameters) were "
+            f'skipped. Map the host with [[gateway]] or add [models."{view.model}"] in the providers '
+            "config to check them.",
+        )
+    elif (
+        view.model
+        and not view.provider.guessed
+        and view.provider.id not in SELF_HOSTED
+        and view.provider.family_for(view.model) is DEFAULT_FAMILY
+    ):
+        # A known single-vendor host asked for a name neither the catalog nor the host's model families
+        # know (a new release, a typo, a fine-tune): "0 errors" must not read as "the model was checked".
+        yield from UNKNOWN_MODEL.report(
+            view,
+            "model",
+            f"the model catalog does not know {view.model!r} on {host_name}, so the model rules "
+            "(tools, images, limits, reasoning parameters) were skipped; the provider's own rules ran. "
+            f'Add [models."{view.model}"] in the providers config, or refresh the catalog '
+            "(scripts/refresh_catalog.py), to check them.",
+        )
+
+
 @check
 def check_model(view: RequestView) -> Iterator[Finding]:
     subject = _subject(view)
     if subject is None:
-        multi = view.provider.multi_vendor
-        if (view.provider.id == "generic" or multi) and view.model and not view.provider.guessed:
-            host = (
-                f"this host ({view.target.host or 'unknown'})"
-                if not multi
-                else f"which vendor's model {view.provider.name} serves here"
-            )
-            yield from UNKNOWN_MODEL.report(
-                view,
-                "model",
-                f"toolguard knows neither {host} nor the model "
-                f"{view.model!r}, so the model rules (tools, images, limits, reasoning parameters) were "
-                f'skipped. Map the host with [[gateway]] or add [models."{view.model}"] in the providers '
-                "config to check them.",
-            )
-        elif (
-            view.model
-            and not view.provider.guessed
-            and view.provider.id not in SELF_HOSTED
-            and view.provider.family_for(view.model) is DEFAULT_FAMILY
-        ):
-            # A known single-vendor host asked for a name neither the catalog nor the host's model families
-            # know (a new release, a typo, a fine-tune): "0 errors" must not read as "the model was checked".
-            yield from UNKNOWN_MODEL.report(
-                view,
-                "model",
-                f"the model catalog does not know {view.model!r} on {view.provider.name}, so the model rules "
-                "(tools, images, limits, reasoning parameters) were skipped; the provider's own rules ran. "
-                f'Add [models."{view.model}"] in the providers config, or refresh the catalog '
-                "(scripts/refresh_catalog.py), to check them.",
-            )
+        yield from _rules_skipped(view)
         return
     yield from _family_only(view, subject)
     yield from _check_capabilities(view, subject)
@@ -1509,6 +1504,7 @@ def check_model_messages(view: RequestView) -> Iterator[Finding]:
     under ``?beta=true``, where output betas may raise the limit (see the rule's notes)."""
     subject = _subject(view)
     if subject is None:
+        yield from _rules_skipped(view)
         return
     yield from _family_only(view, subject)
     # Sampling is refused on the beta surface too (Claude Code's requests are beta on Vertex and Bedrock).
@@ -1550,7 +1546,9 @@ def check_model_responses(view: RequestView) -> Iterator[Finding]:
     there: BerriAI/litellm#33738 quotes both endpoints). Effort is ``reasoning.effort``."""
     subject = _subject(view)
     if subject is None:
+        yield from _rules_skipped(view)
         return
+    yield from _family_only(view, subject)
     reasoning = view.body.get("reasoning")
     effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
     # On OpenAI's own hosts no params.* rule reads a Responses body, so the family is the host's own.
@@ -1585,6 +1583,8 @@ def check_model_gemini(view: RequestView) -> Iterator[Finding]:
     body, prefix = gemini_payload(view)
     if body is not None:
         yield from _check_thinking_level(view, body, prefix, subject)
+    if subject is None and body is not None:
+        yield from _rules_skipped(view)
     if subject is None or body is None:
         return
     info = subject.info

@@ -5,6 +5,8 @@ whether a Messages request asks for beta behaviour. Not a rule module: it define
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -52,6 +54,24 @@ def claude_family(model: str) -> str | None:
     if found is None:
         return None
     return found.group("family") or found.group("family3")
+
+
+#: The Claude generations that take no sampling temperature, per family, and for every family: Anthropic removed
+#: the sampling parameters from Opus 4.7 on ("What's new in Claude 4.7"), and the whole Claude 5 family refuses
+#: them (Significant-Gravitas/AutoGPT#13629); the vendor's catalog entries say the same for every model
+#: (tests/test_model_knowledge.py holds the two together). Read for a Claude id the catalog lacks (a release
+#: newer than the snapshot), judged by the name's generation (model.temperature-unsupported), and for the Claude id
+#: a Bedrock Converse path names (converse.temperature-unsupported).
+TEMPERATURE_REMOVED_FROM: Mapping[str, tuple[int, int]] = MappingProxyType({"opus": (4, 7)})
+TEMPERATURE_REMOVED_ALL_FROM = (5, 0)
+
+
+def temperature_removed(family: str | None, version: tuple[int, int] | None) -> bool:
+    """Whether a Claude model of ``family`` and ``version`` takes no sampling temperature (by generation)."""
+    if version is None:
+        return False
+    since = TEMPERATURE_REMOVED_FROM.get(family or "")
+    return version >= TEMPERATURE_REMOVED_ALL_FROM or (since is not None and version >= since)
 
 
 def is_number(value: Any) -> bool:
