@@ -160,6 +160,11 @@ LOOKUPS = [
     ("glm-5.2:cloud", "glm-5.2", "ollama-cloud"),
     ("deepseek-v4-pro:cloud", "deepseek-v4-pro", "ollama-cloud"),
     ("kimi-k2:1t-cloud", "kimi-k2", "ollama-tag"),
+    # Claude Code's long-context selector leaked into the id (anthropics/claude-code#49781,
+    # Wei-Shaw/sub2api#4505): the same model, the context chosen (not lossy; model_id.context-suffix says so).
+    ("claude-opus-4-6[1m]", "claude-opus-4-6", "context-selector"),
+    ("claude-sonnet-4-6[1M][1m]", "claude-sonnet-4-6", "case+context-selector"),
+    ("anthropic/claude-opus-4-6[1m]", "claude-opus-4-6", "context-selector+router-prefix"),
 ]
 
 LOSSY = {"ollama-tag", "preview", "spelling", "alias", "thinking-suffix", "effort-suffix"}

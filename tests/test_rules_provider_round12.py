@@ -227,3 +227,52 @@ def test_newer_grok_models_refuse_penalties(
 ) -> None:
     body = {"model": model, "messages": [USER], **fields}
     assert findings(body, XAI, "params.unsupported-for-model") == expected
+
+
+# model_id.context-suffix: Claude Code's `[1m]` long-context selector is the CLI's syntax, stripped before the
+# API call, yet it leaks into requests (anthropics/claude-code#49781 on Bedrock: "The provided model identifier is
+# invalid."; Wei-Shaw/sub2api#4505: Anthropic's 404). Anthropic, Bedrock and Vertex match ids exactly; a gateway
+# may strip it (a warning); a self-hosted server serves its one model (silent).
+ANTHROPIC_MESSAGES = "https://api.anthropic.com/v1/messages"
+BEDROCK_RUNTIME = "https://bedrock-runtime.us-east-1.amazonaws.com/model"
+MESSAGES_BODY = {"max_tokens": 256, "messages": [USER]}
+CONTEXT_SUFFIX_CASES = [
+    (ANTHROPIC_MESSAGES, {"model": "claude-opus-4-7[1m]", **MESSAGES_BODY}, [("error", "model")]),
+    (ANTHROPIC_MESSAGES, {"model": "claude-sonnet-4-6[1M][1m]", **MESSAGES_BODY}, [("error", "model")]),
+    (ANTHROPIC_MESSAGES, {"model": "claude-opus-4-7", **MESSAGES_BODY}, []),
+    (
+        f"{BEDROCK_RUNTIME}/global.anthropic.claude-opus-4-7%5B1m%5D/converse",
+        {"messages": [{"role": "user", "content": [{"text": "Hello"}]}]},
+        [("error", "model")],
+    ),
+    (
+        f"{BEDROCK_RUNTIME}/global.anthropic.claude-opus-4-7[1m]/invoke",
+        {"anthropic_version": "bedrock-2023-05-31", **MESSAGES_BODY},
+        [("error", "model")],
+    ),
+    (
+        "https://llm-gateway.example.com/v1/chat/completions",
+        {"model": "claude-opus-4-7[1m]", "messages": [USER]},
+        [("warning", "model")],
+    ),
+    # A bracket that is no context selector is not this rule's (a relay's own naming).
+    (
+        "https://llm-gateway.example.com/v1/chat/completions",
+        {"model": "gpt-5.4[high]", "messages": [USER]},
+        [],
+    ),
+    ("http://127.0.0.1:8080/v1/chat/completions", {"model": "local[1m]", "messages": [USER]}, []),
+]
+
+
+@pytest.mark.parametrize(("url", "body", "expected"), CONTEXT_SUFFIX_CASES)
+def test_claude_code_context_selector_in_the_model_id(
+    url: str, body: dict[str, Any], expected: list[tuple[str, str]]
+) -> None:
+    assert findings(body, url, "model_id.context-suffix") == expected
+
+
+def test_context_selector_message_names_the_id_to_send() -> None:
+    body = {"model": "claude-opus-4-7[1m]", **MESSAGES_BODY}
+    (message,) = messages(body, ANTHROPIC_MESSAGES, "model_id.context-suffix")
+    assert "send 'claude-opus-4-7'" in message and "'[1m]'" in message

@@ -37,7 +37,7 @@ class ModelInfo:
     #: The catalog entry that matched.
     name: str
     #: How the requested name matched: ``exact``, or the normalisation steps joined by ``+``
-    #: (``case``, ``models-prefix``, ``router-prefix``, ``client-prefix``, ``azure-name``, ``quant``, ``tag``,
+    #: (``case``, ``context-selector``, ``models-prefix``, ``router-prefix``, ``client-prefix``, ``azure-name``, ``quant``, ``tag``,
     #: ``org-prefix``, ``cloud-prefix``, ``namespace``, ``ollama-cloud``,
     #: ``date``; and the lossy ones of :data:`LOSSY_STEPS`: ``ollama-tag``, ``preview``, ``spelling``,
     #: ``alias``, ``thinking-suffix``, ``effort-suffix``).
@@ -193,6 +193,11 @@ _FAMILY_ONLY = re.compile(r"^[a-z]+-?\d+$")
 #: version spelled another way (``kimi-k2.5`` / ``kimi-k2-5``, nearly always the same model). A rule
 #: reading such an entry reports a warning with the reason (``uncertain=``), never an error.
 LOSSY_STEPS = frozenset({"ollama-tag", "preview", "spelling", "alias", "thinking-suffix", "effort-suffix"})
+#: Claude Code's long-context selector at the end of a model name (``claude-opus-4-7[1m]``, seen doubled
+#: as ``[1M][1m]``): the CLI's model-selection syntax (code.claude.com/docs/en/model-config), which it strips
+#: before calling the API, yet which leaks into requests (anthropics/claude-code#49781). The same model, the
+#: context window chosen (not lossy); rules/model_id.py reports the suffix itself.
+CONTEXT_SELECTOR = re.compile(r"(?:\[\d+[mk]\])+$", re.IGNORECASE)
 #: The suffixes relays append to a model's name for its thinking variant (tried after the exact name, so a
 #: catalog entry of that name, such as ``gpt-5-thinking``, still wins): one-api/new-api's ``-thinking``,
 #: and ``-think`` (Deep-ai-inc/ch.at#36's ``claude-sonnet-4.5-think``).
@@ -240,6 +245,10 @@ def _candidates(model: str) -> list[tuple[str, str]]:
     name = model.strip().lower()
     if name != model:
         steps.append("case")
+        out.append((name, "+".join(steps)))
+    if (selector := CONTEXT_SELECTOR.search(name)) is not None and selector.start() > 0:
+        name = name[: selector.start()]
+        steps.append("context-selector")
         out.append((name, "+".join(steps)))
     if name.startswith("models/"):
         name = name.removeprefix("models/")

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Final
 
+from toolguard_core.catalog import CONTEXT_SELECTOR
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import RESPONSES, RequestView
+from toolguard_core.request import CHAT, CONVERSE, MESSAGES, RESPONSES, RequestView
 from toolguard_core.rules.registry import PredictedError, check, define, policy
 
 _USER = {"role": "user", "content": "Hello"}
@@ -166,6 +167,55 @@ WHITESPACE = define(
     fixed={"model": "sonar-pro", "messages": [_USER]},
     notes="Usually a pasted id or an environment variable with a trailing newline.",
 )
+
+
+CONTEXT_SUFFIX = define(
+    "model_id.context-suffix",
+    Severity.ERROR,
+    "The model id ends with Claude Code's `[1m]` long-context selector, which is not part of any API's "
+    "model id.",
+    # Anthropic, Bedrock and Vertex match ids exactly; a gateway may strip the suffix (sub2api does since
+    # its #4505) or route by it, so elsewhere it is a warning; a self-hosted server serves its one model.
+    policy=policy(
+        error=("anthropic", "bedrock", "vertex"), silent=("self-hosted",), otherwise=Severity.WARNING
+    ),
+    predicts=(
+        PredictedError(
+            provider="bedrock",
+            text="The provided model identifier is invalid.",
+            source="https://github.com/anthropics/claude-code/issues/49781",
+        ),
+    ),
+    example={"model": "claude-opus-4-7[1m]", "max_tokens": 1024, "messages": [_USER]},
+    example_url="https://api.anthropic.com/v1/messages",
+    fixed={"model": "claude-opus-4-7", "max_tokens": 1024, "messages": [_USER]},
+    notes=(
+        "`[1m]` is how Claude Code's `/model`, `ANTHROPIC_MODEL` and settings select the 1M-token context "
+        "(code.claude.com/docs/en/model-config); the CLI removes it before sending, and the models that offer "
+        "1M tokens take it without a beta header since April 2026. When it reaches the API it names no model: "
+        'Bedrock answers 400 "The provided model identifier is invalid." (Claude Code 2.1.112 on Bedrock, '
+        "anthropics/claude-code#49781) and Anthropic 404 `not_found_error` (Wei-Shaw/sub2api#4505, whose gateway "
+        "now strips it). Fix: strip the suffix in the client or gateway that forwards the configured name."
+    ),
+)
+
+
+@check(endpoints=(CHAT, RESPONSES, MESSAGES, CONVERSE))
+def check_context_selector(view: RequestView) -> Iterator[Finding]:
+    model = view.model
+    if not model or "[" not in model:
+        return
+    selector = CONTEXT_SELECTOR.search(model.strip())
+    if selector is None:
+        return
+    bare = model.strip()[: selector.start()]
+    yield from CONTEXT_SUFFIX.report(
+        view,
+        "model",
+        f"{model!r} ends with {selector.group(0)!r}, Claude Code's long-context selector, which no API takes "
+        f"as part of a model id; send {bare!r} (the suffix is stripped by Claude Code itself; a client or "
+        "gateway that forwards the configured name must strip it too).",
+    )
 
 
 #: Hosts that take the model from the URL (an Azure deployment, a Databricks or Baseten serving
