@@ -354,6 +354,20 @@ LABEL_CONVENTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: The convention for refusals of ACCESS to a model (issue #10, round 22; docs/causes.md "Label conventions").
+ACCESS_REFUSAL_CONVENTION = (
+    "a refusal that names the model the credential may not use (Bedrock's \"You don't have access to the model "
+    'with the specified model ID", an OpenAI project that "does not have access to model X", a LiteLLM key or '
+    'team "not allowed to access model", an organisation that "must be verified to use/stream the model", '
+    "Google's \"You don't have access to this model\") is cause.model-not-found, as OpenAI's own sentence and "
+    'code already have it ("does not exist or you do not have access to it", model_not_found): the key is '
+    "valid, and the fix is another model or access to this one. cause.auth stays for a credential that is "
+    "missing, wrong or expired, and for a permission refused without naming a model (an IAM role lacking "
+    'Marketplace actions); a gated parameter ("must be verified to generate reasoning summaries") is the '
+    "parameter's value refused"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Recognition:
     """A recognised root cause: the cause, what the text named, and what the upstream rejected."""
@@ -2581,7 +2595,11 @@ CAUSES: tuple[Cause, ...] = (
         id="cause.model-not-found",
         about_target=True,
         title="The model id is unknown to this upstream (or the key has no access to it).",
-        fix="Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]].",
+        fix=(
+            "Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]]; when the "
+            "text says the key, project or organisation has no access to it, use a model it can access or get "
+            "access (Bedrock model access in this region, OpenAI organisation verification, the key's model list)."
+        ),
         wordings=(
             Wording(
                 provider="one-api",
@@ -2729,6 +2747,59 @@ CAUSES: tuple[Cause, ...] = (
                 source="https://github.com/openai/openai-agents-python/issues/458",
                 example="model_not_found",
                 on="code",
+            ),
+            # Round 22: the convention for ACCESS REFUSALS (docs/causes.md "Label conventions"). A refusal
+            # that names the model the credential may not use is this cause, not cause.auth: the key is
+            # valid (another model works with it), and the fix is another model or access to this one.
+            # OpenAI's own sentence joins both ("does not exist or you do not have access to it", code
+            # model_not_found). One reading per form, each from a thread no corpus row comes from; they
+            # are sentences so they win over Bedrock's AccessDeniedException code and a 401/403 status.
+            Wording(
+                provider="bedrock",
+                # Bedrock (InvokeModel/Converse, any SDK) and Google's "You don't have access to this model".
+                pattern=_re(r"\b(?:do not|don't|does not|doesn't) have access to (?:this|the) model\b"),
+                source="https://github.com/anthropics/claude-code/issues/536",
+                example="API Error: 403 You don't have access to the model with the specified model ID.",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="openai",
+                # An OpenAI project whose model allowlist leaves the model out.
+                pattern=_re(r"\bdoes not have access to model {Q}?(?P<model>[\w./:@-]{0,199}\w)"),
+                source="https://github.com/continuedev/continue/issues/10120",
+                example="403 Project `proj_JMo3Q9spNIEWhSxusokLegJY` does not have access to model `gpt-4.1-2025-04-14`",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="litellm",
+                # LiteLLM's proxy: a virtual key (or team, or token) whose model list leaves the model out.
+                pattern=_re(r"\b(?:key|team|token) not allowed to access model\b"),
+                source="https://github.com/BerriAI/litellm/pull/39660",
+                example=(
+                    "key not allowed to access model. This key can only access models=['us.anthropic.claude-haiku-"
+                    "4-5-20251001-v1:0']. Tried to access us.anthropic.claude-sonnet-4-6"
+                ),
+                no_constraint=True,
+            ),
+            Wording(
+                provider="litellm",
+                pattern=_code("key_model_access_denied"),
+                source="https://github.com/BerriAI/litellm/pull/39660",
+                example="key_model_access_denied",
+                on="code",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="openai",
+                # OpenAI's gated models for unverified organisations ("to use the model `o3`", "to stream this
+                # model"); a gated parameter ("to generate reasoning summaries") is not the model's refusal.
+                pattern=_re(r"organization must be verified to (?:use|stream|access) (?:the |this )?model\b"),
+                source="https://github.com/danny-avila/LibreChat/issues/6926",
+                example=(
+                    "400 Your organization must be verified to stream this model. Please go to: "
+                    "https://platform.openai.com/settings/organization/general and click on Verify Organization."
+                ),
+                no_constraint=True,
             ),
         ),
     ),
