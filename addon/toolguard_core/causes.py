@@ -6128,6 +6128,80 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "turn.",
         no_constraint=True,
     ),
+    # ---------------------------------------------------------------- round 22: readings by mechanism
+    # Round 22 (docs/errors.md "Generalisation", "Round 22"), tried after every reading above; each sourced
+    # from a thread no corpus or probe row comes from.
+    #
+    # A tool's NAME refused for its pattern, at the name's path in either notation (Anthropic's
+    # "tools.7.custom.name: String should match pattern", OpenAI's "Invalid 'tools[0].function.name': string
+    # does not match pattern"): the name rule, before the declaration reading below claims the path.
+    _s(
+        "cause.tool-name-invalid",
+        _GEN,
+        r"(?:^|[\s'\"`(])(?P<field>tools(?:\[\d+\]|\.\d+)\.(?:function|custom)\.name){Q}?\W{0,3}[^.;]{0,20}?"
+        r"\b(?:should|does not|doesn't|must) match (?:the )?pattern\b",
+        "https://github.com/apify/tester-mcp-client/issues/11",
+        'Error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"tools.7.custom.name: String '
+        "should match pattern '^[a-zA-Z0-9_-]{1,64}$'\"}}",
+        no_constraint=True,
+    ),
+    # A fault stated at a path inside ONE tool's declaration, in any validator's notation: OpenAI's
+    # "Invalid 'tools[0].function.description': string too long", botocore's "Invalid length for parameter
+    # toolConfig.tools[13].toolSpec.description, value: 0", jsonschema's "... is too long -
+    # 'tools.0.function.description'", Zhipu's "tools[0].function.name:不能为空", Bedrock's
+    # "#/toolConfig/tools/1/toolSpec/inputSchema/json: extraneous key". A tool's declaration is what
+    # tools.invalid-definition checks; a key refused beside the declaration (tools[0].eager_input_streaming)
+    # is not under function/custom/toolSpec and stays with the unknown-key families above.
+    _s(
+        "cause.tool-schema-invalid",
+        _GEN,
+        r"(?:^|[\s'\"`(#/])(?P<field>(?:toolConfig[./])?tools(?:\[\d+\]|[./]\d+)[./]"
+        r"(?:function|custom|toolSpec)(?:[./][\w.\[\]/]{0,119}\w)?){Q}?(?=[\s:,;.\-'\"`)\]}]|$)"
+        # a name refused for its pattern is the name rule's (the reading above), never the declaration's
+        r"(?![^;]{0,60}\bmatch(?:es)? (?:the )?pattern\b)",
+        "https://github.com/dnakov/anon-kode/issues/45",
+        "Error: API request failed: Invalid 'tools[0].function.description': string too long. Expected a string "
+        "with maximum length 1024, but got a string with length 1701 instead.",
+        no_constraint=True,
+    ),
+    # JSON mode stated as a capability the model lacks, in several providers' words: "deepseek-reasoner does
+    # not support Json Output" (DeepSeek), "Json mode is not supported for this model" (SiliconFlow),
+    # "json_object response format is not supported for model: X" (DeepInfra).
+    _s(
+        "cause.model-no-json-mode",
+        _GEN,
+        r"\bdoes(?: not|n't) support json[ _]?(?:output|mode|object)\b|\bjson[ _]?(?:mode|output|object)(?: response "
+        r"format)?\b(?:[^.;]){0,20}?\b(?:is |are )?not (?:supported|available|enabled) (?:for|by|with|on) "
+        r"(?:the |this )?model\b",
+        "https://github.com/dzhng/deep-research/issues/121",
+        "{'error': {'message': 'deepseek-reasoner does not support Json Output.', 'type': 'invalid_request_error', "
+        "'param': None, 'code': 'invalid_request_error'}",
+        no_constraint=True,
+    ),
+    # A content filter named by what it found, "inappropriate content", without a provider's sentence around
+    # it ("Input text data may contain inappropriate content" is DashScope's; Qwen Code prints a bare
+    # "API Error: Inappropriate Content.").
+    _s(
+        "cause.moderation",
+        _GEN,
+        r"\binappropriate content\b",
+        "https://github.com/QwenLM/qwen-code/issues/3271",
+        "[API Error: 400 <400> InternalError.Algo.DataInspectionFailed: Input text data may contain inappropriate "
+        "content.]",
+        no_constraint=True,
+    ),
+    # An account refused for its standing rather than for one request: suspended, in arrears, overdue or
+    # "not in good standing" (DashScope's Arrearage: "Access denied, please make sure your account is in good
+    # standing"). Money, not a credential: the key is valid.
+    _s(
+        "cause.quota",
+        _GEN,
+        r"\baccount\b(?:[^.;]|\.(?=\w)){0,60}?\b(?:is |has been |was )?(?:suspended|in good standing|in arrears|"
+        r"overdue|delinquent)\b",
+        "https://github.com/QwenLM/Qwen/issues/1414",
+        "[API Error: OpenAI API error: 400 Access denied, please make sure your account is in good standing.]",
+        no_constraint=True,
+    ),
 )
 
 
