@@ -6047,8 +6047,8 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     #
     # The model named as unknown in words other than "not found": "the model name is invalid" (Gemini
     # Code Assist: "You don't have access to this model or the model name is invalid"), "<id> is not a
-    # valid model ID" (OpenRouter). A refusal of access alone ("does not have access to model X") is left to
-    # the status: the corpora label it cause.auth for some providers and cause.model-not-found for others.
+    # valid model ID" (OpenRouter). A refusal of access alone ("does not have access to model X") is read by
+    # cause.model-not-found's own sentences (round 22: ACCESS_REFUSAL_CONVENTION).
     _s(
         "cause.model-not-found",
         _GEN,
