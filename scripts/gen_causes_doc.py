@@ -23,6 +23,7 @@ from pathlib import Path
 from toolguard_analysis import gendoc
 from toolguard_analysis.rule_links import rule_anchor, rule_doc_link
 from toolguard_core.causes import (
+    ACCESS_REFUSAL_CONVENTION,
     CAUSES,
     ERROR_INFO_REASONS,
     FEATURE_KINDS,
@@ -135,6 +136,7 @@ def render() -> str:
     ]
     for retired, used, why in LABEL_CONVENTIONS:
         lines.append(f"- `{retired}` → [`{used}`](#{rule_anchor(used)}): {_md(why)}.")
+    lines += ["", f"Access refusals (round 22): {_md(ACCESS_REFUSAL_CONVENTION)}."]
     lines += [
         "",
         "## Named from the request",

@@ -150,13 +150,14 @@ def test_the_window_family_claims_no_per_day_quota() -> None:
 @pytest.mark.parametrize(
     ("source", "status", "body", "cause"),
     [
-        # A key restricted to other models stays a refused credential (earlier rounds' label).
+        # A key restricted to other models: round 22's access-refusal convention names the model it may not
+        # use (cause.model-not-found), never a balance.
         (
             "https://github.com/winfunc/opcode/issues/358",
             401,
             '{"error":{"message":"key not allowed to access model. This key can only access models=[\'gpt-5\']. '
             'Tried to access claude-sonnet-4-20250514","type":"key_model_access_denied","param":"model","code":"401"}}',
-            "cause.auth",
+            "cause.model-not-found",
         ),
         # A balance that is shown, not refused, names nothing.
         ("constructed: new-api's balance line alone", None, "剩余额度: ¥12.5", None),

@@ -249,13 +249,12 @@ NEIGHBOURS: list[tuple[str, int | None, str, str | None]] = [
         'service. Learn more https://platform.openai.com/docs/deprecations"}',
         None,
     ),
-    # A key without access to a model: the corpora label it a credential problem for some providers, so the
-    # access reading was not written; the 403 keeps its status cause.
+    # A key without access to a model: round 22's access-refusal convention names the model, not the key.
     (
         "https://github.com/continuedev/continue/issues/10120",
         403,
         "403 Project `proj_JMo3Q9spNIEWhSxusokLegJY` does not have access to model `gpt-4.1-2025-04-14`",
-        "cause.auth",
+        "cause.model-not-found",
     ),
     # A tool call without its answer: a missing result, not an orphan one.
     (

@@ -354,6 +354,20 @@ LABEL_CONVENTIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: The convention for refusals of ACCESS to a model (issue #10, round 22; docs/causes.md "Label conventions").
+ACCESS_REFUSAL_CONVENTION = (
+    "a refusal that names the model the credential may not use (Bedrock's \"You don't have access to the model "
+    'with the specified model ID", an OpenAI project that "does not have access to model X", a LiteLLM key or '
+    'team "not allowed to access model", an organisation that "must be verified to use/stream the model", '
+    "Google's \"You don't have access to this model\") is cause.model-not-found, as OpenAI's own sentence and "
+    'code already have it ("does not exist or you do not have access to it", model_not_found): the key is '
+    "valid, and the fix is another model or access to this one. cause.auth stays for a credential that is "
+    "missing, wrong or expired, and for a permission refused without naming a model (an IAM role lacking "
+    'Marketplace actions); a gated parameter ("must be verified to generate reasoning summaries") is the '
+    "parameter's value refused"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Recognition:
     """A recognised root cause: the cause, what the text named, and what the upstream rejected."""
@@ -2581,7 +2595,11 @@ CAUSES: tuple[Cause, ...] = (
         id="cause.model-not-found",
         about_target=True,
         title="The model id is unknown to this upstream (or the key has no access to it).",
-        fix="Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]].",
+        fix=(
+            "Use a model id this endpoint serves (list them with GET /v1/models)[[ instead of {model}]]; when the "
+            "text says the key, project or organisation has no access to it, use a model it can access or get "
+            "access (Bedrock model access in this region, OpenAI organisation verification, the key's model list)."
+        ),
         wordings=(
             Wording(
                 provider="one-api",
@@ -2729,6 +2747,59 @@ CAUSES: tuple[Cause, ...] = (
                 source="https://github.com/openai/openai-agents-python/issues/458",
                 example="model_not_found",
                 on="code",
+            ),
+            # Round 22: the convention for ACCESS REFUSALS (docs/causes.md "Label conventions"). A refusal
+            # that names the model the credential may not use is this cause, not cause.auth: the key is
+            # valid (another model works with it), and the fix is another model or access to this one.
+            # OpenAI's own sentence joins both ("does not exist or you do not have access to it", code
+            # model_not_found). One reading per form, each from a thread no corpus row comes from; they
+            # are sentences so they win over Bedrock's AccessDeniedException code and a 401/403 status.
+            Wording(
+                provider="bedrock",
+                # Bedrock (InvokeModel/Converse, any SDK) and Google's "You don't have access to this model".
+                pattern=_re(r"\b(?:do not|don't|does not|doesn't) have access to (?:this|the) model\b"),
+                source="https://github.com/anthropics/claude-code/issues/536",
+                example="API Error: 403 You don't have access to the model with the specified model ID.",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="openai",
+                # An OpenAI project whose model allowlist leaves the model out.
+                pattern=_re(r"\bdoes not have access to model {Q}?(?P<model>[\w./:@-]{0,199}\w)"),
+                source="https://github.com/continuedev/continue/issues/10120",
+                example="403 Project `proj_JMo3Q9spNIEWhSxusokLegJY` does not have access to model `gpt-4.1-2025-04-14`",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="litellm",
+                # LiteLLM's proxy: a virtual key (or team, or token) whose model list leaves the model out.
+                pattern=_re(r"\b(?:key|team|token) not allowed to access model\b"),
+                source="https://github.com/BerriAI/litellm/pull/39660",
+                example=(
+                    "key not allowed to access model. This key can only access models=['us.anthropic.claude-haiku-"
+                    "4-5-20251001-v1:0']. Tried to access us.anthropic.claude-sonnet-4-6"
+                ),
+                no_constraint=True,
+            ),
+            Wording(
+                provider="litellm",
+                pattern=_code("key_model_access_denied"),
+                source="https://github.com/BerriAI/litellm/pull/39660",
+                example="key_model_access_denied",
+                on="code",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="openai",
+                # OpenAI's gated models for unverified organisations ("to use the model `o3`", "to stream this
+                # model"); a gated parameter ("to generate reasoning summaries") is not the model's refusal.
+                pattern=_re(r"organization must be verified to (?:use|stream|access) (?:the |this )?model\b"),
+                source="https://github.com/danny-avila/LibreChat/issues/6926",
+                example=(
+                    "400 Your organization must be verified to stream this model. Please go to: "
+                    "https://platform.openai.com/settings/organization/general and click on Verify Organization."
+                ),
+                no_constraint=True,
             ),
         ),
     ),
@@ -5976,8 +6047,8 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     #
     # The model named as unknown in words other than "not found": "the model name is invalid" (Gemini
     # Code Assist: "You don't have access to this model or the model name is invalid"), "<id> is not a
-    # valid model ID" (OpenRouter). A refusal of access alone ("does not have access to model X") is left to
-    # the status: the corpora label it cause.auth for some providers and cause.model-not-found for others.
+    # valid model ID" (OpenRouter). A refusal of access alone ("does not have access to model X") is read by
+    # cause.model-not-found's own sentences (round 22: ACCESS_REFUSAL_CONVENTION).
     _s(
         "cause.model-not-found",
         _GEN,
@@ -6055,6 +6126,80 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         "https://github.com/google-gemini/gemini-cli/issues/26486",
         "Please ensure that function call turn comes immediately after a user turn or after a function response "
         "turn.",
+        no_constraint=True,
+    ),
+    # ---------------------------------------------------------------- round 22: readings by mechanism
+    # Round 22 (docs/errors.md "Generalisation", "Round 22"), tried after every reading above; each sourced
+    # from a thread no corpus or probe row comes from.
+    #
+    # A tool's NAME refused for its pattern, at the name's path in either notation (Anthropic's
+    # "tools.7.custom.name: String should match pattern", OpenAI's "Invalid 'tools[0].function.name': string
+    # does not match pattern"): the name rule, before the declaration reading below claims the path.
+    _s(
+        "cause.tool-name-invalid",
+        _GEN,
+        r"(?:^|[\s'\"`(])(?P<field>tools(?:\[\d+\]|\.\d+)\.(?:function|custom)\.name){Q}?\W{0,3}[^.;]{0,20}?"
+        r"\b(?:should|does not|doesn't|must) match (?:the )?pattern\b",
+        "https://github.com/apify/tester-mcp-client/issues/11",
+        'Error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"tools.7.custom.name: String '
+        "should match pattern '^[a-zA-Z0-9_-]{1,64}$'\"}}",
+        no_constraint=True,
+    ),
+    # A fault stated at a path inside ONE tool's declaration, in any validator's notation: OpenAI's
+    # "Invalid 'tools[0].function.description': string too long", botocore's "Invalid length for parameter
+    # toolConfig.tools[13].toolSpec.description, value: 0", jsonschema's "... is too long -
+    # 'tools.0.function.description'", Zhipu's "tools[0].function.name:不能为空", Bedrock's
+    # "#/toolConfig/tools/1/toolSpec/inputSchema/json: extraneous key". A tool's declaration is what
+    # tools.invalid-definition checks; a key refused beside the declaration (tools[0].eager_input_streaming)
+    # is not under function/custom/toolSpec and stays with the unknown-key families above.
+    _s(
+        "cause.tool-schema-invalid",
+        _GEN,
+        r"(?:^|[\s'\"`(#/])(?P<field>(?:toolConfig[./])?tools(?:\[\d+\]|[./]\d+)[./]"
+        r"(?:function|custom|toolSpec)(?:[./][\w.\[\]/]{0,119}\w)?){Q}?(?=[\s:,;.\-'\"`)\]}]|$)"
+        # a name refused for its pattern is the name rule's (the reading above), never the declaration's
+        r"(?![^;]{0,60}\bmatch(?:es)? (?:the )?pattern\b)",
+        "https://github.com/dnakov/anon-kode/issues/45",
+        "Error: API request failed: Invalid 'tools[0].function.description': string too long. Expected a string "
+        "with maximum length 1024, but got a string with length 1701 instead.",
+        no_constraint=True,
+    ),
+    # JSON mode stated as a capability the model lacks, in several providers' words: "deepseek-reasoner does
+    # not support Json Output" (DeepSeek), "Json mode is not supported for this model" (SiliconFlow),
+    # "json_object response format is not supported for model: X" (DeepInfra).
+    _s(
+        "cause.model-no-json-mode",
+        _GEN,
+        r"\bdoes(?: not|n't) support json[ _]?(?:output|mode|object)\b|\bjson[ _]?(?:mode|output|object)(?: response "
+        r"format)?\b(?:[^.;]){0,20}?\b(?:is |are )?not (?:supported|available|enabled) (?:for|by|with|on) "
+        r"(?:the |this )?model\b",
+        "https://github.com/dzhng/deep-research/issues/121",
+        "{'error': {'message': 'deepseek-reasoner does not support Json Output.', 'type': 'invalid_request_error', "
+        "'param': None, 'code': 'invalid_request_error'}",
+        no_constraint=True,
+    ),
+    # A content filter named by what it found, "inappropriate content", without a provider's sentence around
+    # it ("Input text data may contain inappropriate content" is DashScope's; Qwen Code prints a bare
+    # "API Error: Inappropriate Content.").
+    _s(
+        "cause.moderation",
+        _GEN,
+        r"\binappropriate content\b",
+        "https://github.com/QwenLM/qwen-code/issues/3271",
+        "[API Error: 400 <400> InternalError.Algo.DataInspectionFailed: Input text data may contain inappropriate "
+        "content.]",
+        no_constraint=True,
+    ),
+    # An account refused for its standing rather than for one request: suspended, in arrears, overdue or
+    # "not in good standing" (DashScope's Arrearage: "Access denied, please make sure your account is in good
+    # standing"). Money, not a credential: the key is valid.
+    _s(
+        "cause.quota",
+        _GEN,
+        r"\baccount\b(?:[^.;]|\.(?=\w)){0,60}?\b(?:is |has been |was )?(?:suspended|in good standing|in arrears|"
+        r"overdue|delinquent)\b",
+        "https://github.com/QwenLM/Qwen/issues/1414",
+        "[API Error: OpenAI API error: 400 Access denied, please make sure your account is in good standing.]",
         no_constraint=True,
     ),
 )
