@@ -22,7 +22,7 @@ from toolguard_core.rules.modelinfo import (
     reasoning_off_on_router,
     thinking_off_judged,
 )
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import PredictedError, check, checked_as, define, policy
 
 _USER = {"role": "user", "content": "What's the weather in Paris?"}
 _CALL = {"id": "call_0fypS1hVX", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
@@ -1093,7 +1093,7 @@ def _vllm(view: RequestView) -> Iterator[Finding]:
             f"{view.provider.name} ignores a top-level enable_thinking; send "
             'chat_template_kwargs: {"enable_thinking": ...} instead.',
         )
-    if view.provider.id != "vllm":
+    if checked_as(view) != "vllm":
         return
     n = body.get("n")
     temperature = body.get("temperature")
