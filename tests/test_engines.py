@@ -64,6 +64,15 @@ def test_each_signature_reads_its_own_example_and_is_sourced(signature: engines.
     assert signature.source.startswith("https://")
 
 
+def test_a_gateways_route_name_is_no_engine() -> None:
+    # LiteLLM's hosted_vllm route fronts any OpenAI-compatible server: the quoted text decides.
+    lcpp = "Cannot have 2 or more assistant messages at the end of the list."
+    wrapped = f'litellm.BadRequestError: Hosted_vllmException - {{"error":{{"code":400,"message":"{lcpp}"}}}}'
+    evidence = engines.from_error_text(wrapped)
+    assert evidence is not None and (evidence.name, evidence.via) == ("llama.cpp", "litellm")
+    assert engines.from_error_text("litellm.BadRequestError: Hosted_vllmException - Error code: 400") is None
+
+
 @pytest.mark.parametrize(
     "text",
     [

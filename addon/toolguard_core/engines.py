@@ -60,7 +60,9 @@ def _re(text: str) -> re.Pattern[str]:
 
 
 #: Each engine's own error texts. Only texts no other server writes: "does not support tools" alone is
-#: said by OpenRouter and DeepInfra too, so Ollama's signature is its registry's model name.
+#: said by OpenRouter and DeepInfra too, so Ollama's signature is its registry's model name. LiteLLM's
+#: "Hosted_vllmException" is not one: its ``hosted_vllm/`` route is what users put in front of any
+#: OpenAI-compatible server (llama-server's own text arrives through it too), so it names the gateway only.
 SIGNATURES: Final[tuple[Signature, ...]] = (
     Signature(
         id="vllm.auto-tool-choice-flag",
@@ -70,15 +72,6 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
         pattern=_re(r"tool choice requires --enable-auto-tool-choice"),
         example='"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
         source="https://github.com/langchain4j/langchain4j/issues/3475",
-    ),
-    Signature(
-        id="vllm.litellm-hosted-vllm",
-        engine="vllm",
-        # LiteLLM names the upstream's exception after its provider: ``hosted_vllm/`` is its vLLM route
-        # (https://docs.litellm.ai/docs/providers/vllm), so "Hosted_vllmException" says vLLM answered.
-        pattern=_re(r"\bHosted_vllmException\b"),
-        example="litellm.BadRequestError: Hosted_vllmException - Error code: 400",
-        source="https://docs.litellm.ai/docs/providers/vllm",
     ),
     Signature(
         id="llama.cpp.trailing-assistants",
@@ -163,6 +156,15 @@ class EngineEvidence:
     via: str
     signature: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class HostEngine:
+    """The engine a request's host is judged by, beside its own profile (Rule.report takes the engine's
+    error levels where the host declares none): ``source`` says how it is known, for the finding."""
+
+    engine: str
+    source: str
 
 
 def signature_for(text: str | None) -> Signature | None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from toolguard_core.causes import Constraint, ConstraintKind
-from toolguard_core.engines import ENGINE_KIND, ENGINES, GATEWAY_KIND, engine_name
+from toolguard_core.engines import ENGINE_KIND, ENGINES, GATEWAY_KIND, HostEngine, engine_name
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned_forms import THOUGHT_SIGNATURE, id_shape, tool_call_ids, unsigned_calls
 from toolguard_core.rules.registry import DEMOTED_NOTE
@@ -130,15 +130,6 @@ class LearnedServer:
     def from_json(cls, data: Any) -> LearnedServer:
         kind, name, via, signature, text, first_flow = (str(v) for v in data)
         return cls(kind, name, via, signature, text, first_flow)
-
-
-@dataclass(frozen=True, slots=True)
-class HostEngine:
-    """The engine a request's host is judged by, beside its own profile (Rule.report takes the engine's
-    error levels where the host declares none): ``source`` says how it is known, for the finding."""
-
-    engine: str
-    source: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from toolguard_core.catalog import Catalog, ModelInfo
 from toolguard_core.providers import ProviderProfile, ProviderRegistry
 
 if TYPE_CHECKING:  # rules/ imports this module: the type only
-    from toolguard_core.learned import HostEngine
+    from toolguard_core.engines import HostEngine
     from toolguard_core.rules.history import Split
 
 #: Which API a request speaks, decided by its path: the APIs share hosts and error envelopes but
