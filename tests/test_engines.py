@@ -387,3 +387,38 @@ def test_the_writer_learns_the_engine_and_the_gateway_and_the_cli_manages_them(t
     assert load_knowledge(fresh).engine_for("127.0.0.1:9", "qwen3", host_wide=True) is not None
     assert forget(db, rule="learned.engine") == 1
     assert load_knowledge(db).engine_for("127.0.0.1:9", "qwen3", host_wide=True) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "generic", "cloud"),
+    [
+        # Ollama's Go decoder refuses a string temperature (params.wrong-type): an error at ollama.com.
+        ({"model": "gpt-oss:120b", "messages": [USER], "temperature": "0.5"}, W, E),
+        # Ollama downloads no image URL (content.remote-image-url): silent on an unknown host, an error there.
+        (
+            {
+                "model": "gemma3:27b",
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [{"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}],
+                    }
+                ],
+            },
+            None,
+            E,
+        ),
+    ],
+)
+def test_ollama_cloud_declares_its_engine(
+    body: dict[str, Any], generic: Severity | None, cloud: Severity
+) -> None:
+    profile = BUILTIN_PROFILES["ollama-cloud"]
+    assert profile.engine == "ollama" and "ollama.com" in (profile.engine_evidence or "")
+    rule = {"params.wrong-type", "content.remote-image-url"}
+    unknown = [s for r, s in _found(body) if r in rule]
+    assert unknown == ([generic] if generic else [])
+    analysis = analyse_request(json.dumps(body), "https://ollama.com/v1/chat/completions")
+    found = [f for f in analysis.findings if f.rule in rule]
+    assert [f.severity for f in found] == [cloud]
+    assert "Ollama Cloud (ollama.com) serves its models on Ollama" in found[0].message

@@ -226,7 +226,8 @@ class Knowledge:
         return HostEngine(
             server.name,
             f"this host answers with {engine_name(server.name)}'s texts (learned from {how}its answer in flow "
-            f"{server.first_flow}: {_quote(server.text)!r})",
+            f"{server.first_flow}: {_quote(server.text)!r}; `toolguard learned forget --rule learned.engine` "
+            "if that changed)",
         )
 
     def as_json(self) -> list[list[Any]]:

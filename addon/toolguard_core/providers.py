@@ -1360,6 +1360,24 @@ OLLAMA = ProviderProfile(
     local=True,
     local_ports=(11434,),
 )
+#: Ollama's hosted API: ollama.com serves Ollama's own API (``/api/chat``, ``/v1``) for the models of its
+#: cloud catalog, to Ollama's own libraries pointed at it as a host. Many vendors' models (gpt-oss, Kimi,
+#: Qwen, DeepSeek...): the model rules infer the vendor from the name (``multi_vendor``); the request is
+#: read by Ollama's server, so the engine's errors hold (``engine``), never its silences (a hosted API is
+#: not a permissive local template).
+OLLAMA_CLOUD = ProviderProfile(
+    id="ollama-cloud",
+    name="Ollama Cloud (ollama.com)",
+    base_url="https://ollama.com/v1",
+    hosts=("ollama.com",),
+    multi_vendor=True,
+    engine="ollama",
+    engine_evidence=(
+        "docs.ollama.com/api/introduction: Ollama's official libraries take either a local server or the "
+        "hosted API, the host set to https://ollama.com; docs.ollama.com/api/authentication: direct cloud "
+        "inference at https://ollama.com/api and https://ollama.com/v1"
+    ),
+)
 
 LMSTUDIO = ProviderProfile(
     id="lmstudio",
@@ -1870,7 +1888,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
-            LLAMA_CPP, OLLAMA, LMSTUDIO, TGI, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
+            LLAMA_CPP, OLLAMA, OLLAMA_CLOUD, LMSTUDIO, TGI, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
             SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, SILICONFLOW, VERCEL, VOLCENGINE,
             MODELSCOPE, COHERE, CHATGPT_CODEX, GENERIC,
         )

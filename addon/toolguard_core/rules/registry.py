@@ -25,7 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, overload
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import BUILTIN_PROFILES
+from toolguard_core.providers import BUILTIN_PROFILES, ProviderProfile
 from toolguard_core.request import CHAT, ENDPOINT_KINDS, EndpointKind
 
 if TYPE_CHECKING:
@@ -93,9 +93,22 @@ class Policy:
         """Whether the engine behind ``provider_id``'s host lifts this rule to an error there: the host
         declares no level of its own and the engine's is an error. Only errors are taken: the engine's
         silences and warnings say "a permissive local template", which a hosted API in front of it is not."""
+        # A level conditioned on a chat template (roles.alternation's "Gemma chat templates") holds for the
+        # server's own local templates; behind another host the template is unknown, so it is not carried.
         return (
-            engine is not None and not self.declares_own(provider_id) and self.level(engine) == Severity.ERROR
+            engine is not None
+            and not self.declares_own(provider_id)
+            and self.level(engine) == Severity.ERROR
+            and "template" not in self.condition(engine)
         )
+
+    def host_level(self, provider_id: str) -> Level:
+        """The level on a built-in host with its declared engine's errors taken (ProviderProfile.engine):
+        what docs/rules.md prints per provider, and what Rule.report gives there."""
+        level = self.level(provider_id)
+        profile = BUILTIN_PROFILES.get(provider_id)
+        engine = profile.engine if profile is not None and profile.engine_evidence else None
+        return Severity.ERROR if level != Severity.ERROR and self.engine_error(provider_id, engine) else level
 
     def condition(self, provider_id: str) -> str:
         for key, text in self.conditions:
@@ -170,6 +183,13 @@ def checked_as(view: RequestView) -> str:
     if engine is None or (pid == engine.engine) or (view.provider.local and not view.provider.guessed):
         return pid
     return engine.engine
+
+
+def engine_profile(view: RequestView) -> ProviderProfile | None:
+    """The built-in profile of the engine behind the host, when a check asks about it (:func:`checked_as`
+    names it): the facts of that server a check reads (its accepted values, its model table)."""
+    pid = checked_as(view)
+    return BUILTIN_PROFILES.get(pid) if pid != provider_id(view) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +298,7 @@ class Rule:
 
 #: Wraps the note on a finding the host's engine made an error (toolguard_core.engines): how it is known.
 ENGINE_NOTE_OPEN = " (An error here: "
-ENGINE_NOTE_CLOSE = "; `toolguard learned forget --rule learned.engine` if that changed.)"
+ENGINE_NOTE_CLOSE = ".)"
 
 #: Opens the note appended to a finding whose check doubted its own evidence (``Rule.report(uncertain=...)``).
 UNCERTAIN_NOTE = " (A warning: "
