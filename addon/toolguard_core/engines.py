@@ -191,7 +191,8 @@ def from_error_text(text: str | None) -> EngineEvidence | None:
 def from_headers(headers_json: str | None) -> Iterator[EngineEvidence]:
     """The gateways the stored response headers (a JSON list of ``[name, value]`` pairs or an object)
     name. Never raises on a malformed value."""
-    if not headers_json or "x-" not in headers_json.lower():
+    # Stored header names are lower-case (redact.redact_headers): most rows are skipped unparsed.
+    if not headers_json or not any(prefix in headers_json for prefix, _, _ in GATEWAY_HEADERS.values()):
         return
     try:
         data: Any = json.loads(headers_json)
