@@ -422,3 +422,26 @@ def test_ollama_cloud_declares_its_engine(
     found = [f for f in analysis.findings if f.rule in rule]
     assert [f.severity for f in found] == [cloud]
     assert "Ollama Cloud (ollama.com) serves its models on Ollama" in found[0].message
+
+
+def test_an_engine_read_from_the_answers_confirms_a_port_guess() -> None:
+    # 127.0.0.1:8000 is taken for vLLM by its port only: its errors are warnings until an answer shows it.
+    url = "http://127.0.0.1:8000/v1/chat/completions"
+    body = {"model": "qwen3", "messages": [{"role": "user", "content": "hi", "name": None}]}
+    guessed = analyse_request(json.dumps(body), url)
+    assert guessed.target.provider.guessed
+    assert [(f.rule, f.severity) for f in guessed.findings] == [("parsers.non-string-field", W)]
+    knowledge = _knowledge(("127.0.0.1:8000", "", _server()))
+    confirmed = analyse_request(json.dumps(body), url, knowledge=knowledge)
+    [finding] = confirmed.findings
+    assert (finding.rule, finding.severity) == ("parsers.non-string-field", E)
+    assert "by its port only" not in finding.message
+    # Another engine's text there: the guess was wrong, and that engine's errors are taken instead.
+    lcpp = _knowledge(("127.0.0.1:8000", "", LearnedServer("engine", "llama.cpp", "", "x", "t", "f3")))
+    tail = {
+        "model": "m",
+        "messages": [USER, {"role": "assistant", "content": "a"}, {"role": "assistant", "content": "b"}],
+    }
+    assert ("roles.trailing-assistant-messages", E) in [
+        (f.rule, f.severity) for f in analyse_request(json.dumps(tail), url, knowledge=lcpp).findings
+    ]
