@@ -18,6 +18,7 @@ from toolguard_analysis.summary import (
     unconfirmed_line,
 )
 from toolguard_analysis.terminal import printable
+from toolguard_core.upstreams import listed
 from toolguard_core.verdict import REJECTION_VOCABULARY, Verdict, rejection_statuses
 from toolguard_core.visibility import NOTHING_SEEN
 
@@ -214,6 +215,14 @@ def _learned_lines(summary: dict[str, Any]) -> list[str]:
     if not learned and not demoted:
         return ["  nothing yet"]
     for row in learned:
+        if row.get("kind") in ("engine", "gateway"):
+            # What the host's answers said of the server behind it (toolguard_core.engines).
+            lines.append(
+                f"  {row['kind']} of {row['host']} inferred: {listed(row['kind'], row['name'], row['value'])} "
+                f"(model {row['model'] or '*'}; from {row['cause_id'] or 'its answer'}: "
+                f"{printable(' '.join(str(row['error_text']).split())[:120])!r}; {row['count']}×, first flow {row['first_flow']})"
+            )
+            continue
         what = row["name"] + (f"={row['value']}" if row["value"] else "")
         lines.append(
             f"  {row['rule']:<22} {what} on {row['host']} {row['model'] or '*'} "

@@ -39,15 +39,24 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from support.corpus import CORPUS_DIR, load_failures, load_valid, read_jsonl, thread_key  # noqa: E402
 
+from toolguard_core import engines  # noqa: E402
 from toolguard_core.analyze import analyse_request  # noqa: E402
 from toolguard_core.causes import recognise_error  # noqa: E402
 from toolguard_core.findings import Finding, Severity  # noqa: E402
-from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, is_learned, learned_host  # noqa: E402
+from toolguard_core.learned import (  # noqa: E402
+    Calibration,
+    Knowledge,
+    LearnedConstraint,
+    LearnedServer,
+    is_learned,
+    learned_host,
+)
 from toolguard_core.learned_store import predicted_by_builtin  # noqa: E402
 from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, OPENAI_PARAMS  # noqa: E402
 from toolguard_core.request import ENDPOINT_KINDS, Target, endpoint_kind  # noqa: E402
 from toolguard_core.rules import gemini as gemini_model  # noqa: E402
 from toolguard_core.rules.converse import CONVERSE_NAMES  # noqa: E402
+from toolguard_core.rules.registry import ENGINE_NOTE_OPEN  # noqa: E402
 from toolguard_core.upstream_errors import parse_error  # noqa: E402
 
 CLASSES: Final = ("spec", "provider", "model")
@@ -1677,6 +1686,24 @@ def learned_from(
     return recognition, learned
 
 
+def learned_server(entry: dict[str, Any]) -> LearnedServer | None:
+    """The engine this entry's answer names, as the proxy's writer reads it (toolguard_core.engines on the
+    answer's text: learned_store._observe_servers), or None."""
+    text = entry.get("body")
+    raw = text if isinstance(text, str) else json.dumps(text)
+    evidence = engines.from_error_text(raw)
+    if evidence is None:
+        return None
+    return LearnedServer(
+        evidence.kind, evidence.name, evidence.via, evidence.signature, evidence.text, entry["id"]
+    )
+
+
+def engine_errors(findings: Iterable[Finding]) -> list[Finding]:
+    """The error findings a learned engine made errors (Rule.report's note says so)."""
+    return [f for f in findings if f.severity == Severity.ERROR and ENGINE_NOTE_OPEN in f.message]
+
+
 def valid_after_learning(
     failures_: Iterable[dict[str, Any]], valid: Iterable[dict[str, Any]], *, any_model: bool = False
 ) -> dict[str, list[str]]:
@@ -1685,6 +1712,7 @@ def valid_after_learning(
     the host accepts into an error). ``any_model`` applies each to every model on the host: stricter
     than the proxy, it shows what a model-scoped refusal would flag on the host's other models."""
     by_host: dict[tuple[str, str], list[LearnedConstraint]] = {}
+    servers: dict[tuple[str, str], list[LearnedServer]] = {}
     for entry in failures_:
         body, _how = build_request(entry)
         if body is None:
@@ -1694,12 +1722,19 @@ def valid_after_learning(
         analysis = analyse_request(json.dumps(body), url, target=target)
         errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
         found = learned_from(entry, body, target, errors)
+        model = "" if any_model else analysis.model  # the model the proxy keys it by (a native URL's too)
+        key = (learned_host(target.host, target.port, target.scheme), model or "")
         if found is not None:
-            model = "" if any_model else analysis.model  # the model the proxy keys it by (a native URL's too)
-            by_host.setdefault(
-                (learned_host(target.host, target.port, target.scheme), model or ""), []
-            ).append(found[1])
-    knowledge = Knowledge({key: Calibration(tuple(c)) for key, c in by_host.items()})
+            by_host.setdefault(key, []).append(found[1])
+        server = learned_server(entry)
+        if server is not None:
+            servers.setdefault(key, []).append(server)
+    knowledge = Knowledge(
+        {
+            key: Calibration(tuple(by_host.get(key, ())), servers=tuple(servers.get(key, ())))
+            for key in {*by_host, *servers}
+        }
+    )
     out: dict[str, list[str]] = {}
     for entry in valid:
         if entry.get("api") not in ENDPOINT_KINDS:
@@ -1710,7 +1745,7 @@ def valid_after_learning(
         )
         learned = [
             f.one_line() for f in analysis.findings if is_learned(f.rule) and f.severity == Severity.ERROR
-        ]
+        ] + [f.one_line() for f in engine_errors(analysis.findings)]
         if learned:
             out[entry["id"]] = learned
     return out
@@ -1734,18 +1769,27 @@ def caught_on_repeat(
     no field). So the refusals no request property shows (a server flag, a server version, one
     model's template) are caught from their second occurrence on the host that refused them."""
     found = learned_from(entry, body, target, errors)
-    if found is None:
+    server = learned_server(entry)  # the engine the answer names (the writer learns both)
+    if found is None and server is None:
         return False
-    recognition, learned = found
     host = learned_host(
         target.host, target.port, target.scheme
     )  # the proxy's key (host, and a non-default port)
     model = body.get("model") if isinstance(body.get("model"), str) else ""
-    knowledge = Knowledge({(host, model or ""): Calibration((learned,))})
+    knowledge = Knowledge(
+        {
+            (host, model or ""): Calibration(
+                (found[1],) if found is not None else (), servers=(server,) if server is not None else ()
+            )
+        }
+    )
     again = analyse_request(json.dumps(body), url, target=target, knowledge=knowledge)
     learned_errors = [f for f in again.findings if is_learned(f.rule) and f.severity == Severity.ERROR]
-    if not learned_errors:
+    if any(hit(f) for f in engine_errors(again.findings)):
+        return True
+    if not learned_errors or found is None:
         return False
+    recognition = found[0]
     label = entry["root_cause"]
     return any(hit(f) for f in learned_errors) or (
         not label.startswith("cause.")

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 from toolguard_analysis import gendoc
+from toolguard_core.engines import ENGINES, GATEWAY_HEADERS, SIGNATURES
+from toolguard_core.findings import Severity
 from toolguard_core.providers import BUILTIN_PROFILES, PATH_ROUTES, SHARED_LOCAL_PORTS, ProviderProfile
 from toolguard_core.rules import RULES
 
@@ -102,8 +104,43 @@ def render_tables() -> str:
     ]
     for p in BUILTIN_PROFILES.values():
         lines += _allowlist_rows(p)
+    lines += _engine_section()
     lines += ["", END]
     return "\n".join(lines)
+
+
+def _engine_section() -> list[str]:
+    """The engines a host's answers can name (toolguard_core.engines), and what each makes an error."""
+    lines = [
+        "",
+        "### Engines behind a host",
+        "",
+        "An answer carrying one of these texts (or headers) is learned for its host (`learned` rows of kind",
+        "`engine`/`gateway`, docs/learned.md); later requests there get the engine's **error** levels for",
+        "the rules that declare none for the host (never its warnings or silences). The last column counts",
+        "the rules whose level the engine lifts to an error on an unrecognised host (a warning or silent there otherwise; where a check runs only for that server, it runs there too only where it reads the engine: `checked_as`).",
+        "",
+        "| engine | signature | example | source | errors on an unrecognised host |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for s in SIGNATURES:
+        lifted = sum(
+            rule.policy.engine_error("generic", s.engine) and rule.policy.level("generic") != Severity.ERROR
+            for rule in RULES.values()
+        )
+        example = s.example.replace("|", r"\|")
+        lines.append(f"| {ENGINES[s.engine]} | `{s.id}` | {example} | {s.source} | {lifted} |")
+    lines += ["", "| gateway | headers | forwarded-to header | source |", "| --- | --- | --- | --- |"]
+    for name, (prefix, forwards, source) in GATEWAY_HEADERS.items():
+        lines.append(f"| {name} | `{prefix}*` | `{forwards}` | {source} |")
+    declared = [p for p in BUILTIN_PROFILES.values() if p.engine or p.engine_per_model]
+    lines += ["", "| id | engine | evidence |", "| --- | --- | --- |"]
+    for p in declared:
+        what = ENGINES[p.engine] if p.engine else "per model (none declared)"
+        lines.append(f"| `{p.id}` | {what} | {p.engine_evidence or p.engine_per_model} |")
+    if not declared:
+        lines.append("| — | — | no hosted profile declares an engine |")
+    return lines
 
 
 def _level(rule: str, provider: str) -> str:

@@ -55,7 +55,7 @@ def _per_provider(rule: Rule) -> str:
     """``**error**: `openai`, `azure` · **warning**: ... · silent: ...`` over the built-in providers."""
     groups: dict[str, list[str]] = {"error": [], "warning": [], "info": [], "silent": []}
     for pid in BUILTIN_PROFILES:
-        level = rule.policy.level(pid)
+        level = rule.policy.host_level(pid)  # a declared engine's errors included
         condition = rule.policy.condition(pid)
         name = f"`{pid}`" + (f" ({condition})" if condition and level is not None else "")
         groups["silent" if level is None else str(level)].append(name)

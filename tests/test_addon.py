@@ -759,6 +759,7 @@ def test_stats_command(guard):
         "write_retries": 0,
         "db_recreated": 0,
         "learned_constraints": 0,  # an OpenAI orphan sentence names no constraint to learn
+        "learned_engines": [],  # nor any engine (toolguard_core.engines)
         "demoted_rules": [],
     }
 

@@ -68,7 +68,7 @@ from toolguard_core.causes import (
 )
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host, upstream_name
+from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host, listed, upstream_name
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
 from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
@@ -915,6 +915,12 @@ class ToolGuard:
             lines.append(
                 f"toolguard: {constraints} learned from the upstreams' answers in force (toolguard learned list)"
             )
+        engines = list(stats.get("learned_engines") or [])
+        if engines:
+            lines.append(
+                "toolguard: engines and gateways inferred from the upstreams' answers (their error levels "
+                "apply there; toolguard learned list): " + "; ".join(engines)
+            )
         demoted = list(stats.get("demoted_rules") or [])
         if demoted:
             lines.append(
@@ -1285,6 +1291,11 @@ class ToolGuard:
         if self.validator.starved:
             stats["worker_starved"] = self.validator.starved
         stats["learned_constraints"] = knowledge.constraint_count
+        # The servers the upstreams' answers named (toolguard_core.engines): host, what, from which words.
+        stats["learned_engines"] = sorted(
+            f"{host} {model or '*'}: {listed(s.kind, s.name, s.via)} ({s.kind}, from {s.signature}, flow {s.first_flow})"
+            for host, model, s in knowledge.servers
+        )
         # Which rules are warnings where, because that upstream kept accepting what they flagged.
         stats["demoted_rules"] = sorted(
             f"{rule} @ {host} {model or '*'}"

@@ -10,7 +10,7 @@ from typing import Any
 
 from toolguard_core.decoding import decode_body
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.learned import NOTHING_LEARNED, Knowledge, calibrate, learned_host
+from toolguard_core.learned import NOTHING_LEARNED, Knowledge, calibrate, host_engine, learned_host
 from toolguard_core.providers import DEFAULT_REGISTRY, ProviderRegistry
 from toolguard_core.request import (
     OLLAMA,
@@ -143,15 +143,13 @@ def analyse_request(
     analysis.body_facts(model=model, stream=stream, is_json=True)
     # What this user's upstreams taught about this host and model (learned.py): the demoted rules
     # are an input of every rule's level (Rule.report); the learned constraints are checked below.
-    calibration = (
-        knowledge.for_request(learned_host(target.host, target.port, target.scheme), analysis.model)
-        if knowledge
-        else None
-    )
+    host_key = learned_host(target.host, target.port, target.scheme)
+    calibration = knowledge.for_request(host_key, analysis.model) if knowledge else None
     view = RequestView(
         body=parsed,
         target=analysis.target,
         demoted=calibration.demoted if calibration else frozenset(),
+        engine=host_engine(target.provider, knowledge, host_key, analysis.model),
         size=len(body) if body is not None else None,
         exact=exact,
         remembered=split,

@@ -27,13 +27,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolguard_core.causes import Constraint, ConstraintKind
+from toolguard_core.engines import ENGINE_KIND, ENGINES, GATEWAY_KIND, HostEngine, engine_name
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned_forms import THOUGHT_SIGNATURE, id_shape, tool_call_ids, unsigned_calls
 from toolguard_core.rules.registry import DEMOTED_NOTE
 from toolguard_core.rules.schemas import schema_keywords
+
+if TYPE_CHECKING:
+    from toolguard_core.providers import ProviderProfile
 
 # Declared in the import-free toolguard_core.upstreams (the CLI's `learned list|forget` and the
 # summary's --host filter name upstreams without loading the causes catalogue and the rules);
@@ -49,9 +53,12 @@ from toolguard_core.upstreams import upstream_name_sql as upstream_name_sql
 __all__ = [
     "LEARNED_PREFIX",
     "Calibration",
+    "HostEngine",
     "Knowledge",
     "LearnedConstraint",
+    "LearnedServer",
     "calibrate",
+    "host_engine",
     "learned_rule",
     "listed",
     "repeats",
@@ -105,20 +112,51 @@ class LearnedConstraint:
 
 
 @dataclass(frozen=True, slots=True)
+class LearnedServer:
+    """One ``engine`` or ``gateway`` row of the ``learned`` table (toolguard_core.engines): what an
+    answer of ``host`` said about the server behind it, for the flow's ``model``."""
+
+    kind: str
+    name: str
+    via: str
+    signature: str
+    text: str
+    first_flow: str
+
+    def as_json(self) -> list[str]:
+        return [self.kind, self.name, self.via, self.signature, self.text, self.first_flow]
+
+    @classmethod
+    def from_json(cls, data: Any) -> LearnedServer:
+        kind, name, via, signature, text, first_flow = (str(v) for v in data)
+        return cls(kind, name, via, signature, text, first_flow)
+
+
+@dataclass(frozen=True, slots=True)
 class Calibration:
-    """What is known about one host and model: learned constraints and demoted rule ids."""
+    """What is known about one host and model: learned constraints, demoted rule ids, and what its
+    answers said about the server behind it (``servers``)."""
 
     constraints: tuple[LearnedConstraint, ...] = ()
     demoted: frozenset[str] = frozenset()
+    servers: tuple[LearnedServer, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.constraints or self.demoted)
+        return bool(self.constraints or self.demoted or self.servers)
 
     def merged(self, other: Calibration) -> Calibration:
-        return Calibration(self.constraints + other.constraints, self.demoted | other.demoted)
+        return Calibration(
+            self.constraints + other.constraints, self.demoted | other.demoted, self.servers + other.servers
+        )
 
     def as_json(self) -> dict[str, Any]:
-        return {"constraints": [c.as_json() for c in self.constraints], "demoted": sorted(self.demoted)}
+        out: dict[str, Any] = {
+            "constraints": [c.as_json() for c in self.constraints],
+            "demoted": sorted(self.demoted),
+        }
+        if self.servers:
+            out["servers"] = [s.as_json() for s in self.servers]
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Calibration:
@@ -127,6 +165,7 @@ class Calibration:
         return cls(
             tuple(LearnedConstraint.from_json(c) for c in data.get("constraints") or ()),
             frozenset(data.get("demoted") or ()),
+            tuple(LearnedServer.from_json(s) for s in data.get("servers") or ()),
         )
 
 
@@ -138,6 +177,15 @@ class Knowledge:
     """An immutable snapshot of both tables, keyed by (host, model); model '' means any model."""
 
     by_key: Mapping[tuple[str, str], Calibration] = field(default_factory=dict)
+    #: The learned engines and gateways by host: (model, server) pairs (engine_for reads one host's).
+    _servers: dict[str, list[tuple[str, LearnedServer]]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        for (host, model), calibration in self.by_key.items():
+            for server in calibration.servers:
+                self._servers.setdefault(host, []).append((model, server))
 
     def __len__(self) -> int:
         return len(self.by_key)
@@ -153,6 +201,34 @@ class Knowledge:
         """The part about one host (what a validation worker needs for one request)."""
         host = host.lower()
         return Knowledge({key: c for key, c in self.by_key.items() if key[0] == host})
+
+    def engine_for(self, host: str, model: str | None, *, host_wide: bool) -> HostEngine | None:
+        """The engine ``host``'s answers named, for a request of ``model`` (None when none did, or two
+        engines did). ``host_wide``: the host is one server (an unrecognised or self-hosted one), so an
+        engine learned from any model's answer holds for all of them, unless a gateway was seen in
+        between (its headers, an engine's text wrapped in a gateway's, or two engines' texts): a router may send each
+        model to another engine (GitHub Models and NVIDIA NIM do), and there, as on a hosted API, the
+        engine holds for the model it was learned for only."""
+        found = self._servers.get(host.lower(), ())
+        engines = [(m, s) for m, s in found if s.kind == ENGINE_KIND and s.name in ENGINES]
+        if not engines:
+            return None
+        # Two engines on one host: a router too.
+        routed = (
+            any(s.kind == GATEWAY_KIND or s.via for _, s in found) or len({s.name for _, s in engines}) > 1
+        )
+        if not (host_wide and not routed):
+            engines = [(m, s) for m, s in engines if m == (model or "")]
+        if len({s.name for _, s in engines}) != 1:
+            return None
+        server = engines[0][1]
+        how = f"{server.via}'s quote of " if server.via else ""
+        return HostEngine(
+            server.name,
+            f"this host answers with {engine_name(server.name)}'s texts (learned from {how}its answer in flow "
+            f"{server.first_flow}: {_quote(server.text)!r}; `toolguard learned forget --rule learned.engine` "
+            "if that changed)",
+        )
 
     def as_json(self) -> list[list[Any]]:
         return [[host, model, c.as_json()] for (host, model), c in self.by_key.items()]
@@ -170,6 +246,11 @@ class Knowledge:
     @property
     def demotion_count(self) -> int:
         return sum(len(c.demoted) for c in self.by_key.values())
+
+    @property
+    def servers(self) -> list[tuple[str, str, LearnedServer]]:
+        """Every learned engine and gateway: (host, model, what)."""
+        return [(host, model, s) for (host, model), c in self.by_key.items() for s in c.servers]
 
 
 NOTHING_LEARNED = Knowledge()
@@ -219,6 +300,27 @@ def calibrate(body: Mapping[str, Any], findings: list[Finding], calibration: Cal
             )
         )
     return out
+
+
+def host_engine(
+    profile: ProviderProfile, knowledge: Knowledge | None, host: str, model: str | None
+) -> HostEngine | None:
+    """The engine a request to ``host`` is judged by beside its profile: the profile's declared one
+    (with its evidence), else one this host's answers named (:meth:`Knowledge.engine_for`; host-wide on
+    an unrecognised or self-hosted server, per model on a hosted API)."""
+    if profile.engine is not None and profile.engine_evidence:
+        return HostEngine(
+            profile.engine,
+            f"{profile.name} serves its models on {engine_name(profile.engine)} ({profile.engine_evidence})",
+        )
+    if not knowledge:
+        return None
+    return knowledge.engine_for(host, model, host_wide=profile.id == "generic" or profile.local)
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
 
 
 def _describe(constraint: Constraint) -> str:

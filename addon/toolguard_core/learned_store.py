@@ -119,7 +119,59 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
             # flagged (it changed, or a gateway now drops the field) demotes that learned rule there.
             for rule in dict.fromkeys(error_rules):
                 changed += _observe_acceptance(db, row, host, model, rule, demote_after)
+        changed += _observe_servers(db, row, host, model)
     return changed
+
+
+def _observe_servers(db: sqlite_utils.Database, row: Any, host: str, model: str) -> int:
+    """What the answer says about the server behind ``host`` (toolguard_core.engines): an engine's own
+    error text, a gateway's response headers. Kept as ``learned`` rows of kind ``engine``/``gateway``
+    (``name`` the engine or gateway, ``value`` the gateway an engine's text came through or the host a
+    gateway forwarded to, ``cause_id`` the signature or header read, ``error_text`` the words)."""
+    from toolguard_core import engines
+    from toolguard_core.verdict import error_text
+
+    found = list(engines.from_headers(row.response_headers_json))
+    if (row.status or 0) >= 400 or row.error_message or row.error_json:
+        # The top-level message keeps a gateway's wrapper ("litellm.BadRequestError: ..."), the innermost
+        # one the engine's own words; a body no parser read is searched as it came.
+        texts = dict.fromkeys(
+            t for t in (row.error_message, error_text(row.error_json, row.error_message)) if t
+        )
+        evidence = engines.from_error_text("\n".join(texts) or row.response_body)
+        if evidence is not None:
+            found.append(evidence)
+    changed = 0
+    for evidence in found:
+        changed += _observe_server(db, row, host, model, evidence)
+    return changed
+
+
+def _observe_server(db: sqlite_utils.Database, row: Any, host: str, model: str, evidence: Any) -> int:
+    key = [host, model, evidence.kind, evidence.name, evidence.via]
+    updated = db.execute(
+        "UPDATE learned SET count = count + 1, last_seen = max(last_seen, ?), last_flow = ? "
+        "WHERE host = ? AND model = ? AND kind = ? AND name = ? AND value = ?",
+        [row.datetime_utc, row.id, *key],
+    ).rowcount
+    if updated:
+        return 0  # count and last_seen only: not in the snapshot
+    db.execute(
+        f"INSERT INTO learned ({', '.join(LEARNED_COLUMNS)}) VALUES ({', '.join('?' * len(LEARNED_COLUMNS))})",
+        [
+            *key,
+            learned_rule(evidence.kind),
+            evidence.signature,
+            evidence.text,
+            row.id,
+            row.id,
+            row.datetime_utc,
+            row.datetime_utc,
+            1,
+            "observed",
+        ],
+    )
+    return 1
 
 
 class _Located(Protocol):
@@ -218,12 +270,26 @@ def has_tables(db: sqlite_utils.Database) -> bool:
 
 def load_knowledge(db: sqlite_utils.Database) -> Knowledge:
     """The snapshot the addon checks requests against (both tables, keyed by host and model)."""
-    from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint
+    from toolguard_core.engines import SERVER_KINDS
+    from toolguard_core.learned import Calibration, Knowledge, LearnedConstraint, LearnedServer
 
     if not has_tables(db):
         return Knowledge()
     constraints: dict[tuple[str, str], list[LearnedConstraint]] = {}
+    servers: dict[tuple[str, str], list[LearnedServer]] = {}
     for row in db.query("SELECT * FROM learned ORDER BY first_seen, host, model, kind, name, value"):
+        if row["kind"] in SERVER_KINDS:
+            servers.setdefault((row["host"], row["model"]), []).append(
+                LearnedServer(
+                    kind=row["kind"],
+                    name=row["name"],
+                    via=row["value"] or "",
+                    signature=row["cause_id"] or "",
+                    text=row["error_text"] or "",
+                    first_flow=row["first_flow"],
+                )
+            )
+            continue
         constraints.setdefault((row["host"], row["model"]), []).append(
             LearnedConstraint(
                 kind=row["kind"],
@@ -237,10 +303,12 @@ def load_knowledge(db: sqlite_utils.Database) -> Knowledge:
     demoted: dict[tuple[str, str], set[str]] = {}
     for row in db.query("SELECT rule, host, model FROM rule_calibration WHERE demoted_at IS NOT NULL"):
         demoted.setdefault((row["host"], row["model"]), set()).add(row["rule"])
-    keys = set(constraints) | set(demoted)
+    keys = set(constraints) | set(demoted) | set(servers)
     return Knowledge(
         {
-            key: Calibration(tuple(constraints.get(key, ())), frozenset(demoted.get(key, ())))
+            key: Calibration(
+                tuple(constraints.get(key, ())), frozenset(demoted.get(key, ())), tuple(servers.get(key, ()))
+            )
             for key in sorted(keys)
         }
     )

@@ -845,6 +845,14 @@ class ProviderProfile:
     #: Azure AI Foundry): the model rules infer the vendor from the model name as on an unrecognised
     #: host (rules/model.py), since recognising the host says nothing about the model.
     multi_vendor: bool = False
+    #: The serving engine behind every model of this host (a toolguard_core.engines.ENGINES id), declared
+    #: only with ``engine_evidence`` (a doc, or an error text showing the host answers with that engine's
+    #: texts): the rules take the engine's **error** levels where they declare none for this host
+    #: (Rule.report), never its silences or warnings. None: not known, or not one engine for the host
+    #: (``engine_per_model`` then says why; an engine learned from an answer holds per model there).
+    engine: str | None = None
+    engine_evidence: str | None = None
+    engine_per_model: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
     _family_cache: dict[str, ModelFamily] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -1352,6 +1360,24 @@ OLLAMA = ProviderProfile(
     local=True,
     local_ports=(11434,),
 )
+#: Ollama's hosted API: ollama.com serves Ollama's own API (``/api/chat``, ``/v1``) for the models of its
+#: cloud catalog, to Ollama's own libraries pointed at it as a host. Many vendors' models (gpt-oss, Kimi,
+#: Qwen, DeepSeek...): the model rules infer the vendor from the name (``multi_vendor``); the request is
+#: read by Ollama's server, so the engine's errors hold (``engine``), never its silences (a hosted API is
+#: not a permissive local template).
+OLLAMA_CLOUD = ProviderProfile(
+    id="ollama-cloud",
+    name="Ollama Cloud (ollama.com)",
+    base_url="https://ollama.com/v1",
+    hosts=("ollama.com",),
+    multi_vendor=True,
+    engine="ollama",
+    engine_evidence=(
+        "docs.ollama.com/api/introduction: Ollama's official libraries take either a local server or the "
+        "hosted API, the host set to https://ollama.com; docs.ollama.com/api/authentication: direct cloud "
+        "inference at https://ollama.com/api and https://ollama.com/v1"
+    ),
+)
 
 LMSTUDIO = ProviderProfile(
     id="lmstudio",
@@ -1457,6 +1483,15 @@ NVIDIA = ProviderProfile(
     # listing for them (scripts/refresh_catalog.py models_dev_makers); other vendors' models stay resold.
     catalog_vendors=frozenset({"nvidia"}),
     hosts=("integrate.api.nvidia.com",),
+    # Not one engine: NIM serves each model on one of several backends (vLLM, TensorRT-LLM, SGLang), and
+    # a vLLM-served model answers with vLLM's texts ("\"auto\" tool choice requires
+    # --enable-auto-tool-choice and --tool-call-parser to be set" for mixtral-8x22b,
+    # hidenobunagai/nvidia-nim-provider#2), so no engine is declared; a learned one holds per model.
+    engine_per_model=(
+        "NIM runs each model on one of several backends (vLLM, TensorRT-LLM, SGLang): "
+        "https://docs.nvidia.com/nim/large-language-models/latest/profiles.html; a vLLM-served model "
+        "answers with vLLM's texts (hidenobunagai/nvidia-nim-provider#2)"
+    ),
 )
 #: The Responses endpoint behind a ChatGPT sign-in (Codex CLI's built-in provider, and the relays that
 #: reuse its token: ChatMock, CLIProxyAPI, 9router, ...): chatgpt.com/backend-api/codex/responses. It is
@@ -1853,7 +1888,7 @@ BUILTIN_PROFILES: Mapping[str, ProviderProfile] = MappingProxyType(
         for p in (
             OPENAI, AZURE, DASHSCOPE, DEEPSEEK, OPENROUTER, GROQ, GEMINI, MISTRAL, TOGETHER,
             FIREWORKS, XAI, MOONSHOT, WANDB, PERPLEXITY, CEREBRAS, COPILOT, CLOUDFLARE, VLLM, SGLANG,
-            LLAMA_CPP, OLLAMA, LMSTUDIO, TGI, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
+            LLAMA_CPP, OLLAMA, OLLAMA_CLOUD, LMSTUDIO, TGI, ANTHROPIC, ZHIPU, MINIMAX, NVIDIA, VERTEX, BEDROCK, DATABRICKS,
             SAMBANOVA, AZURE_AI, DEEPINFRA, NEBIUS, NOVITA, HYPERBOLIC, BASETEN, SILICONFLOW, VERCEL, VOLCENGINE,
             MODELSCOPE, COHERE, CHATGPT_CODEX, GENERIC,
         )

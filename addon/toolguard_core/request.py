@@ -13,6 +13,7 @@ from toolguard_core.catalog import Catalog, ModelInfo
 from toolguard_core.providers import ProviderProfile, ProviderRegistry
 
 if TYPE_CHECKING:  # rules/ imports this module: the type only
+    from toolguard_core.engines import HostEngine
     from toolguard_core.rules.history import Split
 
 #: Which API a request speaks, decided by its path: the APIs share hosts and error envelopes but
@@ -243,6 +244,10 @@ class RequestView:
     #: Rules this user's upstream accepted for this host and model past ``toolguard_demote_after``
     #: (toolguard_core.learned): a policy input beside the declared provider levels (Rule.report).
     demoted: frozenset[str] = frozenset()
+    #: The engine behind the host, beside its profile (toolguard_core.engines): the profile's declared
+    #: ``engine``, or one this host's answers named (learned.Knowledge.engine_for). Rule.report takes the
+    #: engine's error levels where the rule declares none for the host.
+    engine: HostEngine | None = None
     #: The body's length as parsed (bytes, or characters for a text body); None when not known.
     #: Every text a rule measures is at most this long, so a size rule can rule a request out
     #: without walking it (model.context-window-exceeded).

@@ -34,6 +34,10 @@ def listed(kind: str, name: str | None, value: str | None) -> str:
             return f"{name} missing on a replayed call"
         case "content_type" | "message_field" if value:
             return f"{name} on {value} messages"
+        case "engine":  # toolguard_core.engines: the server an answer's own text named
+            return f"{name} (quoted by {value})" if value else name
+        case "gateway":
+            return f"{name} forwarding to {value}" if value else f"{name} (forwarding to an unnamed upstream)"
     return name + (f"={value}" if value else "")
 
 

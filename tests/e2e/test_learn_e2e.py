@@ -591,3 +591,104 @@ def test_a_rejection_a_built_in_rule_predicted_at_that_key_is_not_learned_again(
         (f["id"], "model.max-tokens-on-reasoning-model", "max_tokens") for f in flows
     )
     assert _rows(db, "select * from learned") == []
+
+
+# ------------------------------------------------------------------- the engine behind an unknown host
+
+#: vLLM's own answer when it was started without tool parsing (vllm/entrypoints/openai/serving_chat.py;
+#: the body as NVIDIA NIM relayed it for a vLLM-served model, hidenobunagai/nvidia-nim-provider#2).
+VLLM_AUTO_TOOL_CHOICE = {
+    "object": "error",
+    "message": '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
+    "type": "BadRequestError",
+    "param": None,
+    "code": 400,
+}
+
+
+def _vllm_shaped(client: openai.OpenAI) -> openai.BadRequestError:
+    """A request whose system message carries an image: vLLM refuses that ("System messages can only
+    contain text content", vllm-project/vllm#34072), an unrecognised host only gets a warning."""
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(
+            model="acme/vision-ft-7b",  # a fine-tune no catalog knows: the model rules are skipped
+            messages=[
+                {
+                    "role": "system",
+                    "content": [{"type": "image_url", "image_url": {"url": "https://x.test/a.png"}}],
+                },
+                {"role": "user", "content": "What is in the picture?"},
+            ],
+            tools=[{"type": "function", "function": {"name": "ls", "parameters": {"type": "object"}}}],
+            tool_choice="auto",
+        )
+    return raised.value
+
+
+def test_an_engine_named_by_an_answer_makes_its_errors_errors_on_that_host(
+    upstream: Upstream,
+    mitmdump_factory: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    upstream.handler = lambda request: Reply.json(400, VLLM_AUTO_TOOL_CHOICE)
+    db_path = tmp_path / "engine.db"
+    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=db_path)
+    client = openai_client(proxy)
+    host = f"127.0.0.1:{upstream.port}"  # a port no server owns: an unrecognised host
+
+    _vllm_shaped(client)
+    engines = _wait_for(
+        lambda: _rows(db_path, "select * from learned where kind = 'engine'"), "the learned engine"
+    )
+    [first] = _rows(db_path, "select id from flows")
+    assert [
+        {k: row[k] for k in ("host", "kind", "name", "value", "rule", "cause_id", "first_flow", "count")}
+        for row in engines
+    ] == [
+        {
+            "host": host,
+            "kind": "engine",
+            "name": "vllm",
+            "value": "",
+            "rule": "learned.engine",
+            "cause_id": "vllm.auto-tool-choice-flag",
+            "first_flow": first["id"],
+            "count": 1,
+        }
+    ]
+    before = [
+        (f["rule"], f["severity"])
+        for f in _rows(db_path, "select * from findings where flow_id = ?", (first["id"],))
+        if f["rule"] != "model.rules-skipped"
+    ]
+    assert before == [("content.part-not-allowed-for-role", "warning")]
+
+    _vllm_shaped(client)  # the same shape again: vLLM's own refusal is an error now
+    proxy.stop()
+    [second] = _rows(db_path, "select id, verdict from flows where id != ?", (first["id"],))
+    findings = {
+        f["rule"]: f
+        for f in _rows(db_path, "select * from findings where flow_id = ?", (second["id"],))
+        if f["severity"] == "error"
+    }
+    assert sorted(findings) == ["content.part-not-allowed-for-role", "learned.tool-choice"]
+    message = findings["content.part-not-allowed-for-role"]["message"]
+    assert "this host answers with vLLM's texts" in message and first["id"] in message
+    assert "--enable-auto-tool-choice" in message
+    assert second["verdict"] == "predicted"
+
+    # Before the answer: in block mode the request stops at the proxy, and the upstream never sees it.
+    seen = len(upstream.requests)
+    blocking = mitmdump_factory(
+        mode=f"reverse:{upstream.url}", db_path=db_path, options={"toolguard_mode": "block"}
+    )
+    refused = _vllm_shaped(openai_client(blocking))
+    blocking.stop()
+    assert len(upstream.requests) == seen
+    assert "content.part-not-allowed-for-role" in refused.response.text
+
+    listing = _cli("learned", "list", "--db", str(db_path))
+    assert "learned.engine         vllm" in listing and host in listing
+    summary = _cli("summary", "--db", str(db_path))
+    assert f"engine of {host} inferred: vllm" in summary and "vllm.auto-tool-choice-flag" in summary

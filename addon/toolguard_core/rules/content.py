@@ -18,7 +18,7 @@ from typing import Any
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import PredictedError, check, checked_as, define, policy
 
 # doc [OAS] ChatCompletionRequest*ContentPart, per role.
 OPENAI_PART_TYPES = frozenset({"text", "image_url", "input_audio", "file", "refusal"})
@@ -898,7 +898,7 @@ def _check_image(view: RequestView, pid: str, where: str, part: dict[str, Any]) 
 def _check_url(view: RequestView, pid: str, location: str, url: str) -> Iterator[Finding]:
     head = url[:16].lower()
     if head.startswith(("http://", "https://")):
-        if pid == "ollama":
+        if pid == "ollama" or checked_as(view) == "ollama":
             yield from report_judged(
                 REMOTE_IMAGE_UNSUPPORTED,
                 view,

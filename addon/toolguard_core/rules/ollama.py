@@ -22,7 +22,7 @@ from toolguard_core.catalog import ollama_library
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import OLLAMA, RequestView
 from toolguard_core.rules.jsonvalues import json_type
-from toolguard_core.rules.registry import RULES, PredictedError, check, define, policy
+from toolguard_core.rules.registry import RULES, PredictedError, check, define, engine_profile, policy
 
 OLLAMA_CHAT_URL = "http://localhost:11434/api/chat"
 #: The chat-completions rule this module reports on the native path too (one declaration, found in the
@@ -207,7 +207,15 @@ def check_ollama_chat(view: RequestView) -> Iterator[Finding]:
     model = view.model or ""
     tools = body.get("tools")
     if isinstance(tools, list) and tools:
-        family = view.provider.family_for(model) if view.provider.id == "ollama" else None
+        engine = engine_profile(view)
+        served = (
+            view.provider
+            if view.provider.id == "ollama"
+            else engine
+            if engine and engine.id == "ollama"
+            else None
+        )
+        family = served.family_for(model) if served is not None else None
         info = view.model_info
         no_tools = (family is not None and family.function_calling is False) or (
             info is not None and info.function_calling is False and not info.lossy

@@ -27,7 +27,7 @@ from toolguard_core.request import RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import lax_converts
 from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import PredictedError, check, define, engine_profile, policy
 
 _USER = {"role": "user", "content": "Hello"}
 #: A lower-case letter followed by an upper-case one: where a camelCase name splits into snake_case.
@@ -1462,12 +1462,14 @@ def _check_combinations(
         )
     effort = body.get("reasoning_effort")
     if isinstance(effort, str):
-        allowed = profile.reasoning_efforts
+        # The engine behind the host reads the field with its own list (Ollama's behind ollama.com).
+        engine = engine_profile(view) if profile.reasoning_efforts is None else None
+        allowed = profile.reasoning_efforts if engine is None else engine.reasoning_efforts
         if allowed is not None and effort not in allowed:
             yield from REASONING_EFFORT_VALUE.report(
                 view,
                 "reasoning_effort",
-                f"`reasoning_effort` is {effort!r}; {profile.name} accepts {', '.join(sorted(allowed))}.",
+                f"`reasoning_effort` is {effort!r}; {(engine or profile).name} accepts {', '.join(sorted(allowed))}.",
             )
 
 

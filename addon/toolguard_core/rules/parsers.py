@@ -25,7 +25,7 @@ from typing import Any, Final
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.examples import USER
-from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
+from toolguard_core.rules.registry import PredictedError, check, checked_as, define, policy
 
 _LLAMACPP_URL: Final = "http://127.0.0.1:8080/v1/chat/completions"
 _LCPP_SOURCE: Final = (
@@ -143,7 +143,7 @@ def _not_string(value: Any) -> str | None:
 
 @check
 def check_parsers(view: RequestView) -> Iterator[Finding]:
-    pid = provider_id(view)
+    pid = checked_as(view)
     keys = STRING_MESSAGE_KEYS.get(pid)
     if keys is None:
         return

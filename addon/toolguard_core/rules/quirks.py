@@ -22,7 +22,7 @@ from toolguard_core.rules.modelinfo import (
     reasoning_off_on_router,
     thinking_off_judged,
 )
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import PredictedError, check, checked_as, define, engine_profile, policy
 
 _USER = {"role": "user", "content": "What's the weather in Paris?"}
 _CALL = {"id": "call_0fypS1hVX", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
@@ -787,6 +787,16 @@ def check_quirks(view: RequestView) -> Iterator[Finding]:
     elif pid == "openrouter":
         yield from _gemini_signatures(view, via_openrouter=True)
         yield from _openrouter_reasoning(view)
+    # The engine behind a host that is not that server itself (RequestView.engine): its quirks are asked
+    # too, and Rule.report takes only their errors there.
+    engine = checked_as(view)
+    if engine != pid and pid not in ("llama.cpp", "ollama", "vllm", "sglang"):
+        if engine == "llama.cpp":
+            yield from _llamacpp(view)
+        elif engine == "ollama":
+            yield from _ollama(view)
+        elif engine in ("vllm", "sglang"):
+            yield from _vllm(view)
 
 
 def _openrouter_reasoning(view: RequestView) -> Iterator[Finding]:
@@ -1049,7 +1059,9 @@ def _gemini(view: RequestView) -> Iterator[Finding]:
 
 def _ollama(view: RequestView) -> Iterator[Finding]:
     tools = view.body.get("tools")
-    if isinstance(tools, list) and tools and family_of(view).function_calling is False:
+    engine = engine_profile(view)  # Ollama behind another host: its model table
+    family = engine.family_for(view.model) if engine is not None else family_of(view)
+    if isinstance(tools, list) and tools and family.function_calling is False:
         yield from OLLAMA_MODEL_NO_TOOLS.report(
             view,
             "tools",
@@ -1093,7 +1105,7 @@ def _vllm(view: RequestView) -> Iterator[Finding]:
             f"{view.provider.name} ignores a top-level enable_thinking; send "
             'chat_template_kwargs: {"enable_thinking": ...} instead.',
         )
-    if view.provider.id != "vllm":
+    if checked_as(view) != "vllm":
         return
     n = body.get("n")
     temperature = body.get("temperature")

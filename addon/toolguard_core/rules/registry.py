@@ -25,7 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, overload
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import BUILTIN_PROFILES
+from toolguard_core.providers import BUILTIN_PROFILES, ProviderProfile
 from toolguard_core.request import CHAT, ENDPOINT_KINDS, EndpointKind
 
 if TYPE_CHECKING:
@@ -80,6 +80,35 @@ class Policy:
         """Whether a level is declared for the provider itself (its id or a group of it), not only the
         ``otherwise`` fallback every other provider gets."""
         return any(key == provider_id or provider_id in GROUPS.get(key, ()) for key, _ in self.levels)
+
+    def declares_own(self, provider_id: str) -> bool:
+        """Whether a level is declared for the provider itself: its id or a group of it, the "generic"
+        group aside (that is the unrecognised host's level, what an engine behind the host replaces)."""
+        return any(
+            key != "generic" and (key == provider_id or provider_id in GROUPS.get(key, ()))
+            for key, _ in self.levels
+        )
+
+    def engine_error(self, provider_id: str, engine: str | None) -> bool:
+        """Whether the engine behind ``provider_id``'s host lifts this rule to an error there: the host
+        declares no level of its own and the engine's is an error. Only errors are taken: the engine's
+        silences and warnings say "a permissive local template", which a hosted API in front of it is not."""
+        # A level conditioned on a chat template (roles.alternation's "Gemma chat templates") holds for the
+        # server's own local templates; behind another host the template is unknown, so it is not carried.
+        return (
+            engine is not None
+            and not self.declares_own(provider_id)
+            and self.level(engine) == Severity.ERROR
+            and "template" not in self.condition(engine)
+        )
+
+    def host_level(self, provider_id: str) -> Level:
+        """The level on a built-in host with its declared engine's errors taken (ProviderProfile.engine):
+        what docs/rules.md prints per provider, and what Rule.report gives there."""
+        level = self.level(provider_id)
+        profile = BUILTIN_PROFILES.get(provider_id)
+        engine = profile.engine if profile is not None and profile.engine_evidence else None
+        return Severity.ERROR if level != Severity.ERROR and self.engine_error(provider_id, engine) else level
 
     def condition(self, provider_id: str) -> str:
         for key, text in self.conditions:
@@ -141,6 +170,26 @@ def provider_id(view: RequestView) -> str:
         if model.startswith("openai/"):
             return "openai"
     return pid
+
+
+def checked_as(view: RequestView) -> str:
+    """The id a check that runs for one server only asks about: the host's :func:`provider_id`, or, on a
+    host that is not one of those servers itself (an unrecognised one, a port guess, a hosted API), the
+    engine behind it (``RequestView.engine``: declared on the profile or learned from its answers), so an
+    engine's own checks run there too. The level is still the policy's (Rule.report takes only the
+    engine's errors, and only where the host declares none)."""
+    pid = provider_id(view)
+    engine = view.engine
+    if engine is None or (pid == engine.engine) or (view.provider.local and not view.provider.guessed):
+        return pid
+    return engine.engine
+
+
+def engine_profile(view: RequestView) -> ProviderProfile | None:
+    """The built-in profile of the engine behind the host, when a check asks about it (:func:`checked_as`
+    names it): the facts of that server a check reads (its accepted values, its model table)."""
+    pid = checked_as(view)
+    return BUILTIN_PROFILES.get(pid) if pid != provider_id(view) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,21 +267,38 @@ class Rule:
             level = self.policy.level(judged_as)
         else:
             level = self.policy.level(target if named else provider_id(view))
-        if level is None:
+        if level is None and view.engine is None:
             return
         if level == Severity.ERROR and uncertain is not None:
             level, message = Severity.WARNING, f"{message}{UNCERTAIN_NOTE}{uncertain}.)"
         if level == Severity.ERROR and self.id in view.demoted:
             # The second input of the level: this host accepted what the rule flags for this model.
             level, message = Severity.WARNING, message + DEMOTED_NOTE
-        if level == Severity.ERROR and view.provider.guessed and not self.policy.uniform:
+        engine = view.engine if judged_as is None else None
+        confirmed = engine is not None and engine.engine == target
+        if level == Severity.ERROR and view.provider.guessed and not self.policy.uniform and not confirmed:
             level = Severity.WARNING
             message = (
                 f"{message} (The server was taken for {view.provider.name} by its port only; map its "
                 "host with toolguard_providers to make this an error.)"
             )
+        if (
+            level != Severity.ERROR
+            and engine is not None
+            and uncertain is None
+            and self.id not in view.demoted
+            # A port guess is no declaration: the engine its answers named is the better evidence.
+            and self.policy.engine_error("generic" if view.provider.guessed else target, engine.engine)
+        ):
+            level, message = Severity.ERROR, f"{message}{ENGINE_NOTE_OPEN}{engine.source}{ENGINE_NOTE_CLOSE}"
+        if level is None:
+            return
         yield Finding(rule=self.id, severity=level, location=location, message=message)
 
+
+#: Wraps the note on a finding the host's engine made an error (toolguard_core.engines): how it is known.
+ENGINE_NOTE_OPEN = " (An error here: "
+ENGINE_NOTE_CLOSE = ".)"
 
 #: Opens the note appended to a finding whose check doubted its own evidence (``Rule.report(uncertain=...)``).
 UNCERTAIN_NOTE = " (A warning: "

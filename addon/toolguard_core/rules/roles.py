@@ -24,7 +24,7 @@ from toolguard_core.rules import walk
 from toolguard_core.rules.history import Entry
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
 from toolguard_core.rules.modelinfo import family_of, model_for_family
-from toolguard_core.rules.registry import PredictedError, check, define, policy, provider_id
+from toolguard_core.rules.registry import PredictedError, check, checked_as, define, policy, provider_id
 
 _USER = {"role": "user", "content": "Hello"}
 
@@ -830,7 +830,7 @@ def _check_tail(
     if not isinstance(last, dict) or last.get("role") != "assistant":
         return
     index = len(messages) - 1
-    if pid == "llama.cpp":
+    if pid == "llama.cpp" or checked_as(view) == "llama.cpp":
         if index >= 1 and isinstance(messages[-2], dict) and messages[-2].get("role") == "assistant":
             yield from TRAILING_ASSISTANTS.report(
                 view,

@@ -1254,8 +1254,8 @@ def check_tools(view: RequestView) -> Iterator[Finding]:
     yield from _check_history_names(view)
 
 
-#: _check_tool_list's findings by (target, model, demoted rules, definitions' JSON text): a function
-#: of the definitions and of the view's target, model and demoted rules only (rules/memo.py). The
+#: _check_tool_list's findings by (target, model, demoted rules, engine, definitions' JSON text): a
+#: function of the definitions and of the view's target, model, demoted rules and engine only (rules/memo.py). The
 #: target is told by identity (the worker keeps one per route and options), and kept with the
 #: findings so that its id is not reused while they are remembered.
 _TOOL_LISTS = memo.Memo()
@@ -1268,7 +1268,7 @@ def _remembered_tool_list(view: RequestView, tools: Any) -> Iterator[Finding]:
     if text is None:
         yield from _check_tool_list(view, tools)
         return
-    key = (id(view.target), view.model, view.demoted, text)
+    key = (id(view.target), view.model, view.demoted, view.engine, text)
     hit = _TOOL_LISTS.get(key)
     if hit is not None and hit[0] is view.target:
         yield from hit[1]

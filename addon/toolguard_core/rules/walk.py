@@ -81,9 +81,10 @@ class Walk:
 def mark_key(name: str, split: Split, view: RequestView) -> tuple[tuple[Any, ...], object]:
     """What a block's clean mark is kept under: the check, the context's number (every byte outside
     ``messages``: the model, the tools, the parameters a check may read), the demoted rules (they only
-    lower a level, a clean block stays clean: kept to be safe), and the target, told by identity (the
+    lower a level, a clean block stays clean: kept to be safe), the host's engine (a check may read it),
+    and the target, told by identity (the
     worker keeps one per route and options; its provider decides every level)."""
-    return (name, split.context, view.demoted), view.target
+    return (name, split.context, view.demoted, view.engine), view.target
 
 
 PerMessageCheck = Callable[[RequestView, Iterable[tuple[int, Any]]], Iterator[Finding]]
