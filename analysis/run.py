@@ -107,10 +107,14 @@ class Upstream:
 
     @classmethod
     def parse(cls, url: str) -> Upstream:
-        parts = urlsplit(url if "://" in url else f"https://{url}")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not _is_upstream_url(url):
             shown = redact_text_urls(url)  # never echo a password or a ?key= back to the terminal
-            raise BadParameter(f"expected http(s)://host[:port][/path], got {shown!r}", "--upstream")
+            raise BadParameter(
+                "expected http(s)://host[:port][/path], or host:port or a dotted host name without "
+                f"the scheme (https:// is then added), got {shown!r}",
+                "--upstream",
+            )
+        parts = urlsplit(url if "://" in url else f"https://{url}")
         if parts.username is not None or parts.password is not None:
             # mitmdump's --mode reverse: refuses userinfo and prints it whole in its error (and so in
             # the log file toolguard keeps when the proxy fails to start): refused here, before either.
@@ -123,6 +127,29 @@ class Upstream:
             raise BadParameter("the upstream URL cannot have a query or fragment", "--upstream")
         path = parts.path.rstrip("/") or DEFAULT_API_PATH
         return cls(origin=f"{parts.scheme}://{parts.netloc}", api_path=path)
+
+
+#: A host as ``urlsplit`` gives it (lower-cased, an IPv6 literal without its brackets).
+_UPSTREAM_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?|[0-9a-f:.]*:[0-9a-f:.]*")
+
+
+def _is_upstream_url(url: str) -> bool:
+    """Whether ``--upstream`` reads as a URL: http(s) with a host (and a number for a port), no blank
+    anywhere. Without a scheme (https:// is added) only ``host:port``, a dotted host name or
+    ``localhost``: a lone word (``--upstream notaurl``) is a mistake, not a host on the local network
+    (one is still given as ``http://gateway/v1``)."""
+    given = "://" in url
+    parts = urlsplit(url if given else f"https://{url}")
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        return False
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
+        return False
+    if not _UPSTREAM_HOST.fullmatch(host):
+        return False
+    return given or port is not None or "." in host or host == "localhost"
 
 
 def client_name(command: list[str]) -> str:

@@ -69,6 +69,13 @@ ORPHAN_CLIENT = textwrap.dedent(
         ),
         ("http://localhost:11434/v1", "http://localhost:11434", "/v1"),
         ("api.deepseek.com", "https://api.deepseek.com", "/v1"),
+        # Without a scheme: host:port and a dotted host stay what they were (https:// added).
+        ("localhost:11434/v1", "https://localhost:11434", "/v1"),
+        ("127.0.0.1:8000", "https://127.0.0.1:8000", "/v1"),
+        ("ollama:11434", "https://ollama:11434", "/v1"),
+        ("localhost", "https://localhost", "/v1"),
+        ("[::1]:8080/v1", "https://[::1]:8080", "/v1"),
+        ("http://gateway/v1", "http://gateway", "/v1"),  # a one-label host with its scheme given
     ],
 )
 def test_upstream_url_keeps_the_api_path(url: str, origin: str, api_path: str) -> None:
@@ -92,6 +99,30 @@ def test_bad_upstream_url_is_a_usage_error(url: str) -> None:
     result = CliRunner().invoke(cli, ["run", "--upstream", url, "--", "true"])
     assert result.exit_code == 2
     assert "--upstream" in result.output and "s3cret-upstream" not in result.output
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "notaurl",  # no scheme, no dot, no port: was https://notaurl
+        "openai",
+        "api openai com",
+        "https://api.openai.com /v1",
+        "api.openai.com/v1 extra",
+        "https://api.openai.com:v1",
+        "localhost:port",
+        "https://api.openai.com:99999",
+        "http://",
+        "//api.openai.com",
+    ],
+)
+def test_an_upstream_that_is_not_a_url_names_the_expected_form(value: str) -> None:
+    result = CliRunner().invoke(cli, ["run", "--upstream", value, "--", "true"])
+    assert (result.exit_code, result.output.splitlines()[-1]) == (
+        2,
+        f"Error: Invalid value for --upstream: expected http(s)://host[:port][/path], or host:port or "
+        f"a dotted host name without the scheme (https:// is then added), got {value!r}",
+    )
 
 
 @pytest.mark.parametrize(
