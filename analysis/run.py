@@ -39,6 +39,7 @@ from toolguard_analysis.defaults import DEFAULT_API_PATH as DEFAULT_API_PATH
 from toolguard_analysis.defaults import DEFAULT_UPSTREAM as DEFAULT_UPSTREAM
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain, predicting_rule
+from toolguard_analysis.rule_links import ROOT_CAUSE
 from toolguard_analysis.summary import repair_stats
 from toolguard_analysis.terminal import printable
 from toolguard_core.dburl import command_url, is_postgres_url, label, redact_url, spool_path_for
@@ -698,7 +699,7 @@ def report(
             # predicted / recognised / unexplained is the verdict above; this names the root cause and
             # its fix, in show's words ("root cause: <id>: <fix>" read as the fix being the cause: a
             # new user's trial, session 15).
-            lines.append(f"        root cause: {cause['cause']}: {_one_line(cause['title'])}")
+            lines.append(f"        {ROOT_CAUSE}: {cause['cause']}: {_one_line(cause['title'])}")
             if cause.get("fix"):
                 lines.append(f"        fix: {_fix_line(cause['fix'], flow['id'])}")
         errors = [row for row in findings.get(flow["id"], []) if row["severity"] == "error"]

@@ -673,7 +673,7 @@ def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
     answer = f"toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE} (param: messages.[0].role)"
     shown = CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last"]).output.splitlines()
     assert [line for line in shown if line.startswith(("  upstream:", "  answer:"))] == [
-        f"  answer:    {answer}"
+        f"  answer:     {answer}"
     ]
     markdown = (
         CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last", "--format", "markdown"]).output
