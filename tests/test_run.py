@@ -846,8 +846,9 @@ def test_run_says_how_many_requests_went_unchecked_because_of_their_path(
         "(toolguard_paths); send such requests to the right endpoint (a typo'd path is the client's to fix), or have "
         "toolguard validate a path of your own with --set toolguard_paths=REGEX (README, Options).",
         # The embeddings call is no alarm (trial17); the rejections are counted per run, said for both.
-        f"  1 request to endpoints that carry no chat to validate ({where}/embeddings (1, embeddings or "
-        "moderations)): not validated, as expected; of the 3 requests not validated because of their path, 2 were "
+        f"  1 request seen but not validated ({where}/embeddings (1, embeddings or moderations)): it went to "
+        "an endpoint that carries no conversation, and toolguard's rules check only conversations (the chat "
+        "endpoints' bodies, toolguard_paths): nothing in it was checked; of the 3 requests not validated because of their path, 2 were "
         "rejected by the upstream.",
         "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or "
         f"Anthropic Messages, plus the model catalog): 127.0.0.1:{upstream.port}; no provider-specific rule was "
