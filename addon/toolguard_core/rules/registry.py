@@ -25,7 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, overload
 
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.providers import BUILTIN_PROFILES
+from toolguard_core.providers import BUILTIN_PROFILES, ProviderProfile
 from toolguard_core.request import CHAT, ENDPOINT_KINDS, EndpointKind
 
 if TYPE_CHECKING:
@@ -129,6 +129,21 @@ def policy(
     if len(keys) != len(set(keys)):
         raise ValueError(f"a provider is given two levels: {keys}")
     return Policy(tuple(levels), otherwise, tuple((conditions or {}).items()))
+
+
+def declared_policy(
+    declared: Callable[[ProviderProfile], Any],
+    condition: Callable[[Any], str],
+    *,
+    warning: bool = False,
+) -> Policy:
+    """The policy of a rule that applies exactly where a built-in profile declares something (a
+    profile field, with its refusal's source there): those providers at the error level (the
+    warning level with ``warning``), each one's condition said from what it declares."""
+    declaring = [p for p in BUILTIN_PROFILES.values() if declared(p)]
+    ids = tuple(p.id for p in declaring)
+    conditions = {p.id: condition(declared(p)) for p in declaring}
+    return policy(warning=ids, conditions=conditions) if warning else policy(error=ids, conditions=conditions)
 
 
 def provider_id(view: RequestView) -> str:
