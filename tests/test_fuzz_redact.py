@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from hypothesis import given
 from hypothesis import strategies as st
-from support.fuzz import FUZZ, dumps, mutated, request_seeds
+from support.fuzz import FUZZ, dumps, mutated, rejected_capture, request_seeds
 
 from toolguard_core.capture import Capture
 from toolguard_core.findings import Finding, Severity
@@ -99,34 +99,16 @@ def captures(draw: st.DrawFn) -> tuple[Capture, str, list[str]]:
             path += "/" + echo().strip()
         else:
             query += "&note=" + draw(st.sampled_from(["", "x/", "a b "])) + echo().strip()
-    capture = Capture(
-        flow_id="f1",
-        started=1_700_000_000.0,
-        ended=1_700_000_000.5,
-        method="POST",
-        scheme="https",
-        host="api.example.com",
-        port=443,
-        path=f"/{path}?{query}",
-        url=f"https://api.example.com/{path}?{query}",
-        provider="openai",
-        model=None,
-        stream=None,
+    capture = rejected_capture(
+        f"/{path}",
+        query,
         request_headers=tuple(headers),
-        request_text=None,
-        request_is_json=True,
-        request_bytes=0,
         raw_request=(dumps(body).encode("utf-8", "surrogatepass"), None, 1 << 20),
         findings=findings,
-        secrets=None,
-        query=query,
-        verdict="predicted",
         status=draw(st.sampled_from([400, 401, 403, 422, 500])),
         response_headers=tuple(response_headers),
         response_body=json.dumps({"error": error}).encode(),
-        response_content_type="application/json",
         redact_headers=("x-custom-*",),
-        facts_unknown=True,
     )
     return capture, secret, echoes
 

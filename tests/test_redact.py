@@ -10,8 +10,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from support.fuzz import rejected_capture
 
-from toolguard_core.capture import Capture
 from toolguard_core.redact import (
     REDACTED,
     redact_headers,
@@ -407,34 +407,8 @@ def test_the_stored_row_holds_no_key_from_the_path() -> None:
     Capture.to_row writes it, every other column included)."""
     key = URL_KEYS["openai-project"]
     path = f"/v1beta/models/x:generateContent/key%3D{key}"
-    capture = Capture(
-        flow_id="f1",
-        started=1_700_000_000.0,
-        ended=1_700_000_000.5,
-        method="POST",
-        scheme="https",
-        host="h.example",
-        port=443,
-        path=path,
-        url=f"https://h.example{path}",
-        provider="gemini",
-        model=None,
-        stream=None,
-        request_headers=((b"content-type", b"application/json"),),
-        request_text=None,
-        request_is_json=True,
-        request_bytes=2,
-        raw_request=(b"{}", None, 1 << 20),
-        findings=[],
-        secrets=None,
-        query="",
-        verdict="predicted",
-        status=400,
-        response_headers=((b"content-type", b"application/json"),),
-        response_body=json.dumps({"error": {"message": f"bad path {path}"}}).encode(),
-        response_content_type="application/json",
-        facts_unknown=True,
-    )
+    body = json.dumps({"error": {"message": f"bad path {path}"}}).encode()
+    capture = rejected_capture(path, "", host="h.example", url=f"https://h.example{path}", response_body=body)
     row = capture.to_row()
     assert key not in row.model_dump_json()
     assert row.path == "/v1beta/models/x:generateContent/key=[REDACTED]"
