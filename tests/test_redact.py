@@ -420,3 +420,11 @@ def test_a_url_urlsplit_refuses_is_redacted_as_text_not_raised() -> None:
     assert redact_url(f"https://[not-ipv6]/v1/{key}?key=abc12345") == (
         "https://[not-ipv6]/v1/[REDACTED]?key=[REDACTED]"
     )
+
+
+def test_a_key_beside_a_lone_surrogate_in_a_path_is_redacted_not_raised() -> None:
+    key = URL_KEYS["openai"]
+    assert redact_path(f"/v1/\udcff{key}") == "/v1/%ED%B3%BF[REDACTED]"
+    assert redact_text_urls(f"POST https://h.example/v1/\udcff/{key}") == (
+        "POST https://h.example/v1/\udcff/[REDACTED]"
+    )

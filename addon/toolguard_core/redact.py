@@ -228,7 +228,8 @@ def _redact_segment(segment: str) -> str:
         )
     if redacted == text:
         return segment
-    return quote(redacted, safe=_SEGMENT_SAFE)
+    # surrogatepass: header bytes mitmproxy kept as lone surrogates are written back, not raised on.
+    return quote(redacted, safe=_SEGMENT_SAFE, errors="surrogatepass")
 
 
 def redact_path(path: str) -> str:
