@@ -541,7 +541,7 @@ def test_a_huge_upstream_error_is_clipped_in_text_and_markdown_but_whole_in_json
     line = f"upstream answered 400: {message}"
     clipped = f"{line[:1000]}… ({len(line) - 1000} more characters: --format json has the whole text)"
     code, text = show("--db", str(path), "big-1")
-    assert (code, f"  {'upstream:':<10} {clipped}" in text.splitlines()) == (0, True)
+    assert (code, f"  {'upstream:':<11} {clipped}" in text.splitlines()) == (0, True)
     code, markdown = show("--db", str(path), "big-1", "--format", "markdown")
     assert (code, f"- **Upstream**: {clipped}" in markdown.splitlines()) == (0, True)
     code, raw = show("--db", str(path), "big-1", "--format", "json")
