@@ -260,7 +260,8 @@ def _checked_or_exit(
 @click.option(
     "--upstream",
     metavar="URL",
-    help="Reverse mode: the real API to forward to, with its API path. Default: the client's own "
+    help="Reverse mode: the real API to forward to, with its API path: http(s)://host[:port][/path], "
+    "or host:port or a dotted host name (https:// is then added). Default: the client's own "
     "OPENAI_BASE_URL/OPENAI_API_BASE (ANTHROPIC_BASE_URL for claude) when set, else "
     f"{DEFAULT_UPSTREAM}{DEFAULT_API_PATH} (https://api.anthropic.com/v1 for claude). The client's base URL "
     "becomes http://127.0.0.1:PORT/<path>.",

@@ -10,6 +10,7 @@ import shutil
 from typing import Any
 
 from toolguard_analysis.report_html import render_html
+from toolguard_analysis.rule_links import ROOT_CAUSE
 from toolguard_analysis.summary import (
     NO_JUDGED_FINDINGS,
     TRANSIENT_WORDS,
@@ -89,7 +90,7 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
             out.append(
                 indent
                 + _trim(
-                    f"root cause: {group['cause']}: {group['cause_title']}{_transient(group)}",
+                    f"{ROOT_CAUSE}: {group['cause']}: {group['cause_title']}{_transient(group)}",
                     width - len(indent),
                 )
             )
@@ -282,7 +283,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         if g.get("cause"):
             out += [
                 # Cause titles are sentences with their own full stop (causes.py): add one only if missing.
-                f"Root cause: `{g['cause']}`: {_md(g['cause_title'].rstrip('.'))}.{_transient(g)} Fix: {_md(g.get('fix') or '-')}",
+                f"{ROOT_CAUSE.capitalize()}: `{g['cause']}`: {_md(g['cause_title'].rstrip('.'))}.{_transient(g)} Fix: {_md(g.get('fix') or '-')}",
                 "",
             ]
         if g.get("unconfirmed"):

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-from toolguard_analysis.rule_links import rule_anchor, rule_meaning
+from toolguard_analysis.rule_links import ROOT_CAUSE, rule_anchor, rule_meaning
 from toolguard_analysis.summary import (
     NO_JUDGED_FINDINGS,
     TRANSIENT_WORDS,
@@ -304,7 +304,7 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
             pattern = '<span class="unexplained">unexplained</span>'
         explanations = ", ".join(f"{k} {v}" for k, v in group["explanations"].items())
         cause = (
-            f'<dt>Root cause</dt><dd><span class="mono">{_e(group["cause"])}</span>: {_e(group["cause_title"])}'
+            f'<dt>{ROOT_CAUSE.capitalize()}</dt><dd><span class="mono">{_e(group["cause"])}</span>: {_e(group["cause_title"])}'
             f"{_e(TRANSIENT_WORDS) if group.get('transient') else ''}</dd>"
             f"<dt>Fix</dt><dd>{_e(group.get('fix') or '-')}</dd>"
             if group.get("cause")
@@ -398,7 +398,7 @@ def _flow_sections(flows: list[dict[str, Any]], show_command: Callable[[str], st
             answer.append(f'<dt>Connection</dt><dd class="mono err">{_e(flow["flow_error"])}</dd>')
         if cause.get("cause"):
             answer.append(
-                f'<dt>Root cause</dt><dd><span class="mono">{_e(cause["cause"])}</span>: {_e(cause.get("title") or "")}</dd>'
+                f'<dt>{ROOT_CAUSE.capitalize()}</dt><dd><span class="mono">{_e(cause["cause"])}</span>: {_e(cause.get("title") or "")}</dd>'
                 f"<dt>Fix</dt><dd>{_e(cause.get('fix') or '-')}</dd>"
             )
         findings = "".join(

@@ -39,6 +39,7 @@ from toolguard_analysis.defaults import DEFAULT_API_PATH as DEFAULT_API_PATH
 from toolguard_analysis.defaults import DEFAULT_UPSTREAM as DEFAULT_UPSTREAM
 from toolguard_analysis.errors import BadParameter, ToolguardError, UsageError
 from toolguard_analysis.patterns import explain, predicting_rule
+from toolguard_analysis.rule_links import ROOT_CAUSE
 from toolguard_analysis.summary import repair_stats
 from toolguard_analysis.terminal import printable
 from toolguard_core.dburl import command_url, is_postgres_url, label, redact_url, spool_path_for
@@ -109,10 +110,14 @@ class Upstream:
 
     @classmethod
     def parse(cls, url: str) -> Upstream:
-        parts = urlsplit(url if "://" in url else f"https://{url}")
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        if not _is_upstream_url(url):
             shown = redact_text_urls(url)  # never echo a password or a ?key= back to the terminal
-            raise BadParameter(f"expected http(s)://host[:port][/path], got {shown!r}", "--upstream")
+            raise BadParameter(
+                "expected http(s)://host[:port][/path], or host:port or a dotted host name without "
+                f"the scheme (https:// is then added), got {shown!r}",
+                "--upstream",
+            )
+        parts = urlsplit(url if "://" in url else f"https://{url}")
         if parts.username is not None or parts.password is not None:
             # mitmdump's --mode reverse: refuses userinfo and prints it whole in its error (and so in
             # the log file toolguard keeps when the proxy fails to start): refused here, before either.
@@ -125,6 +130,29 @@ class Upstream:
             raise BadParameter("the upstream URL cannot have a query or fragment", "--upstream")
         path = parts.path.rstrip("/") or DEFAULT_API_PATH
         return cls(origin=f"{parts.scheme}://{parts.netloc}", api_path=path)
+
+
+#: A host as ``urlsplit`` gives it (lower-cased, an IPv6 literal without its brackets).
+_UPSTREAM_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?|[0-9a-f:.]*:[0-9a-f:.]*")
+
+
+def _is_upstream_url(url: str) -> bool:
+    """Whether ``--upstream`` reads as a URL: http(s) with a host (and a number for a port), no blank
+    anywhere. Without a scheme (https:// is added) only ``host:port``, a dotted host name or
+    ``localhost``: a lone word (``--upstream notaurl``) is a mistake, not a host on the local network
+    (one is still given as ``http://gateway/v1``)."""
+    given = "://" in url
+    parts = urlsplit(url if given else f"https://{url}")
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        return False
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
+        return False
+    if not _UPSTREAM_HOST.fullmatch(host):
+        return False
+    return given or port is not None or "." in host or host == "localhost"
 
 
 def client_name(command: list[str]) -> str:
@@ -747,7 +775,7 @@ def _flow_block(flow: dict[str, Any], findings: list[dict[str, Any]]) -> tuple[s
         # predicted / recognised / unexplained is the verdict above; this names the root cause and
         # its fix, in show's words ("root cause: <id>: <fix>" read as the fix being the cause: a
         # new user's trial, session 15).
-        lines.append(f"        root cause: {cause['cause']}: {_one_line(cause['title'])}")
+        lines.append(f"        {ROOT_CAUSE}: {cause['cause']}: {_one_line(cause['title'])}")
         if cause.get("fix"):
             lines.append(f"        fix: {_fix_line(cause['fix'], flow['id'])}")
     errors = [row for row in findings if row["severity"] == "error"]

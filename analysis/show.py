@@ -18,7 +18,7 @@ from typing import Any
 from toolguard_analysis.db import Connection, Source, database_errors, require
 from toolguard_analysis.errors import ToolguardError, UsageError
 from toolguard_analysis.patterns import explain, predicting_rule
-from toolguard_analysis.rule_links import CAUSES_DOC, rule_doc_link
+from toolguard_analysis.rule_links import CAUSES_DOC, ROOT_CAUSE, rule_doc_link
 from toolguard_analysis.terminal import printable
 from toolguard_core import dburl, redact, repair_rows
 from toolguard_core.cause_rules import PREDICTING_RULES
@@ -523,38 +523,43 @@ def _conversation(flow: StoredFlow, max_text: int | None) -> str:
     )
 
 
+def _fact(name: str, value: str) -> str:
+    """One labelled line of the text format, values aligned past the longest label (``root cause:``)."""
+    return f"  {name + ':':<11} {value}"
+
+
 def render_text(flow: StoredFlow, db: str | None = None) -> str:
     lines = [f"flow {flow.id}"]
-    lines += [f"  {name + ':':<10} {value}" for name, value in _facts(flow)]
+    lines += [_fact(name, value) for name, value in _facts(flow)]
     upstream = flow.upstream_line_clipped()
     if upstream:
-        lines.append(f"  {flow.answer_label() + ':':<10} {upstream}")
+        lines.append(_fact(flow.answer_label(), upstream))
     root = flow.root_cause()
     cause = flow.cause()
     if root:
         if root in RULES and flow.unflagged(root):
-            # The upstream's wording is a rule's that did not fire here: "cause: <that rule>" read as if
+            # The upstream's wording is a rule's that did not fire here: "root cause: <that rule>" read as if
             # it had (under "predicted ... as toolguard predicted" for another rule's finding). Said as
             # the run report says it, then the root cause the text names.
-            lines.append(f"  {'known:':<10} {root} ({rule_doc_link(root)}): {UNFLAGGED}")
+            lines.append(_fact("known", f"{root} ({rule_doc_link(root)}): {UNFLAGGED}"))
             if cause:
                 link = rule_doc_link(cause["cause"], CAUSES_DOC)
                 title = f": {cause['title']}" if cause.get("title") else ""
-                lines.append(f"  {'cause:':<10} {cause['cause']} ({link}){title}")
+                lines.append(_fact(ROOT_CAUSE, f"{cause['cause']} ({link}){title}"))
         elif root in RULES:
-            lines.append(f"  {'cause:':<10} {root} ({rule_doc_link(root)})")
+            lines.append(_fact(ROOT_CAUSE, f"{root} ({rule_doc_link(root)})"))
         else:  # recognised from the error text alone (a wrong key, a server error): no rule names it
             words = flow.root_cause_words(root)
             link = rule_doc_link(root, CAUSES_DOC)
-            lines.append(f"  {'cause:':<10} {root} ({link})" + (f": {words}" if words else ""))
+            lines.append(_fact(ROOT_CAUSE, f"{root} ({link})" + (f": {words}" if words else "")))
     no_rule = flow.no_rule_on_api()
     if no_rule:
-        lines.append(f"  {'rule:':<10} {NO_RULE_ON_API.format(api=no_rule)}")
+        lines.append(_fact("rule", NO_RULE_ON_API.format(api=no_rule)))
     if cause and cause.get("fix"):
-        lines.append(f"  {'fix:':<10} {cause['fix']}")
+        lines.append(_fact("fix", cause["fix"]))
     unconfirmed = flow.unconfirmed()
     if unconfirmed:
-        lines.append(f"  {'findings:':<10} {', '.join(unconfirmed)} {UNCONFIRMED_WORDS}")
+        lines.append(_fact("findings", f"{', '.join(unconfirmed)} {UNCONFIRMED_WORDS}"))
     lines.append("")
     lines.append(f"findings ({len(flow.findings)}):" if flow.findings else "findings: none")
     for f in flow.findings:
@@ -625,10 +630,10 @@ def render_markdown(flow: StoredFlow) -> str:
             lines.append(f"- **Known failure**: `{root}`: {UNFLAGGED}")
             if cause:
                 title = f": {cause['title']}" if cause.get("title") else ""
-                lines.append(f"- **Root cause**: `{cause['cause']}`{title}")
+                lines.append(f"- **{ROOT_CAUSE.capitalize()}**: `{cause['cause']}`{title}")
         else:
             words = flow.root_cause_words(root)
-            lines.append(f"- **Root cause**: `{root}`" + (f": {words}" if words else ""))
+            lines.append(f"- **{ROOT_CAUSE.capitalize()}**: `{root}`" + (f": {words}" if words else ""))
     no_rule = flow.no_rule_on_api()
     if no_rule:
         lines.append(f"- **Rule**: {NO_RULE_ON_API.format(api=no_rule)}")

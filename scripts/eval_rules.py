@@ -1617,35 +1617,57 @@ class Outcome:
     repeat_hit: bool = False
 
 
-def evaluate_failure(entry: dict[str, Any]) -> Outcome:
-    outcome = Outcome(entry["id"], entry["split"], entry["class"], entry["root_cause"], False, "")
+def label_matcher(entry: dict[str, Any]) -> Callable[[Finding], bool]:
+    """Whether a finding names the entry's label: the one test every scorer applies (a native API's,
+    Gemini's native API's, else the chat and Responses labels')."""
+    if (kind := native_kind(entry)) is not None:
+        return lambda f: native_matches(entry, kind, f)
+    if gemini_native(entry):
+        return lambda f: gemini_matches(entry["root_cause"], f, entry.get("body"))
+    named = named_by(entry.get("body"))
+    api = entry.get("api") or "chat"
+    return lambda f: matches(entry["root_cause"], f, named, api)
+
+
+@dataclass(slots=True)
+class Analysed:
+    """An entry's request as every scorer sends it (:func:`analysed`): built, analysed, its matcher."""
+
+    body: dict[str, Any]
+    url: str
+    target: Target
+    findings: list[Finding]
+    hit: Callable[[Finding], bool]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == Severity.ERROR]
+
+
+def analysed(entry: dict[str, Any]) -> tuple[Analysed | None, str]:
+    """The entry's request (:func:`build_request`, or None when it cannot be built), analysed at its URL
+    for its target, with its label's matcher; and how it was built (or why not)."""
     body, how = build_request(entry)
-    outcome.how = how
     if body is None:
-        return outcome
-    outcome.evaluable = True
+        return None, how
     url = url_for(entry)
     target = target_for(entry, url)
-    analysis = analyse_request(json.dumps(body), url, target=target)
-    named = named_by(entry.get("body"))
-    errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
+    findings = analyse_request(json.dumps(body), url, target=target).findings
+    return Analysed(body, url, target, findings, label_matcher(entry)), how
+
+
+def evaluate_failure(entry: dict[str, Any]) -> Outcome:
+    outcome = Outcome(entry["id"], entry["split"], entry["class"], entry["root_cause"], False, "")
+    request, outcome.how = analysed(entry)
+    if request is None:
+        return outcome
+    outcome.evaluable = True
+    errors = request.errors
     outcome.errors = [f"{f.rule}@{f.location}" for f in errors]
-    if (kind := native_kind(entry)) is not None:
-
-        def hit(f: Finding) -> bool:
-            return native_matches(entry, kind, f)
-    elif gemini_native(entry):
-
-        def hit(f: Finding) -> bool:
-            return gemini_matches(entry["root_cause"], f, entry.get("body"))
-    else:
-        api = entry.get("api") or "chat"
-
-        def hit(f: Finding) -> bool:
-            return matches(entry["root_cause"], f, named, api)
-
-    outcome.hit = any(hit(f) for f in errors)
-    outcome.repeat_hit = outcome.hit or caught_on_repeat(entry, body, url, target, errors, hit)
+    outcome.hit = any(request.hit(f) for f in errors)
+    outcome.repeat_hit = outcome.hit or caught_on_repeat(
+        entry, request.body, request.url, request.target, errors, request.hit
+    )
     return outcome
 
 
@@ -2731,45 +2753,34 @@ class LooRow:
 
 def loo_row(entry: dict[str, Any], part: str) -> LooRow | None:
     """One evaluable row's leave-one-out outcome (None: not evaluable). The request, URL, target and matching
-    are the plain score's (:func:`evaluate_failure`); the matched error findings are then traced."""
-    body, _how = build_request(entry)
-    if body is None:
+    are the plain score's (:func:`analysed`); the matched error findings are then traced."""
+    request, _how = analysed(entry)
+    if request is None:
         return None
-    url = url_for(entry)
-    target = target_for(entry, url)
-    analysis = analyse_request(json.dumps(body), url, target=target)
-    errors = [f for f in analysis.findings if f.severity == Severity.ERROR]
-    if (kind := native_kind(entry)) is not None:
-        matched = [f for f in errors if native_matches(entry, kind, f)]
-    elif gemini_native(entry):
-        matched = [f for f in errors if gemini_matches(entry["root_cause"], f, entry.get("body"))]
-    else:
-        named = named_by(entry.get("body"))
-        matched = [f for f in errors if matches(entry["root_cause"], f, named, entry.get("api") or "chat")]
-    provider = target.provider.id if target.provider is not None else None
+    matched = [f for f in request.errors if request.hit(f)]
+    provider = request.target.provider.id if request.target.provider is not None else None
     family = matched[0].rule.split(".", 1)[0] if matched else "-"
     verdict = loo_verdict(entry, matched, provider) if matched else None
     return LooRow(entry["id"], part, entry["class"], family, verdict)
 
 
-def loo_rows() -> list[LooRow]:
-    """Every evaluable development row and every probe row in the corpus shape (never a held-out row)."""
-    out: list[LooRow] = []
+def dev_and_probe_entries() -> Iterator[tuple[dict[str, Any], str | None]]:
+    """Every development row, then every probe row in the corpus shape, with the probe file's stem
+    (None for a development row); never a held-out row."""
     for entry in failures("dev"):
-        if (row := loo_row(entry, "dev")) is not None:
-            out.append(row)
+        yield entry, None
     for path in sorted(CORPUS_DIR.glob(LOO_PROBES)):
         if path.name in _LOO_SKIP:
             continue
         for entry in read_jsonl(path):
-            row = (
-                loo_row(entry, "probe")
-                if entry.get("class") in CLASSES and entry.get("split") == "probe"
-                else None
-            )
-            if row is not None:
-                out.append(row)
-    return out
+            if entry.get("class") in CLASSES and entry.get("split") == "probe":
+                yield entry, path.stem
+
+
+def loo_rows() -> list[LooRow]:
+    """Every evaluable development row and every probe row in the corpus shape (never a held-out row)."""
+    rows = (loo_row(entry, "dev" if stem is None else "probe") for entry, stem in dev_and_probe_entries())
+    return [row for row in rows if row is not None]
 
 
 def loo_table(rows: list[LooRow]) -> str:
@@ -2817,48 +2828,29 @@ class SoftMatch:
 def soft_matches(entry: dict[str, Any], part: str) -> list[SoftMatch]:
     """An evaluable miss's warning and info findings that would match its label if they were errors: the
     rule + host cells whose severity decides the miss (empty for a hit or a row with no such finding). The
-    request, URL, target and matching are the plain score's (:func:`evaluate_failure`)."""
-    body, _how = build_request(entry)
-    if body is None:
+    request, URL, target and matching are the plain score's (:func:`analysed`)."""
+    request, _how = analysed(entry)
+    if request is None:
         return []
-    url = url_for(entry)
-    target = target_for(entry, url)
-    analysis = analyse_request(json.dumps(body), url, target=target)
-    if (kind := native_kind(entry)) is not None:
-
-        def hit(f: Finding) -> bool:
-            return native_matches(entry, kind, f)
-    elif gemini_native(entry):
-
-        def hit(f: Finding) -> bool:
-            return gemini_matches(entry["root_cause"], f, entry.get("body"))
-    else:
-        named = named_by(entry.get("body"))
-
-        def hit(f: Finding) -> bool:
-            return matches(entry["root_cause"], f, named, entry.get("api") or "chat")
-
-    if any(f.severity == Severity.ERROR and hit(f) for f in analysis.findings):
+    if any(request.hit(f) for f in request.errors):
         return []
+    target = request.target
     provider = target.provider.id if target.provider is not None else "-"
     return [
         SoftMatch(entry["id"], part, entry["class"], provider, f.rule, f.severity.value, f.location)
-        for f in analysis.findings
-        if f.severity != Severity.ERROR and hit(f.model_copy(update={"severity": Severity.ERROR}))
+        for f in request.findings
+        if f.severity != Severity.ERROR and request.hit(f.model_copy(update={"severity": Severity.ERROR}))
     ]
 
 
 def soft_match_rows() -> list[SoftMatch]:
     """Every development row and every probe row in the corpus shape (never a held-out row), as
     :func:`loo_rows` reads them."""
-    out: list[SoftMatch] = [m for entry in failures("dev") for m in soft_matches(entry, "dev")]
-    for path in sorted(CORPUS_DIR.glob(LOO_PROBES)):
-        if path.name in _LOO_SKIP:
-            continue
-        for entry in read_jsonl(path):
-            if entry.get("class") in CLASSES and entry.get("split") == "probe":
-                out.extend(soft_matches(entry, f"probe:{path.stem}"))
-    return out
+    return [
+        m
+        for entry, stem in dev_and_probe_entries()
+        for m in soft_matches(entry, "dev" if stem is None else f"probe:{stem}")
+    ]
 
 
 def _table(result: dict[str, Any]) -> str:

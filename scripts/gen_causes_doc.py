@@ -58,8 +58,8 @@ HEADER = """\
      change the catalogue and run `.venv/bin/python scripts/gen_causes_doc.py`. -->
 
 When an upstream rejects a request, toolguard names the root cause its error text (or code, or
-status) states: the `cause_id` column (docs/schema.md), the run report's and the summary's `root
-cause:` lines, `toolguard show`'s `cause:` and `fix:`. How the text is matched is in
+status) states: the `cause_id` column (docs/schema.md), the `root cause:` and `fix:` lines of the
+run report, the summary and `toolguard show` (the HTML report's "Root cause"). How the text is matched is in
 [errors.md](errors.md#root-causes-sentences-codes-families-then-the-status). Each cause below has the
 fix toolguard prints (values the error named, such as a tool call id, are filled in when it names
 them), the rule that predicts it before the request is sent (docs/rules.md), and every provider

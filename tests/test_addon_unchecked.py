@@ -91,13 +91,14 @@ def test_posts_not_validated_because_of_their_path_are_counted_with_their_reject
     lines = [
         "toolguard: 3 requests NOT checked because of their path "
         f"(api.openai.com/v1/chat/completion (2), {scrubbed} (1)): no rule validated them; {UNCHECKED_PATHS_HOW}",
-        "toolguard: 2 requests to endpoints that carry no chat to validate (127.0.0.1:4000/v1/embeddings "
-        "(1, embeddings or moderations), api.openai.com/v1/embeddings (1, embeddings or moderations)): not "
-        "validated, as expected; of the 5 requests not validated because of their path, 3 were rejected by "
+        "toolguard: 2 requests seen but not validated (127.0.0.1:4000/v1/embeddings "
+        "(1, embeddings or moderations), api.openai.com/v1/embeddings (1, embeddings or moderations)): they "
+        "went to endpoints that carry no conversation, and toolguard's rules check only conversations (the "
+        "chat endpoints' bodies, toolguard_paths): nothing in them was checked; of the 5 requests not validated because of their path, 3 were rejected by "
         "the upstream",
     ]
     said = [r.getMessage() for r in caplog.records]
-    assert [m for m in said if "because of their path" in m or "no chat to validate" in m] == lines
+    assert [m for m in said if "because of their path" in m or "seen but not validated" in m] == lines
 
 
 def test_a_run_whose_paths_are_all_validated_says_nothing_of_unchecked_paths(
@@ -136,8 +137,9 @@ def test_claude_codes_side_calls_are_said_as_such_not_as_an_alarm(
     assert (run["unchecked_requests"], run["unchecked_rejected"]) == (2, 0)
     said = [r.getMessage() for r in caplog.records]
     assert not [m for m in said if "NOT checked" in m]
-    assert [m for m in said if "no chat to validate" in m] == [
-        "toolguard: 2 requests to endpoints that carry no chat to validate (api.anthropic.com/api/event_logging/"
-        "v2/batch (1, telemetry), api.anthropic.com/v1/messages/count_tokens (1, token counting)): not "
-        "validated, as expected"
+    assert [m for m in said if "seen but not validated" in m] == [
+        "toolguard: 2 requests seen but not validated (api.anthropic.com/api/event_logging/v2/batch (1, "
+        "telemetry), api.anthropic.com/v1/messages/count_tokens (1, token counting)): they went to endpoints "
+        "that carry no conversation, and toolguard's rules check only conversations (the chat endpoints' "
+        "bodies, toolguard_paths): nothing in them was checked"
     ]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 import sys
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from support.fuzz import rejected_capture
 
 from toolguard_core.redact import (
     REDACTED,
     redact_headers,
+    redact_path,
     redact_query,
     redact_text_urls,
     redact_url,
@@ -336,3 +339,92 @@ def test_toolguard_run_log_never_holds_a_query_key(tmp_path: Path) -> None:
     with pytest.raises(ToolguardError):
         proxy.start(timeout=10)
     assert log.read_text("utf-8") == line.replace("AIzaSyLEAKLEAKLEAK", "[REDACTED]") + "\n"
+
+
+# Real key shapes (the providers' documented formats; AWS's is its docs' example id, the JWT jwt.io's).
+URL_KEYS = {
+    "openai": "sk-abcdefghijklmnopqrstuvwxyz123456",
+    "openai-project": OPENAI_KEY,
+    "anthropic": "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUvWxYz0123",
+    "google": "AIzaSyA1234567890abcdefghijklmnopqrstu",
+    "groq": "gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123",
+    "xai": "xai-AbCdEfGhIjKlMnOpQrStUvWxYz0123",
+    "openrouter": "sk-or-v1-0123456789abcdef0123456789abcdef",
+    "huggingface": "hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123",
+    "aws": "AKIAIOSFODNN7EXAMPLE",
+    "jwt": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+}
+# Every URL component a key can sit in ({} is the key, {q} the key percent-encoded whole).
+URL_PLACES = {
+    "segment after an escaped =": "https://h.example/v1beta/models/x:generateContent/key%3D{q}",
+    "segment": "https://h.example/v1/{}/chat/completions",
+    "segment, last": "https://h.example/v1/chat/{}",
+    "segment after an escaped /": "https://h.example/v1/x%2F{q}",
+    "matrix parameter": "https://h.example/v1/chat;key={}",
+    "userinfo password": "https://user:{}@h.example/v1/chat/completions",
+    "userinfo user": "https://{}@h.example:8443/v1",
+    "query value": "https://h.example/v1/chat?note=x%2F{q}",
+    "query key": "https://h.example/v1/chat?key={q}",
+    "fragment": "https://h.example/v1/chat#access_token={}",
+}
+
+
+@pytest.mark.parametrize("place", sorted(URL_PLACES))
+@pytest.mark.parametrize("provider", sorted(URL_KEYS))
+def test_a_key_in_any_url_component_is_redacted(provider: str, place: str) -> None:
+    key = URL_KEYS[provider]
+    url = URL_PLACES[place].format(key, q=quote(key, safe=""))
+    stored = redact_url(url)
+    assert key not in stored and quote(key, safe="") not in stored and REDACTED in stored
+    assert stored.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[-1] in ("h.example", "h.example:8443")
+    line = redact_text_urls(f"127.0.0.1:50912: POST {url} HTTP/1.1")
+    assert key not in line and REDACTED in line
+    if "@" not in url and "#" not in url:  # the path column: the request target
+        target = url.split("h.example", 1)[1].split("#", 1)[0]
+        assert key not in redact_path(target) and REDACTED in redact_path(target)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+        "/openai/deployments/my-dep/chat/completions?api-version=2024-10-21",
+        "/v1/models/task-0000000000000000000000",
+        "/v1/files/file%20abc%2Fdef",
+        "/v1/x=1/y;a=b?filter=a%20b&x=1;y=2",
+        "/model/anthropic.claude-3-5-sonnet-20240620-v1%3A0/converse-stream",
+        "",
+        "*",
+    ],
+)
+def test_a_path_without_a_key_is_kept_byte_for_byte(target: str) -> None:
+    assert redact_path(target) == target
+    assert redact_url(f"https://h.example{target}") == f"https://h.example{target}"
+
+
+def test_the_stored_row_holds_no_key_from_the_path() -> None:
+    """The path and url columns and the run's unchecked paths go through redact_path (the row as
+    Capture.to_row writes it, every other column included)."""
+    key = URL_KEYS["openai-project"]
+    path = f"/v1beta/models/x:generateContent/key%3D{key}"
+    body = json.dumps({"error": {"message": f"bad path {path}"}}).encode()
+    capture = rejected_capture(path, "", host="h.example", url=f"https://h.example{path}", response_body=body)
+    row = capture.to_row()
+    assert key not in row.model_dump_json()
+    assert row.path == "/v1beta/models/x:generateContent/key=[REDACTED]"
+    assert row.url == "https://h.example/v1beta/models/x:generateContent/key=[REDACTED]"
+
+
+def test_a_url_urlsplit_refuses_is_redacted_as_text_not_raised() -> None:
+    key = URL_KEYS["openai"]
+    assert redact_url(f"https://[not-ipv6]/v1/{key}?key=abc12345") == (
+        "https://[not-ipv6]/v1/[REDACTED]?key=[REDACTED]"
+    )
+
+
+def test_a_key_beside_a_lone_surrogate_in_a_path_is_redacted_not_raised() -> None:
+    key = URL_KEYS["openai"]
+    assert redact_path(f"/v1/\udcff{key}") == "/v1/%ED%B3%BF[REDACTED]"
+    assert redact_text_urls(f"POST https://h.example/v1/\udcff/{key}") == (
+        "POST https://h.example/v1/\udcff/[REDACTED]"
+    )

@@ -69,29 +69,66 @@ ORPHAN_CLIENT = textwrap.dedent(
         ),
         ("http://localhost:11434/v1", "http://localhost:11434", "/v1"),
         ("api.deepseek.com", "https://api.deepseek.com", "/v1"),
+        # Without a scheme: host:port and a dotted host stay what they were (https:// added).
+        ("localhost:11434/v1", "https://localhost:11434", "/v1"),
+        ("127.0.0.1:8000", "https://127.0.0.1:8000", "/v1"),
+        ("ollama:11434", "https://ollama:11434", "/v1"),
+        ("localhost", "https://localhost", "/v1"),
+        ("[::1]:8080/v1", "https://[::1]:8080", "/v1"),
+        ("http://gateway/v1", "http://gateway", "/v1"),  # a one-label host with its scheme given
     ],
 )
 def test_upstream_url_keeps_the_api_path(url: str, origin: str, api_path: str) -> None:
     assert UpstreamURL.parse(url) == UpstreamURL(origin=origin, api_path=api_path)
 
 
+#: What --upstream says of a value that does not read as a URL (toolguard_analysis.run._is_upstream_url).
+NOT_A_URL = (
+    "expected http(s)://host[:port][/path], or host:port or a dotted host name without the scheme "
+    "(https:// is then added), got {!r}"
+)
+CREDENTIALS = (
+    "the upstream URL cannot carry credentials (user:password@host); the client sends its own (its API "
+    "key header) through the proxy"
+)
+
+
 @pytest.mark.parametrize(
-    "url",
+    ("url", "said"),
     [
-        "ftp://example.com",
-        "https://",
-        "https://api.openai.com/v1?x=1",
+        ("ftp://example.com", NOT_A_URL.format("ftp://example.com")),
+        ("https://", NOT_A_URL.format("https://")),
+        ("https://api.openai.com/v1?x=1", "the upstream URL cannot have a query or fragment"),
         # mitmdump refused these with its own error printing the password whole, and toolguard kept
         # that error in its log file under /tmp: now a usage error that never echoes it.
-        "http://user:s3cret-upstream@127.0.0.1:8000/v1",
-        "https://s3cret-upstream@llm.corp.example/v1",
-        "ftp://user:s3cret-upstream@example.com",
+        ("http://user:s3cret-upstream@127.0.0.1:8000/v1", CREDENTIALS),
+        ("https://s3cret-upstream@llm.corp.example/v1", CREDENTIALS),
+        ("ftp://user:s3cret-upstream@example.com", NOT_A_URL.format("ftp://[REDACTED]@example.com")),
+        # Not a URL at all: each said so, never taken for https://<it> (a lone word was https://notaurl).
+        *(
+            (value, NOT_A_URL.format(value))
+            for value in (
+                "notaurl",
+                "openai",
+                "api openai com",
+                "https://api.openai.com /v1",
+                "api.openai.com/v1 extra",
+                "https://api.openai.com:v1",
+                "localhost:port",
+                "https://api.openai.com:99999",
+                "http://",
+                "//api.openai.com",
+            )
+        ),
     ],
 )
-def test_bad_upstream_url_is_a_usage_error(url: str) -> None:
+def test_bad_upstream_url_is_a_usage_error_naming_the_expected_form(url: str, said: str) -> None:
     result = CliRunner().invoke(cli, ["run", "--upstream", url, "--", "true"])
-    assert result.exit_code == 2
-    assert "--upstream" in result.output and "s3cret-upstream" not in result.output
+    assert (result.exit_code, result.output.splitlines()[-1]) == (
+        2,
+        f"Error: Invalid value for --upstream: {said}",
+    )
+    assert "s3cret-upstream" not in result.output
 
 
 @pytest.mark.parametrize(
@@ -648,7 +685,7 @@ def test_a_blocked_flow_is_reported_as_toolguards_answer_not_the_upstreams(
     answer = f"toolguard answered 400 itself (block mode; never sent upstream): {ORPHAN_MESSAGE} (param: messages.[0].role)"
     shown = CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last"]).output.splitlines()
     assert [line for line in shown if line.startswith(("  upstream:", "  answer:"))] == [
-        f"  answer:    {answer}"
+        f"  answer:     {answer}"
     ]
     markdown = (
         CliRunner().invoke(cli, ["show", "--db", str(db_path), "--last", "--format", "markdown"]).output
@@ -821,8 +858,9 @@ def test_run_says_how_many_requests_went_unchecked_because_of_their_path(
         "(toolguard_paths); send such requests to the right endpoint (a typo'd path is the client's to fix), or have "
         "toolguard validate a path of your own with --set toolguard_paths=REGEX (README, Options).",
         # The embeddings call is no alarm (trial17); the rejections are counted per run, said for both.
-        f"  1 request to endpoints that carry no chat to validate ({where}/embeddings (1, embeddings or "
-        "moderations)): not validated, as expected; of the 3 requests not validated because of their path, 2 were "
+        f"  1 request seen but not validated ({where}/embeddings (1, embeddings or moderations)): it went to "
+        "an endpoint that carries no conversation, and toolguard's rules check only conversations (the chat "
+        "endpoints' bodies, toolguard_paths): nothing in it was checked; of the 3 requests not validated because of their path, 2 were "
         "rejected by the upstream.",
         "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or "
         f"Anthropic Messages, plus the model catalog): 127.0.0.1:{upstream.port}; no provider-specific rule was "

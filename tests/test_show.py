@@ -96,12 +96,12 @@ def test_last_is_the_latest_and_a_request_less_no_answer_row_says_why(db_path: P
     assert code == 0
     assert output.splitlines()[:8] == [
         "flow def-3",
-        "  request:   (no request read) http://127.0.0.1:9",
-        "  provider:  ?, model ?",
-        "  client:    ?",
-        "  when:      2026-01-01T00:00:02.000Z",
-        "  verdict:   no_answer: no answer from the upstream",
-        "  upstream:  no answer from the upstream: [Errno 111] Connect call failed ('127.0.0.1', 9)",
+        "  request:    (no request read) http://127.0.0.1:9",
+        "  provider:   ?, model ?",
+        "  client:     ?",
+        "  when:       2026-01-01T00:00:02.000Z",
+        "  verdict:    no_answer: no answer from the upstream",
+        "  upstream:   no answer from the upstream: [Errno 111] Connect call failed ('127.0.0.1', 9)",
         "",
     ]
     assert "  (no request body was stored)" in output.splitlines()
@@ -433,12 +433,12 @@ def test_a_recognised_rejection_shows_its_root_cause_and_fix(
     )  # fmt: skip
     db.close()
     code, text = show("--db", str(path), "rec-1")
-    facts = [line for line in text.splitlines() if line.startswith(("  cause:", "  fix:"))]
+    facts = [line for line in text.splitlines() if line.startswith(("  root cause:", "  fix:"))]
     assert (code, facts) == (
         0,
         [
-            f"  cause:     {cause_id} (docs/causes.md#{rule_anchor(cause_id)}): {recognition.title}",
-            f"  fix:       {recognition.fix}",
+            f"  root cause: {cause_id} (docs/causes.md#{rule_anchor(cause_id)}): {recognition.title}",
+            f"  fix:        {recognition.fix}",
         ],
     )
     code, markdown = show("--db", str(path), "rec-1", "--format", "markdown")
@@ -511,10 +511,12 @@ def test_a_rule_named_by_the_wording_but_not_flagged_is_not_shown_as_the_cause(t
     unflagged = "matched by the upstream's wording; this rule did not flag this request"
     code, text = show("--db", str(path), "gm-1")
     assert code == 0
-    assert [line for line in text.splitlines() if line.startswith(("  known:", "  cause:", "  fix:"))] == [
-        f"  known:     params.unknown (docs/rules.md#paramsunknown): {unflagged}",
-        f"  cause:     cause.extra-request-field (docs/causes.md#causeextra-request-field): {recognition.title}",
-        f"  fix:       {recognition.fix}",
+    assert [
+        line for line in text.splitlines() if line.startswith(("  known:", "  root cause:", "  fix:"))
+    ] == [
+        f"  known:      params.unknown (docs/rules.md#paramsunknown): {unflagged}",
+        f"  root cause: cause.extra-request-field (docs/causes.md#causeextra-request-field): {recognition.title}",
+        f"  fix:        {recognition.fix}",
     ]
     code, markdown = show("--db", str(path), "gm-1", "--format", "markdown")
     assert code == 0
@@ -541,7 +543,7 @@ def test_a_huge_upstream_error_is_clipped_in_text_and_markdown_but_whole_in_json
     line = f"upstream answered 400: {message}"
     clipped = f"{line[:1000]}… ({len(line) - 1000} more characters: --format json has the whole text)"
     code, text = show("--db", str(path), "big-1")
-    assert (code, f"  {'upstream:':<10} {clipped}" in text.splitlines()) == (0, True)
+    assert (code, f"  {'upstream:':<11} {clipped}" in text.splitlines()) == (0, True)
     code, markdown = show("--db", str(path), "big-1", "--format", "markdown")
     assert (code, f"- **Upstream**: {clipped}" in markdown.splitlines()) == (0, True)
     code, raw = show("--db", str(path), "big-1", "--format", "json")
@@ -634,23 +636,23 @@ def test_a_recognised_cause_names_the_rule_of_the_flows_api(
     assert (row["verdict"], row["cause_id"]) == ("recognised", "cause.extra-request-field")
     cause = json.loads(row["cause_json"])
     cause_line = (
-        f"  cause:     cause.extra-request-field (docs/causes.md#causeextra-request-field): {cause['title']}"
+        f"  root cause: cause.extra-request-field (docs/causes.md#causeextra-request-field): {cause['title']}"
     )
     if said == "known":
-        facts = [f"  known:     {named} (docs/rules.md#{rule_anchor(named)}): {_UNKNOWN_FIELD}", cause_line]
+        facts = [f"  known:      {named} (docs/rules.md#{rule_anchor(named)}): {_UNKNOWN_FIELD}", cause_line]
         bullets = [
             f"- **Known failure**: `{named}`: {_UNKNOWN_FIELD}",
             f"- **Root cause**: `cause.extra-request-field`: {cause['title']}",
         ]
     else:
         none = f"none predicts this root cause on {named} requests"
-        facts = [cause_line, f"  rule:      {none}"]
+        facts = [cause_line, f"  rule:       {none}"]
         bullets = [f"- **Root cause**: `cause.extra-request-field`: {cause['title']}", f"- **Rule**: {none}"]
     code, text = show("--db", str(path), row["id"])
     header = text.split("\n\n")[0].splitlines()
     # The whole header after the upstream's answer: what explains it, the rule, the fix; nothing else.
     upstream = next(i for i, line in enumerate(header) if line.startswith("  upstream:"))
-    assert (code, header[upstream + 1 :]) == (0, [*facts, f"  fix:       {cause['fix']}"])
+    assert (code, header[upstream + 1 :]) == (0, [*facts, f"  fix:        {cause['fix']}"])
     code, markdown = show("--db", str(path), row["id"], "--format", "markdown")
     lines = markdown.split("#### Findings")[0].splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("- **Upstream**"))
@@ -700,3 +702,38 @@ def test_each_rule_checks_the_api_of_its_own_example_and_each_declared_api_rule_
     assert [
         (c.id, api) for c in CAUSES for api, _ in c.api_rules if c.rule_id and api in rule_apis(c.rule_id)
     ] == []
+
+
+def test_every_view_calls_a_flows_cause_by_one_term(per_api: tuple[Path, list[dict[str, Any]]]) -> None:
+    """``show`` said "cause:" where the summary, the run report, the HTML report and docs/causes.md say
+    "root cause": one term (rule_links.ROOT_CAUSE) in every view of the same recognised flow."""
+    from toolguard_analysis.rule_links import ROOT_CAUSE
+
+    path, rows = per_api
+    row = next(r for r in rows if r["cause_id"] == "cause.extra-request-field")
+    labelled = {}
+    for fmt in ("text", "markdown"):
+        code, out = show("--db", str(path), row["id"], "--format", fmt)
+        assert code == 0
+        labelled[f"show {fmt}"] = out.split("#### Findings")[0] if fmt == "markdown" else out.split("\n\n")[0]
+    for fmt in ("text", "markdown", "html"):
+        result = CliRunner().invoke(cli, ["summary", "--db", str(path), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        labelled[f"summary {fmt}"] = result.output
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    labelled["docs/causes.md"] = (docs / "causes.md").read_text("utf-8").split("\n## ")[0]
+    term = {
+        "show text": f"\n  {ROOT_CAUSE}: cause.extra-request-field",
+        "show markdown": f"- **{ROOT_CAUSE.capitalize()}**: `cause.extra-request-field`",
+        "summary text": f"{ROOT_CAUSE}: cause.extra-request-field",
+        "summary markdown": f"{ROOT_CAUSE.capitalize()}: `cause.extra-request-field`",
+        "summary html": f'<dt>{ROOT_CAUSE.capitalize()}</dt><dd><span class="mono">cause.extra-request-field',
+        "docs/causes.md": f"`{ROOT_CAUSE}:` and `fix:` lines of the\nrun report, the summary and `toolguard show`",
+    }
+    assert {view: term[view] in text for view, text in labelled.items()} == dict.fromkeys(term, True)
+    # No view labels it with the bare word ("cause:" at a line's start, after its indent or bullet).
+    bare = {view for view, text in labelled.items() if any(
+        line.lstrip(" -*").startswith(("cause:", "Cause:", "cause**:", "Cause**:"))
+        for line in text.splitlines()
+    )}  # fmt: skip
+    assert bare == set()

@@ -118,9 +118,16 @@ def test_a_run_of_only_non_chat_endpoints_says_them_without_an_alarm() -> None:
     """Claude Code's side calls only, one of them refused: said as what they are, the refusal with them."""
     paths = {"127.0.0.1:9/v1/messages/count_tokens": 2, "127.0.0.1:9/api/event_logging/v2/batch": 1}
     assert visibility.unchecked_lines(3, 1, paths) == [
-        "3 requests to endpoints that carry no chat to validate, 1 of them rejected by the upstream "
+        "3 requests seen but not validated, 1 of them rejected by the upstream "
         "(127.0.0.1:9/v1/messages/count_tokens (2, token counting), 127.0.0.1:9/api/event_logging/v2/batch "
-        "(1, telemetry)): not validated, as expected"
+        "(1, telemetry)): they went to endpoints that carry no conversation, and toolguard's rules check "
+        "only conversations (the chat endpoints' bodies, toolguard_paths): nothing in them was checked"
+    ]
+    # One request: said in the singular.
+    assert visibility.unchecked_lines(1, 0, {"127.0.0.1:9/v1/messages/count_tokens": 1}) == [
+        "1 request seen but not validated (127.0.0.1:9/v1/messages/count_tokens (1, token counting)): it "
+        "went to an endpoint that carries no conversation, and toolguard's rules check only conversations "
+        "(the chat endpoints' bodies, toolguard_paths): nothing in it was checked"
     ]
 
 
@@ -130,8 +137,9 @@ def test_paths_not_recorded_stay_an_alarm_next_to_known_ones() -> None:
     assert visibility.unchecked_lines(5, 0, paths) == [
         "3 requests NOT checked because of their path (paths not recorded): no rule validated them; "
         + visibility.UNCHECKED_PATHS_HOW,
-        "2 requests to endpoints that carry no chat to validate (127.0.0.1:9/v1/messages/count_tokens (2, "
-        "token counting)): not validated, as expected",
+        "2 requests seen but not validated (127.0.0.1:9/v1/messages/count_tokens (2, token counting)): "
+        "they went to endpoints that carry no conversation, and toolguard's rules check only conversations "
+        "(the chat endpoints' bodies, toolguard_paths): nothing in them was checked",
     ]
     assert visibility.unchecked_lines(0, 0, {}) == []
 

@@ -1421,9 +1421,10 @@ class ToolGuard:
             native_chat_path=allowed and self.registry.endpoint_candidate(host, request.port, path),
         )
         # A POST the hosts let through, not validated because of its path: named as the reports name
-        # an upstream, its path scrubbed of anything shaped like a key (redact.scrub; no query).
+        # an upstream, its path scrubbed of anything shaped like a key, percent-encoded or not
+        # (redact.redact_path, then redact.scrub's net; no query).
         unchecked = (
-            f"{upstream_name(pretty_host, request.port, request.scheme)}{redact.scrub(path)}"
+            f"{upstream_name(pretty_host, request.port, request.scheme)}{redact.scrub(redact.redact_path(path))}"
             if allowed and flow_scope in (Scope.RECORD, Scope.IGNORE)
             else ""
         )

@@ -351,7 +351,7 @@ class Capture:
             scheme=self.scheme,
             host=self.host,
             port=self.port,
-            path=self.path,
+            path=redact.redact_path(self.path) if self.path else self.path,
             url=redact.redact_url(self.url),
             provider=self.provider,
             client=_header(request_headers, "user-agent"),

@@ -22,7 +22,7 @@ import json
 import re
 import shlex
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
 import ahocorasick_rs
 
@@ -71,11 +71,26 @@ _SECRET_QUERY_NAME = re.compile(
 
 # Key shapes from the providers toolguard knows (OpenAI sk-, sk-proj-, OpenRouter sk-or-, Groq gsk_,
 # Google AIza, Anthropic sk-ant-, xAI xai-, W&B/HF-style long hex is too generic to catch here).
+# A key starts at a word boundary or right after a percent-escape (``key%3Dsk-...``, ``x%2Fsk-...``
+# in a URL echoed in a body: "D" and "s" are both word characters, so no boundary lies between them).
+_KEY_START = r"(?:\b|(?<=%[0-9A-Fa-f]{2}))"
 _KEY_SHAPES = re.compile(
-    r"\b(?:sk-[A-Za-z0-9_\-]{16,}|gsk_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_\-]{30,}|xai-[A-Za-z0-9]{20,}"
+    _KEY_START
+    + r"(?:sk-[A-Za-z0-9_\-]{16,}|gsk_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_\-]{30,}|xai-[A-Za-z0-9]{20,}"
     r"|hf_[A-Za-z0-9]{20,})"
 )
 _KEY_PREFIXES = ("sk-", "gsk_", "AIza", "xai-", "hf_")
+# In a URL's components (path segments, query values, fragment) two more shapes are secrets: an AWS
+# access key id (AKIA + 16, AWS IAM's documented format) and a JWT (a bearer token some gateways take
+# in the path). In a stored body they may be content (an id_token a tool returns), so the net over
+# every stored text keeps to the providers' key shapes above.
+_URL_KEY_SHAPES = re.compile(
+    _KEY_SHAPES.pattern
+    + "|"
+    + _KEY_START
+    + r"(?:AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})"
+)
+_URL_KEY_PREFIXES = (*_KEY_PREFIXES, "AKIA", "eyJ")
 # A token must contain a digit: real tokens do, while prose ("basic functionality", "a bearer
 # instrument") would otherwise be mangled in the stored request.
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+(?=[A-Za-z._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{8,}")
@@ -181,31 +196,99 @@ def redact_query(query: str) -> str:
 
 
 def _shapes_out(value: str) -> str:
-    """A query value with its provider key shapes redacted, read decoded: re-encoded, a key after an
-    escaped separator (``note=x%2Fsk-...``) has no word boundary before it, and :func:`scrub`'s key
-    shapes missed it in the stored URL (found by tests/test_fuzz_redact.py)."""
-    return _KEY_SHAPES.sub(REDACTED, value) if _contains_any(value, _KEY_PREFIXES) else value
+    """A query value with its key shapes (:data:`_URL_KEY_SHAPES`) redacted, read decoded: re-encoded,
+    a key after an escaped separator (``note=x%2Fsk-...``) has no word boundary before it, and
+    :func:`scrub`'s key shapes missed it in the stored URL (found by tests/test_fuzz_redact.py)."""
+    return _URL_KEY_SHAPES.sub(REDACTED, value) if _contains_any(value, _URL_KEY_PREFIXES) else value
+
+
+# A ``name=value`` pair inside a path segment or a fragment (matrix parameters ``;key=...``, an OAuth
+# fragment ``#access_token=...``, a key pasted as ``/key=...``): a secret name's value is redacted.
+_SEGMENT_PARAM = re.compile(r"(?P<name>[^;=&,:/]+)=(?P<value>[^;&,/]*)")
+# What stays unescaped when a redacted segment is written back: RFC 3986's pchar minus "%" (the
+# segment was decoded), and the brackets of [REDACTED] (as redact_query keeps them).
+_SEGMENT_SAFE = "!$&'()*+,;=:@-._~[]"
+
+
+def _redact_segment(segment: str) -> str:
+    """One path segment with its key shapes and secret-named ``name=value`` values redacted, read
+    decoded (``key%3Dsk-...``); a segment with nothing to redact is returned exactly as given."""
+    text = unquote(segment) if "%" in segment else segment
+    redacted = text
+    if _contains_any(text, _URL_KEY_PREFIXES):
+        redacted = _URL_KEY_SHAPES.sub(REDACTED, redacted)
+    if "=" in redacted:
+        redacted = _SEGMENT_PARAM.sub(
+            lambda m: (
+                f"{m['name']}={REDACTED}"
+                if m["value"] and is_secret_query_name(m["name"].strip())
+                else m.group(0)
+            ),
+            redacted,
+        )
+    if redacted == text:
+        return segment
+    # surrogatepass: header bytes mitmproxy kept as lone surrogates are written back, not raised on.
+    return quote(redacted, safe=_SEGMENT_SAFE, errors="surrogatepass")
+
+
+def redact_path(path: str) -> str:
+    """A request target (``/path?query``, what the ``path`` column stores) or any ``/``-separated text
+    with every segment's key shapes and secret-named parameters redacted, percent-encoded or not
+    (``/v1beta/models/x:generateContent/key%3Dsk-...``, a ``/sk-...`` segment), and its query's
+    key-like parameters (:func:`redact_query`, only when it holds one: a harmless query is kept
+    byte for byte). Unchanged when there is nothing to redact."""
+    if not path:
+        return path
+    target, mark, query = path.partition("?")
+    target = "/".join(_redact_segment(segment) for segment in target.split("/"))
+    if mark and _query_holds_secret(query):
+        query = redact_query(query)
+    return f"{target}{mark}{query}"
+
+
+def _query_holds_secret(query: str) -> bool:
+    return any(
+        is_secret_query_name(name) or _contains_any(value, _URL_KEY_PREFIXES)
+        for name, value in parse_qsl(query, keep_blank_values=True)
+    )
 
 
 def redact_url(url: str) -> str:
-    parts = urlsplit(url)
+    """A URL with its userinfo, its key-like query parameters and every key shape in its path and
+    fragment redacted (secrets never reach disk, whichever component carries them)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an authority urlsplit refuses ("https://[x]/"): redacted as a line of text
+        return redact_text_urls(url)
     netloc = parts.netloc
     if "@" in netloc:  # credentials in the authority (https://user:pass@host)
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
-    return urlunsplit((parts.scheme, netloc, parts.path, redact_query(parts.query), parts.fragment))
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            redact_path(parts.path),
+            redact_query(parts.query) if _query_holds_secret(parts.query) else parts.query,
+            _redact_segment(parts.fragment),
+        )
+    )
 
 
 #: A query string inside a line of text (a URL or a bare path followed by ``?``), up to the next blank
 #: or quote: what mitmdump's per-flow lines print (``POST https://host/v1/models/x:generate?key=...``).
 _QUERY_IN_TEXT = re.compile(r"(?P<before>[^\s?\"'<>]*)\?(?P<query>[^\s\"'<>#]+)")
+#: A URL's or a bare path's part before its query (or its fragment), in a line of text.
+_PATH_IN_TEXT = re.compile(r"(?:\b[a-zA-Z][a-zA-Z0-9+.-]*:/)?/[^\s?\"'<>]*")
 _USERINFO_IN_TEXT = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@\"'<>]+@")
 
 
 def _redact_query_in_text(match: re.Match[str]) -> str:
-    """One ``?...`` of a text line: rewritten only when it holds a key-like parameter. A question mark
-    in prose ("accepting TCP/IP connections?); rows stay ...") or a harmless query stays as printed."""
+    """One ``?...`` of a text line: rewritten only when it holds a key-like parameter or a key shape.
+    A question mark in prose ("accepting TCP/IP connections?); rows stay ...") or a harmless query
+    stays as printed."""
     query = match["query"]
-    if not any(is_secret_query_name(name) for name, _ in parse_qsl(query, keep_blank_values=True)):
+    if not _query_holds_secret(query):
         return match.group(0)
     return f"{match['before']}?{redact_query(query)}"
 
@@ -216,6 +299,8 @@ def redact_text_urls(line: str) -> str:
     prints the request URL, a ``?key=`` included (Gemini's and Azure's API keys travel there)."""
     if "?" in line:
         line = _QUERY_IN_TEXT.sub(_redact_query_in_text, line)
+    if "/" in line and ("%" in line or "=" in line or _contains_any(line, _URL_KEY_PREFIXES)):
+        line = _PATH_IN_TEXT.sub(lambda m: redact_path(m.group(0)), line)
     if "@" in line:
         line = _USERINFO_IN_TEXT.sub(lambda m: f"{m['scheme']}{REDACTED}@", line)
     return line

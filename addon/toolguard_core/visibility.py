@@ -243,6 +243,17 @@ NON_CHAT_ENDPOINTS: tuple[tuple[str, str], ...] = (
     ("telemetry", r"/v1/(?:traces|logs|metrics)/?$"),
 )
 _NON_CHAT = tuple((what, re.compile(pattern)) for what, pattern in NON_CHAT_ENDPOINTS)
+#: Why requests to those endpoints were seen and not validated, said with them: "not validated, as
+#: expected" said neither that nothing in them was checked nor why (session 18; never reassuring about
+#: what was not seen).
+NON_CHAT_WHY = (
+    "they went to endpoints that carry no conversation, and toolguard's rules check only conversations "
+    "(the chat endpoints' bodies, toolguard_paths): nothing in them was checked"
+)
+NON_CHAT_WHY_ONE = (
+    "it went to an endpoint that carries no conversation, and toolguard's rules check only conversations "
+    "(the chat endpoints' bodies, toolguard_paths): nothing in it was checked"
+)
 
 
 def non_chat_endpoint(path: str) -> str | None:
@@ -309,9 +320,10 @@ def unchecked_lines(
             [f"{path} ({n}, {non_chat_endpoint(path)})" for path, n in known.items()], limit=limit
         )
         refused = "" if both else _rejected_words(rejected, total)
+        one = total == 1
         lines.append(
-            f"{_requests(total)} to endpoints that carry no chat to validate{refused} ({named}): "
-            "not validated, as expected"
+            f"{_requests(total)} seen but not validated{refused} ({named}): "
+            + (NON_CHAT_WHY_ONE if one else NON_CHAT_WHY)
         )
     if both and rejected > 0:
         lines[-1] += (

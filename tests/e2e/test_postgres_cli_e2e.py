@@ -100,7 +100,7 @@ def test_a_flow_a_proxy_stored_in_postgresql_is_shown_and_its_lesson_travels_to_
     ) == from_spool.replace(f"--db {shlex.quote(str(spool))} ", "--db DB ")
     assert f"--db {shlex.quote(redact_url(postgres_url))} " in from_pg
     assert from_pg.startswith(f"flow {first['id']}\n")
-    assert f"  verdict:   recognised: {VERDICT_WORDS['recognised']}\n" in from_pg
+    assert f"  verdict:    recognised: {VERDICT_WORDS['recognised']}\n" in from_pg
 
     grok_request(client)  # the same request again: now predicted, by what this proxy learned
     second = wait_for(

@@ -29,6 +29,8 @@ from backports import zstd
 from support.proxy import Mitmdump
 from support.upstream import RecordedRequest, Reply, Upstream, canned, completion, openai_like
 
+from toolguard_core.redact import redact_text_urls
+
 pytestmark = pytest.mark.e2e
 
 CHAT = "/v1/chat/completions"
@@ -268,6 +270,44 @@ def test_no_secret_reaches_the_database_the_log_or_any_summary(
     [flow] = proxy.flows()
     assert (flow["error_param"], flow["error_code"]) == ("[REDACTED]", "[REDACTED]")
     assert json.loads(flow["request_headers_json"])["helicone-auth"] == "[REDACTED]"
+
+
+def test_a_key_in_the_url_path_reaches_no_database_log_or_view(mitmdump_reverse: Callable[..., Mitmdump]):
+    """A key in a path segment, percent-encoded after ``key=`` or a segment of its own (an OpenAI
+    project key, an AWS access key id): the stored url and path columns, toolguard run's copy of
+    mitmdump's output, every summary format and ``toolguard show`` hold none of it (redact.redact_path;
+    session 18)."""
+    openai_key = "sk-proj-" + "PathKey0123456789abcdefghijklmnopqrstuv"
+    aws_key = "AKIA" + "PATHKEY7EXAMPLE0"
+    proxy = mitmdump_reverse()
+    orphan = json.dumps({"model": "gpt-4o", "messages": ORPHAN}).encode()
+    paths = [f"/v1/key%3D{openai_key}/chat/completions", f"/{aws_key}/v1/chat/completions"]
+    assert [post(proxy, orphan, path=path).status_code for path in paths] == [400, 400]
+    output = proxy.stop()
+    assert sorted(flow["path"] for flow in proxy.flows()) == [
+        "/[REDACTED]/v1/chat/completions",
+        "/v1/key=[REDACTED]/chat/completions",
+    ]
+    toolguard = str(Path(proxy.command()[0]).parent / "toolguard")
+    # mitmdump's own per-flow line prints the URL (mitmproxy's dumper, on its console): toolguard run
+    # writes that output to its log file line by line through redact_text_urls, as here.
+    log = "\n".join(redact_text_urls(line) for line in output.splitlines())
+    texts = {"database files": proxy.db_files_bytes().decode("utf-8", "replace"), "toolguard run's log": log}
+    for args in (
+        *(["summary", "--format", fmt] for fmt in ("text", "markdown", "json", "html")),
+        ["show", "--last"],
+    ):
+        shown = subprocess.run(
+            [toolguard, *args, "--db", str(proxy.db_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        texts[" ".join(args)] = shown.stdout
+    assert [
+        (where, key) for where, text in texts.items() for key in (openai_key, aws_key) if key in text
+    ] == []
 
 
 def _b64(text: str) -> str:

@@ -61,12 +61,12 @@ def test_show_renders_the_orphan_with_the_broken_pair_called_out(stored_orphan: 
     lines = result.stdout.splitlines()
     assert lines[:3] == [
         f"flow {flow['id']}",
-        f"  request:   POST {flow['url']}",
-        "  provider:  generic, model gpt-4o-mini",
+        f"  request:    POST {flow['url']}",
+        "  provider:   generic, model gpt-4o-mini",
     ]
-    assert "  verdict:   predicted: rejected by the upstream, as toolguard predicted" in lines
-    assert f"  upstream:  upstream answered 400: {ORPHAN_MESSAGE} (param: messages.[2].role)" in lines
-    assert "  cause:     sequence.orphan-tool-message (docs/rules.md#sequenceorphan-tool-message)" in lines
+    assert "  verdict:    predicted: rejected by the upstream, as toolguard predicted" in lines
+    assert f"  upstream:   upstream answered 400: {ORPHAN_MESSAGE} (param: messages.[2].role)" in lines
+    assert "  root cause: sequence.orphan-tool-message (docs/rules.md#sequenceorphan-tool-message)" in lines
     # The conversation as the content view renders it: the tool message and its missing call.
     header = "  [2] tool  answers 'call_Lost42': NO CALL with this id before it"
     assert header in lines, result.stdout
@@ -144,7 +144,7 @@ def test_show_of_a_refused_upstream_says_no_answer_and_no_replay(
     result = show(proxy.db_path, flow["id"][:8])
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[4] == f"  when:      {flow['datetime_utc']}, no answer after {flow['duration_ms']} ms"
+    assert lines[4] == f"  when:       {flow['datetime_utc']}, no answer after {flow['duration_ms']} ms"
     assert lines[-1] == f"replay: not possible: flow {flow['id']} has no stored request body"
     refused = show(proxy.db_path, flow["id"][:8], "--request")
     assert (refused.returncode, refused.stderr) == (

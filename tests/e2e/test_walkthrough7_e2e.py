@@ -133,7 +133,7 @@ def test_a_body_over_the_size_limit_is_never_called_checked(upstream: Upstream, 
         f"    {flow_id}  200  POST 127.0.0.1:{upstream.port}/v1/chat/completions  accepted: accepted by the upstream; {NOT_VALIDATED_WORDS}"
     ]
     show = toolguard("show", "--db", str(db_path), flow_id)
-    assert f"  verdict:   accepted: accepted by the upstream; {NOT_VALIDATED_WORDS}\n" in show
+    assert f"  verdict:    accepted: accepted by the upstream; {NOT_VALIDATED_WORDS}\n" in show
     assert json.loads(toolguard("show", "--db", str(db_path), flow_id, "--format", "json"))[
         "verdict_words"
     ] == (f"accepted by the upstream; {NOT_VALIDATED_WORDS}")

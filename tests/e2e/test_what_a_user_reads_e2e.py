@@ -123,5 +123,5 @@ def test_show_says_why_the_model_of_an_unread_body_is_unknown(
     (row,) = proxy.flows()
     assert row["model"] is None
     shown = toolguard("show", "--db", str(proxy.db_path), row["id"])
-    assert "  provider:  generic, model not read (body.too-large)\n" in shown, shown
+    assert "  provider:   generic, model not read (body.too-large)\n" in shown, shown
     assert "model ?" not in shown

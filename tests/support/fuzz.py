@@ -345,3 +345,41 @@ def raw_variants(draw: st.DrawFn, text: str) -> bytes:
     if kind == "surrogate":
         return text.replace('"', '"\\ud800', 1).encode("utf-8", "surrogatepass")
     return text.encode("utf-8", "surrogatepass")
+
+
+def rejected_capture(path: str, query: str, **fields: Any) -> Any:
+    """A :class:`~toolguard_core.capture.Capture` of a POST to ``https://api.example.com{path}?{query}``
+    the upstream answered (400, a JSON error, unless ``fields`` say otherwise), for the properties over
+    the row the store would write (``Capture.to_row``); ``fields`` override any other column."""
+    from toolguard_core.capture import Capture
+
+    target = f"{path}?{query}" if query else path
+    defaults: dict[str, Any] = dict(
+        flow_id="f1",
+        started=1_700_000_000.0,
+        ended=1_700_000_000.5,
+        method="POST",
+        scheme="https",
+        host="api.example.com",
+        port=443,
+        path=target,
+        url=f"https://api.example.com{target}",
+        provider="openai",
+        model=None,
+        stream=None,
+        request_headers=((b"content-type", b"application/json"),),
+        request_text=None,
+        request_is_json=True,
+        request_bytes=0,
+        raw_request=(b"{}", None, 1 << 20),
+        findings=[],
+        secrets=None,
+        query=query,
+        verdict="predicted",
+        status=400,
+        response_headers=((b"content-type", b"application/json"),),
+        response_body=b'{"error": {"message": "bad request"}}',
+        response_content_type="application/json",
+        facts_unknown=True,
+    )
+    return Capture(**(defaults | fields))

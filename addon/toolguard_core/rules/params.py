@@ -27,7 +27,7 @@ from toolguard_core.request import RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import lax_converts
 from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
-from toolguard_core.rules.registry import PredictedError, check, define, engine_profile, policy
+from toolguard_core.rules.registry import PredictedError, check, declared_policy, define, engine_profile, policy
 
 _USER = {"role": "user", "content": "Hello"}
 #: A lower-case letter followed by an upper-case one: where a camelCase name splits into snake_case.
@@ -290,12 +290,7 @@ IGNORED_BY_PROVIDER = define(
     Severity.WARNING,
     "A field the provider accepts but ignores, so the request does not do what the client expects.",
     # Every profile that declares ignored fields (ProviderProfile.ignored_params), and only those.
-    policy=policy(
-        warning=tuple(p.id for p in BUILTIN_PROFILES.values() if p.ignored_params),
-        conditions={
-            p.id: ", ".join(sorted(p.ignored_params)) for p in BUILTIN_PROFILES.values() if p.ignored_params
-        },
-    ),
+    policy=declared_policy(lambda p: p.ignored_params, lambda names: ", ".join(sorted(names)), warning=True),
     example={"model": "llama3.2", "messages": [_USER], "tool_choice": "required", "tools": []},
     example_url="http://localhost:11434/v1/chat/completions",
     fixed={"model": "llama3.2", "messages": [_USER]},
@@ -967,13 +962,8 @@ EXCLUSIVE_FIELDS = define(
     "presence_penalty with frequency_penalty).",
     # Every profile that declares such a pair (ProviderProfile.exclusive_fields, each with its refusal's
     # source), and only those: the pair is a host's validator choice, not the OpenAI schema's.
-    policy=policy(
-        error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.exclusive_fields),
-        conditions={
-            p.id: "; ".join(" with ".join(pair.fields) for pair in p.exclusive_fields)
-            for p in BUILTIN_PROFILES.values()
-            if p.exclusive_fields
-        },
+    policy=declared_policy(
+        lambda p: p.exclusive_fields, lambda pairs: "; ".join(" with ".join(pair.fields) for pair in pairs)
     ),
     predicts=(
         PredictedError(

@@ -19,7 +19,7 @@ The checks walk only what the two parsers read, so they never report for another
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
 from toolguard_core.findings import Finding, Severity
@@ -141,6 +141,18 @@ def _not_string(value: Any) -> str | None:
     return "null" if value is None else type(value).__name__
 
 
+def _non_string_keys(
+    view: RequestView, obj: dict[str, Any], keys: Iterable[str], where: str, reads_and_fix: str
+) -> Iterator[Finding]:
+    """parsers.non-string-field for each of ``keys`` that ``obj`` (at ``where``) holds as a
+    non-string: the messages' keys a server's parser reads as strings, llama-server's tool keys."""
+    for key in keys:
+        if key in obj and (kind := _not_string(obj[key])) is not None:
+            yield from NON_STRING_FIELD.report(
+                view, f"{where}.{key}", f"{where}.{key} is {kind}, which {reads_and_fix}"
+            )
+
+
 @check
 def check_parsers(view: RequestView) -> Iterator[Finding]:
     pid = checked_as(view)
@@ -152,14 +164,13 @@ def check_parsers(view: RequestView) -> Iterator[Finding]:
     for index, message in enumerate(messages if isinstance(messages, list) else ()):
         if not isinstance(message, dict):
             continue
-        for key in keys:
-            if key in message and (kind := _not_string(message[key])) is not None:
-                yield from NON_STRING_FIELD.report(
-                    view,
-                    f"messages[{index}].{key}",
-                    f"messages[{index}].{key} is {kind}, which the server's parser reads as a string; "
-                    "omit the key or send a string.",
-                )
+        yield from _non_string_keys(
+            view,
+            message,
+            keys,
+            f"messages[{index}]",
+            "the server's parser reads as a string; omit the key or send a string.",
+        )
         if llamacpp:
             yield from _llamacpp_message(view, index, message)
     if llamacpp:
@@ -218,11 +229,10 @@ def _llamacpp_tools(view: RequestView) -> Iterator[Finding]:
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(function, dict):
             continue
-        for key in LLAMACPP_STRING_TOOL_KEYS:
-            if key in function and (kind := _not_string(function[key])) is not None:
-                yield from NON_STRING_FIELD.report(
-                    view,
-                    f"tools[{index}].function.{key}",
-                    f'tools[{index}].function.{key} is {kind}, which llama-server reads as a string ("Failed '
-                    'to parse tools"); omit it or send a string.',
-                )
+        yield from _non_string_keys(
+            view,
+            function,
+            LLAMACPP_STRING_TOOL_KEYS,
+            f"tools[{index}].function",
+            'llama-server reads as a string ("Failed to parse tools"); omit it or send a string.',
+        )

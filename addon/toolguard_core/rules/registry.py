@@ -160,6 +160,21 @@ def policy(
     return Policy(tuple(levels), otherwise, tuple((conditions or {}).items()))
 
 
+def declared_policy(
+    declared: Callable[[ProviderProfile], Any],
+    condition: Callable[[Any], str],
+    *,
+    warning: bool = False,
+) -> Policy:
+    """The policy of a rule that applies exactly where a built-in profile declares something (a
+    profile field, with its refusal's source there): those providers at the error level (the
+    warning level with ``warning``), each one's condition said from what it declares."""
+    declaring = [p for p in BUILTIN_PROFILES.values() if declared(p)]
+    ids = tuple(p.id for p in declaring)
+    conditions = {p.id: condition(declared(p)) for p in declaring}
+    return policy(warning=ids, conditions=conditions) if warning else policy(error=ids, conditions=conditions)
+
+
 def provider_id(view: RequestView) -> str:
     """The id policies key on. OpenRouter passes ``openai/*`` models through to OpenAI, whose
     validator then answers (the error arrives as ``metadata.raw``, providers.md §2), so such a

@@ -24,7 +24,7 @@ from toolguard_core.rules.modelinfo import GEMINI_NAME
 from toolguard_core.rules.policy import (
     provider_id,
 )
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import PredictedError, check, declared_policy, define, policy
 from toolguard_core.rules.schemas import (
     context_text,
     dotted,
@@ -235,14 +235,7 @@ RESERVED_NAME = define(
     "A function tool named like one of the provider's own built-in tools, a name it refuses on a client's "
     "tool (DashScope: search).",
     # Every profile that declares reserved names (ProviderProfile.reserved_tool_names, each with its source).
-    policy=policy(
-        error=tuple(p.id for p in BUILTIN_PROFILES.values() if p.reserved_tool_names),
-        conditions={
-            p.id: ", ".join(sorted(p.reserved_tool_names))
-            for p in BUILTIN_PROFILES.values()
-            if p.reserved_tool_names
-        },
-    ),
+    policy=declared_policy(lambda p: p.reserved_tool_names, lambda names: ", ".join(sorted(names))),
     predicts=(
         PredictedError(
             provider="dashscope",
