@@ -27,7 +27,14 @@ from toolguard_core.request import RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import lax_converts
 from toolguard_core.rules.modelinfo import family_of, is_number, model_for_family
-from toolguard_core.rules.registry import PredictedError, check, declared_policy, define, engine_profile, policy
+from toolguard_core.rules.registry import (
+    PredictedError,
+    check,
+    declared_policy,
+    define,
+    engine_profile,
+    policy,
+)
 
 _USER = {"role": "user", "content": "Hello"}
 #: A lower-case letter followed by an upper-case one: where a camelCase name splits into snake_case.
