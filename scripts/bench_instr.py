@@ -353,7 +353,7 @@ def control(port: int, path: str) -> None:
 
 
 #: ``--live-load``: how toolguard is loaded into mitmdump. ``script``: ``mitmdump -s addon/toolguard.py``;
-#: ``top``: ``toolguard proxy`` (toolguard_core/launch.py: a top-level addon of mitmdump's master).
+#: ``top``: ``toolguard proxy`` (toolguard_core/launch.py: an addon, not a script).
 LIVE_LOADS = ("script", "top")
 
 
@@ -480,7 +480,7 @@ def live_report(args: argparse.Namespace, plain: dict[str, Any], guarded: dict[s
     extra = args.live_flows - args.live_few
     flow = "flagged and stored" if args.flagged else "small clean"
     print(
-        f"toolguard loaded as {'a -s script' if load == 'script' else 'a top-level addon (toolguard proxy)'}:"
+        f"toolguard loaded as {'a -s script' if load == 'script' else 'toolguard proxy (an addon, not a script)'}:"
     )
     if args.opcodes:
         print(
@@ -560,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
         "--live-load",
         default="script",
         help="--live: how toolguard is loaded, comma-separated, each against the same plain mitmdump: "
-        "script (mitmdump -s addon/toolguard.py), top (toolguard proxy: a top-level addon)",
+        "script (mitmdump -s addon/toolguard.py), top (toolguard proxy: an addon, not a script)",
     )
     parser.add_argument("--live-settle", type=float, default=3.0, help=argparse.SUPPRESS)
     parser.add_argument("--inner", metavar="HELPER", help=argparse.SUPPRESS)
