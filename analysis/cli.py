@@ -870,25 +870,36 @@ def addon_path() -> None:
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.argument("mitmdump_args", nargs=-1, type=click.UNPROCESSED)
 def proxy(mitmdump_args: tuple[str, ...]) -> None:
-    """Run mitmdump with toolguard loaded; every argument goes to mitmdump.
+    """Run mitmdump with toolguard loaded as one of its own addons; every argument goes to mitmdump.
 
-    The same as mitmdump -s "$(toolguard addon-path)" MITMDUMP_ARGS..., with the mitmdump installed
-    next to toolguard. toolguard's options are mitmproxy options (--set toolguard_db=PATH, ...; see
-    mitmdump --options). Stop it with Ctrl-C: every flagged flow is on disk by then. mitmdump's own
-    help: mitmdump --help. Like mitmdump, it listens on every interface unless --listen-host says
-    otherwise: give --listen-host 127.0.0.1, as the README does (an open proxy lets anyone on the
-    network send requests through it, and store their conversations in your database).
+    It is mitmproxy's mitmdump (its options, --set, config.yaml, filter expressions, -s scripts,
+    signals and exit status), installed next to toolguard, with toolguard loaded as an addon
+    instead of as a script: it does what mitmdump -s "$(toolguard addon-path)" MITMDUMP_ARGS... does
+    (toolguard's hooks running after any -s scripts), and mitmproxy reaches them on every flow one
+    level sooner (the lighter launch: docs/benchmarks.md, "Session 18"). toolguard's options are
+    mitmproxy options (--set toolguard_db=PATH, --set toolguard_mode=block, ...; listed with their
+    defaults by toolguard proxy --options); without toolguard_db it writes to the default database.
+    mitmdump's own help: mitmdump --help.
+
+    Stop it with Ctrl-C (or SIGINT/SIGTERM): every flagged flow is on disk by then and the last
+    lines count what was seen and stored. Like mitmdump, it listens on every interface unless
+    --listen-host says otherwise: give --listen-host 127.0.0.1, as the README does (an open proxy
+    lets anyone on the network send requests through it, and store their conversations in your
+    database).
 
     \b
     Examples:
         toolguard proxy --listen-host 127.0.0.1 --mode reverse:https://api.openai.com -p 8080
         toolguard proxy --listen-host 127.0.0.1 -p 8080 --set toolguard_db=capture.db
+        toolguard proxy --listen-host 127.0.0.1 --mode reverse:https://api.openai.com --set toolguard_mode=block
+        toolguard proxy --listen-host 127.0.0.1 -s my_addon.py     # your own scripts beside it
     """
-    from toolguard_analysis.run import addon_script, mitmdump_executable
+    # A process of its own that imports neither click nor this CLI: the proxy's heap and the modules
+    # its event loop runs are mitmdump's and toolguard's, as bench_proxy.py measures them.
+    from toolguard_analysis.run import proxy_launcher
 
-    executable = _library(mitmdump_executable)
-    command = [str(executable), "-s", str(addon_script()), *mitmdump_args]
-    os.execv(executable, command)
+    launcher = proxy_launcher()
+    os.execv(launcher[0], [*launcher, *mitmdump_args])
 
 
 # --- datasette-metadata --------------------------------------------------------------------------------

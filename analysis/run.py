@@ -242,15 +242,11 @@ def _split_no_proxy(value: str) -> list[str]:
 # --------------------------------------------------------------------------- the proxy
 
 
-def mitmdump_executable() -> Path:
-    """The mitmdump installed with toolguard (next to this interpreter), else the one on PATH."""
-    beside = Path(sys.executable).parent / "mitmdump"
-    if beside.exists():
-        return beside
-    found = shutil.which("mitmdump")
-    if found:
-        return Path(found)
-    raise ToolguardError(f"mitmdump not found next to {sys.executable} or on PATH")
+def proxy_launcher() -> list[str]:
+    """The command that starts ``toolguard proxy``'s process (mitmdump with toolguard loaded as a
+    child of mitmproxy's ScriptLoader, not a script: ``toolguard_core/launch.py``), arguments to follow: this interpreter, which
+    has toolguard and mitmproxy installed."""
+    return [sys.executable, "-m", "toolguard_core.launch"]
 
 
 def addon_script() -> Path:
@@ -876,13 +872,11 @@ def run_session(
     )
     conf = Path(confdir).expanduser()
     run_id = str(uuid.uuid4())
-    script = addon_script()
-    if not script.exists():
-        raise ToolguardError(f"the toolguard addon is not at {script}")
+    # `toolguard proxy`'s process: mitmdump with toolguard loaded as an addon, not a script
+    # (toolguard_core/launch.py), which mitmproxy reaches on every flow one level sooner (docs/benchmarks.md,
+    # "Session 18"); its options, log lines and shutdown are mitmdump -s's.
     proxy_command = [
-        str(mitmdump_executable()),
-        "-s",
-        str(script),
+        *proxy_launcher(),
         "--listen-host",
         "127.0.0.1",
         "-p",

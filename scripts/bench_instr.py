@@ -24,6 +24,8 @@ the same run after run.
   .venv/bin/python scripts/bench_instr.py --opcodes 30            # Python functions, by bytecodes
   .venv/bin/python scripts/bench_instr.py --live                  # the whole mitmdump, plain and toolguard
   .venv/bin/python scripts/bench_instr.py --live --opcodes 40     # the same natively, by Python function
+  .venv/bin/python scripts/bench_instr.py --live --live-load script,top   # -s against toolguard proxy
+  .venv/bin/python scripts/bench_instr.py --live --flagged        # live, bench_proxy's flagged flow
 
 ``--live`` counts the whole ``mitmdump`` process instead (under callgrind, its children native), in
 front of bench_proxy's nginx, small requests through real sockets on ``--live-connections``
@@ -303,23 +305,25 @@ addons = [InstrTrigger()]
 """
 
 
-def send_requests(port: int, body: bytes, total: int, connections: int) -> None:
+def send_requests(port: int, body: bytes, total: int, connections: int, flagged: bool = False) -> None:
     """``total`` small requests through the proxy on ``connections`` kept-alive connections at once,
-    each connection's next request sent when its answer is read (wrk's way, bounded)."""
+    each connection's next request sent when its answer is read (wrk's way, bounded); ``flagged``:
+    bench_proxy's flagged request, to its ``/bad/`` path (nginx answers OpenAI's real 400)."""
     import http.client
     import threading
 
     headers = {"Content-Type": "application/json", "Authorization": "Bearer sk-bench-not-a-real-key"}
     failures: list[str] = []
+    path, expected = ("/bad/v1/chat/completions", 400) if flagged else ("/ok/v1/chat/completions", 200)
 
     def one_connection(count: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         try:
             for _ in range(count):
-                conn.request("POST", "/ok/v1/chat/completions", body, headers)
+                conn.request("POST", path, body, headers)
                 answer = conn.getresponse()
                 answer.read()
-                if answer.status != 200:
+                if answer.status != expected:
                     failures.append(str(answer.status))
         finally:
             conn.close()
@@ -348,21 +352,28 @@ def control(port: int, path: str) -> None:
         conn.close()
 
 
-def live_run(args: argparse.Namespace, work: Path, helper: Path, with_addon: bool) -> dict[str, Any]:
+#: ``--live-load``: how toolguard is loaded into mitmdump. ``script``: ``mitmdump -s addon/toolguard.py``;
+#: ``top``: ``toolguard proxy`` (toolguard_core/launch.py: an addon, not a script).
+LIVE_LOADS = ("script", "top")
+
+
+def live_run(args: argparse.Namespace, work: Path, helper: Path, load: str | None) -> dict[str, Any]:
     """One mitmdump under callgrind (its children, toolguard's worker and writer, native), in front
     of bench_proxy's nginx: warm-up, then a window of ``--live-few`` and one of ``--live-flows``
-    requests, each dumped; the figures are the second minus the first, per extra request."""
+    requests, each dumped; the figures are the second minus the first, per extra request. ``load``:
+    None for plain mitmdump, else how toolguard is loaded (:data:`LIVE_LOADS`)."""
     import time
 
     sys.path.insert(0, str(HERE))
     import bench_proxy
 
-    name = "toolguard" if with_addon else "plain"
+    with_addon = load is not None
+    name = f"toolguard-{load}" if with_addon else "plain"
     run_dir = work / name
     run_dir.mkdir(parents=True, exist_ok=True)
     trigger = work / "instr_trigger.py"
     trigger.write_text(TRIGGER_ADDON)
-    body = json.dumps(bench_proxy.small_body()).encode()
+    body = json.dumps(bench_proxy.small_body(orphan=args.flagged)).encode()
     upstream = args.live_upstream
     port = bench_proxy.free_port()
     valgrind = [
@@ -374,7 +385,7 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, with_addon: boo
     ]
     command = [
         *([] if args.opcodes else valgrind),
-        str(bench_proxy.MITMDUMP),
+        *(bench_proxy.TOP_LEVEL if load == "top" else [str(bench_proxy.MITMDUMP)]),
         "--listen-host",
         "127.0.0.1",
         "-p",
@@ -389,7 +400,8 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, with_addon: boo
         str(trigger),
     ]
     if with_addon:
-        command += ["-s", str(bench_proxy.ADDON), "--set", "toolguard_console=false"]
+        command += [*(["-s", str(bench_proxy.ADDON)] if load == "script" else [])]
+        command += ["--set", "toolguard_console=false"]
         command += ["--set", f"toolguard_db={run_dir / 'bench.db'}"]
     env = dict(os.environ, PYTHONWARNINGS="ignore", TG_CALLGRIND_HELPER=str(helper))
     if args.opcodes:  # natively: the window as live
@@ -408,12 +420,12 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, with_addon: boo
                 if time.monotonic() > deadline:
                     break
                 time.sleep(0.5)
-        send_requests(port, body, args.live_warmup, args.live_connections)
+        send_requests(port, body, args.live_warmup, args.live_connections, args.flagged)
         seconds: dict[str, float] = {}
         for label, count in (("few", args.live_few), ("many", args.live_flows)):
             control(port, "/__instr/start")
             start = time.monotonic()
-            send_requests(port, body, count, args.live_connections)
+            send_requests(port, body, count, args.live_connections, args.flagged)
             seconds[label] = time.monotonic() - start
             time.sleep(args.live_settle)  # the worker's last replies and the window's write land
             control(port, f"/__instr/stop/{label}")
@@ -455,12 +467,24 @@ def live(args: argparse.Namespace, work: Path, helper: Path) -> None:
         nginx_dir = work / "nginx"
         nginx_dir.mkdir(parents=True, exist_ok=True)
         args.live_upstream = stack.enter_context(bench_proxy.nginx(nginx_dir))
-        runs = {with_addon: live_run(args, work, helper, with_addon) for with_addon in (False, True)}
-    plain, guarded = runs[False], runs[True]
+        loads = [load.strip() for load in args.live_load.split(",") if load.strip()]
+        unknown = [load for load in loads if load not in LIVE_LOADS]
+        if unknown or not loads:
+            raise SystemExit(f"--live-load: {', '.join(unknown) or 'none'}: give {', '.join(LIVE_LOADS)}")
+        plain = live_run(args, work, helper, None)
+        for load in loads:
+            live_report(args, plain, live_run(args, work, helper, load), load)
+
+
+def live_report(args: argparse.Namespace, plain: dict[str, Any], guarded: dict[str, Any], load: str) -> None:
     extra = args.live_flows - args.live_few
+    flow = "flagged and stored" if args.flagged else "small clean"
+    print(
+        f"toolguard loaded as {'a -s script' if load == 'script' else 'toolguard proxy (an addon, not a script)'}:"
+    )
     if args.opcodes:
         print(
-            f"live, small clean flow, natively ({extra} requests: {args.live_flows} less {args.live_few}, "
+            f"live, {flow} flow, natively ({extra} requests: {args.live_flows} less {args.live_few}, "
             f"{args.live_connections} connections): the event loop's Python bytecodes per request: plain "
             f"{plain['opcodes']:.0f}, toolguard {guarded['opcodes']:.0f} "
             f"(+{guarded['opcodes'] - plain['opcodes']:.0f}); the {args.opcodes} functions toolguard "
@@ -472,7 +496,7 @@ def live(args: argparse.Namespace, work: Path, helper: Path) -> None:
             print(f"  {count:+8.1f}  ({plain['functions'].get(name, 0):7.1f})  {name}")
         return
     print(
-        f"live, small clean flow ({extra} requests: {args.live_flows} less {args.live_few}, "
+        f"live, {flow} flow ({extra} requests: {args.live_flows} less {args.live_few}, "
         f"{args.live_connections} connections, window {args.live_flush_delay:g} s):"
     )
     for what, key in (("event-loop thread", "loop"), ("whole process", "process")):
@@ -491,14 +515,11 @@ def live(args: argparse.Namespace, work: Path, helper: Path) -> None:
     for name, cost in sorted(added.items(), key=lambda item: -abs(item[1]))[:top]:
         print(f"    {cost / 1000:+7.1f}k  (plain {plain['functions'].get(name, 0) / 1000:6.1f}k)  {name}")
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "plain": {k: v for k, v in plain.items() if k != "functions"},
-                    "toolguard": {k: v for k, v in guarded.items() if k != "functions"},
-                }
-            )
-        )
+        path = Path(args.json)
+        figures = json.loads(path.read_text()) if path.exists() and load != "script" else {}
+        figures["plain"] = {k: v for k, v in plain.items() if k != "functions"}
+        figures[f"toolguard-{load}"] = {k: v for k, v in guarded.items() if k != "functions"}
+        path.write_text(json.dumps(figures))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -534,6 +555,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--live-connections", type=int, default=4, help="--live: client connections")
     parser.add_argument(
         "--live-flush-delay", type=float, default=0.5, help="--live: toolguard's window, seconds (valgrind's)"
+    )
+    parser.add_argument(
+        "--live-load",
+        default="script",
+        help="--live: how toolguard is loaded, comma-separated, each against the same plain mitmdump: "
+        "script (mitmdump -s addon/toolguard.py), top (toolguard proxy: an addon, not a script)",
     )
     parser.add_argument("--live-settle", type=float, default=3.0, help=argparse.SUPPRESS)
     parser.add_argument("--inner", metavar="HELPER", help=argparse.SUPPRESS)

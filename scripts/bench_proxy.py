@@ -50,6 +50,7 @@ Usage:
   .venv/bin/python scripts/bench_proxy.py --side-by-side  # every proxy of a burst at once, one CPU
   .venv/bin/python scripts/bench_proxy.py --store postgres --otlp        # both opt-in sinks (#17)
   .venv/bin/python scripts/bench_proxy.py --variants sqlite,postgres,otlp,postgres-down,otlp-down
+  .venv/bin/python scripts/bench_proxy.py --variants sqlite,top   # -s script and toolguard proxy
 
 Variants (issue #17): each is a toolguard proxy measured against plain mitmdump in the same
 alternating rounds, so one run compares several against one baseline. ``sqlite`` is the default
@@ -61,6 +62,9 @@ the PostgreSQL server for the middle half of each round's first "flagged" burst 
 then sent: the script waits for them and says how long that took); ``otlp-down`` points the export at
 a port where nothing listens. After each toolguard proxy the report checks the sinks: every stored
 flow is in PostgreSQL, or reached the receiver, or is counted as failed/dropped in ``toolguard.stats``.
+``top`` (alone, or with a store: ``postgres+top``) loads toolguard the way ``toolguard proxy`` does, as
+an addon of mitmdump's own (a child of its ScriptLoader), instead of ``mitmdump -s addon/toolguard.py``: ``--variants
+sqlite,top`` measures both launches against the same plain mitmdump in one run.
 
 nginx and wrk come from Debian (`apt-get install nginx wrk`; the script says so when missing), and
 PostgreSQL for the postgres variants (`apt-get install postgresql`).
@@ -90,9 +94,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolguard_analysis.run import proxy_launcher
+
 ROOT = Path(__file__).resolve().parent.parent
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
 ADDON = ROOT / "addon" / "toolguard.py"
+#: ``toolguard proxy``'s process (``toolguard run`` and the command start the same): mitmdump with
+#: toolguard loaded as an addon, not a script (toolguard_core/launch.py).
+TOP_LEVEL = proxy_launcher()
 # The tests' throwaway PostgreSQL cluster, loopback OTLP receiver and streaming upstream, reused
 # rather than copied; and this directory's placement module when imported from the tests.
 sys.path.insert(0, str(ROOT / "tests"))
@@ -493,13 +502,15 @@ def proxy(
     name: str = "",
     placement: Placement | None = None,
     env: dict[str, str] | None = None,
+    top: bool = False,
 ) -> Iterator[Proxy]:
     """mitmdump in reverse mode in front of ``upstream_port`` (with toolguard when ``with_addon``),
     ``extra`` appended to its arguments and ``env`` to its environment (scripts/mem_plateau.py: glibc's
-    malloc settings, its probe's switches)."""
+    malloc settings, its probe's switches). ``top``: toolguard loaded as an addon of mitmdump's own
+    (``toolguard proxy``: the same mitmdump, :data:`TOP_LEVEL`), not as a ``-s`` script."""
     port = free_port()
     args = [
-        str(MITMDUMP),
+        *(TOP_LEVEL if with_addon and top else [str(MITMDUMP)]),
         "--listen-host",
         "127.0.0.1",
         "-p",
@@ -517,7 +528,7 @@ def proxy(
     if with_addon:
         # The per-flow console line off, as -q had it (its formatting is event-loop work:
         # _console_shown in addon.py); the final stats line is still logged.
-        args += ["-s", str(ADDON), "--set", "toolguard_console=false"]
+        args += [*([] if top else ["-s", str(ADDON)]), "--set", "toolguard_console=false"]
         if not any(arg.startswith("toolguard_db=") for arg in extra):
             args += ["--set", f"toolguard_db={workdir / 'bench.db'}"]
         elif not any(arg.startswith("toolguard_spool=") for arg in extra):
@@ -671,6 +682,9 @@ class Config:
 # --------------------------------------------------------------------------- variants and sinks
 
 SINKS = ("sqlite", "postgres", "postgres-down", "otlp", "otlp-down")
+#: How toolguard is loaded: ``top`` runs ``toolguard proxy`` (mitmdump with toolguard loaded as an
+#: addon, not a script: toolguard_core/launch.py) instead of ``mitmdump -s addon/toolguard.py``; with any store.
+LOADS = ("top",)
 PG_CATCH_UP_SECONDS = 120.0  # how long a postgres variant waits for the spool to reach the server
 
 
@@ -683,15 +697,17 @@ class Variant:
     pg_down: bool = False  # the server stopped during each round's first flagged burst
     otlp: bool = False
     otlp_down: bool = False  # the endpoint is a port where nothing listens
+    top: bool = False  # loaded as toolguard proxy does (toolguard_core/launch.py), not with -s
 
     @classmethod
     def parse(cls, name: str) -> Variant:
         parts = [part.strip() for part in name.split("+") if part.strip()]
-        unknown = [part for part in parts if part not in SINKS]
+        unknown = [part for part in parts if part not in SINKS + LOADS]
         if not parts or unknown:
-            raise SystemExit(f"unknown variant {name!r}: combine {', '.join(SINKS)} with '+'")
+            raise SystemExit(f"unknown variant {name!r}: combine {', '.join(SINKS + LOADS)} with '+'")
         return cls(
             name="+".join(parts),
+            top="top" in parts,
             postgres=any(part.startswith("postgres") for part in parts),
             pg_down="postgres-down" in parts,
             otlp=any(part.startswith("otlp") for part in parts),
@@ -1167,7 +1183,13 @@ def measure_round(
             logs_before = sinks.logs_received(variant)
             p = stack.enter_context(
                 proxy(
-                    upstream, with_addon, workdir, toolguard_set(cfg, with_addon, extra), name, cfg.placement
+                    upstream,
+                    with_addon,
+                    workdir,
+                    toolguard_set(cfg, with_addon, extra),
+                    name,
+                    cfg.placement,
+                    top=variant is not None and variant.top,
                 )
             )
             live.append(Live(variant, p, url, logs_before))
@@ -1315,7 +1337,13 @@ def measure_big(
     workdir = Path(tempfile.mkdtemp(dir=tmp))
     extra, _ = sinks.options(variant) if variant is not None else ([], None)
     with proxy(
-        upstream, with_addon, workdir, toolguard_set(cfg, with_addon, extra), name, cfg.placement
+        upstream,
+        with_addon,
+        workdir,
+        toolguard_set(cfg, with_addon, extra),
+        name,
+        cfg.placement,
+        top=variant is not None and variant.top,
     ) as p:
         wrk(f"http://127.0.0.1:{p.port}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
         p.place()
@@ -1526,7 +1554,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--variants",
         help="comma-separated toolguard variants, each against plain mitmdump in the same rounds "
-        f"(overrides --store/--otlp): {', '.join(SINKS)}, combined with '+', e.g. sqlite,postgres,otlp",
+        f"(overrides --store/--otlp): {', '.join(SINKS + LOADS)}, combined with '+', e.g. sqlite,postgres,otlp; "
+        "top: loaded as toolguard proxy does (an addon, not a script), not with -s",
     )
     parser.add_argument(
         "--toolguard-set",

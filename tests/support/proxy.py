@@ -25,6 +25,8 @@ import sqlite_utils
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MITMDUMP = REPO_ROOT / ".venv" / "bin" / "mitmdump"
 ADDON = REPO_ROOT / "addon" / "toolguard.py"
+#: The ``toolguard`` command installed with the interpreter running the tests (``toolguard proxy``).
+TOOLGUARD = Path(sys.executable).parent / "toolguard"
 #: Writes the proxy's toolguard.stats to a file while it runs (``stats_probe=True``).
 STATS_PROBE = Path(__file__).with_name("stats_probe.py")
 
@@ -51,6 +53,9 @@ class Mitmdump:
 
     ``mode`` is ``None`` for a regular (forward) proxy or e.g. ``"reverse:http://127.0.0.1:1234"``.
     ``options`` are extra ``--set name=value`` pairs; ``args`` any further command-line arguments.
+    ``top``: started as ``toolguard proxy`` (toolguard_core/launch.py: toolguard an addon, not a script) instead
+    of ``mitmdump -s addon/toolguard.py``; ``db_path=None`` with ``default_db``: no ``toolguard_db``
+    given (the default database, which ``env`` then points somewhere).
     """
 
     def __init__(
@@ -63,7 +68,11 @@ class Mitmdump:
         env: dict[str, str] | None = None,
         db_path: Path | None = None,
         stats_probe: bool = False,
+        top: bool = False,
+        default_db: bool = False,
     ) -> None:
+        self.top = top
+        self.default_db = default_db
         self.workdir = Path(workdir)
         self.stats_probe = stats_probe
         self.stats_path = self.workdir / "stats.json"
@@ -84,10 +93,9 @@ class Mitmdump:
     # ------------------------------------------------------------------ process
 
     def command(self) -> list[str]:
+        launch = [str(TOOLGUARD), "proxy"] if self.top else [str(mitmdump_executable()), "-s", str(ADDON)]
         cmd = [
-            str(mitmdump_executable()),
-            "-s",
-            str(ADDON),
+            *launch,
             "--listen-host",
             "127.0.0.1",
             "-p",
@@ -95,7 +103,7 @@ class Mitmdump:
             "--set",
             f"confdir={self.confdir}",
         ]
-        if "toolguard_db" not in self.options:  # e.g. a postgresql:// URL given as an option
+        if "toolguard_db" not in self.options and not self.default_db:  # e.g. a postgresql:// URL
             cmd += ["--set", f"toolguard_db={self.db_path}"]
         if self.mode:
             cmd += ["--mode", self.mode]
