@@ -142,3 +142,11 @@ def test_bad_input_does_not_crash() -> None:
     assert normalise(None) == ""
     assert fingerprint("x" * 1_000_000).startswith("n2-")
     assert normalise("'input': {unbalanced [") == "input: <v>"
+
+
+def test_a_lone_surrogate_is_fingerprinted_not_raised() -> None:
+    """A JSON or Python-literal error body may decode to a lone surrogate (the upstream-error fuzz test's
+    ``{'message':"\\ud800",'':4}``): the parser's id is computed, stable, and tells two texts apart."""
+    from toolguard_core.fingerprint import fingerprint as core_fingerprint
+
+    assert core_fingerprint("bad \ud800") == core_fingerprint("bad \ud800") != core_fingerprint("bad \ud801")

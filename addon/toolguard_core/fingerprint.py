@@ -209,5 +209,9 @@ def normalise(text: str | None) -> str:
 
 def fingerprint(text: str | None) -> str:
     """A short stable id of the error's template, e.g. ``n2-3fa9c0d1b7e2`` (normaliser version + hash)."""
-    digest = hashlib.sha256(f"{NORMALISER_VERSION}\n{normalise(text)}".encode()).hexdigest()
+    # A JSON or Python-literal body may decode to a lone surrogate ("\ud800"): hashed as its code unit,
+    # not a crash (the same text keeps the same id; a valid text's bytes are unchanged).
+    digest = hashlib.sha256(
+        f"{NORMALISER_VERSION}\n{normalise(text)}".encode("utf-8", "surrogatepass")
+    ).hexdigest()
     return f"{NORMALISER_VERSION}-{digest[:12]}"
