@@ -304,6 +304,14 @@ def _quoted_value(text: str, name: str) -> Any:
         return raw
 
 
+def _quoted_whole(text: str, match: re.Match[str]) -> bool:
+    """The name a pattern read is the whole quoted token ("Invalid 'messages': ..."), not the first key of
+    a quoted path ("Invalid type for 'messages.[0].content'")."""
+    if match.groupdict().get("f") is None:
+        return False  # a listed name ("Unrecognized request arguments supplied: a, b") is not quoted
+    return text[match.end("f") : match.end("f") + 1] in ("'", '"', "`")
+
+
 def named_by(body: Any) -> Named:
     """Read which request fields an error text names (never the label: only the text)."""
     text = _text(body)
@@ -340,7 +348,7 @@ def named_by(body: Any) -> Named:
                 named_ok = _is_param(name) or (listed and _IDENTIFIER.fullmatch(name) is not None)
                 if name and named_ok and name not in named.params and name != "messages":
                     named.params[name] = _quoted_value(text, name)
-                elif name == "messages" and name not in named.containers:
+                elif name == "messages" and name not in named.containers and _quoted_whole(text, match):
                     named.containers.append(name)
     for location in locations:
         # A location of one key and nothing under it (pydantic's ('body', 'x'), FastAPI's ["body", "x"],
