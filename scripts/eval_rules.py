@@ -52,6 +52,7 @@ from toolguard_core.learned import (  # noqa: E402
     learned_host,
 )
 from toolguard_core.learned_store import predicted_by_builtin  # noqa: E402
+from toolguard_core.locations import Location, keys, locations_in  # noqa: E402
 from toolguard_core.providers import BUILTIN_PROFILES, DEFAULT_REGISTRY, OPENAI_PARAMS  # noqa: E402
 from toolguard_core.request import ENDPOINT_KINDS, Target, endpoint_kind  # noqa: E402
 from toolguard_core.rules import gemini as gemini_model  # noqa: E402
@@ -119,9 +120,6 @@ _PARAM_PATTERNS: Final = tuple(
         rf"[Uu]nknown parameter:?\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
         r"[Uu]nrecognized request arguments? supplied:\s*(?P<list>[\w, ]+)",
         rf"{_QUOTED}param{_QUOTED}\s*:\s*{_QUOTED}(?P<f>[A-Za-z_]\w*)",
-        rf"loc{_QUOTED}\s*:\s*\[\s*{_QUOTED}body{_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
-        # The same pydantic location printed as a Python tuple (NVIDIA NIM: "'loc': ('body', 'x')").
-        rf"loc{_QUOTED}\s*:\s*\(\s*{_QUOTED}body{_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\)",
         r"(?:^|[\s'\"])body\.(?P<f>[A-Za-z_]\w*)",
         # DashScope prefixes the field it refuses with "parameter." in either language
         # ("parameter.enable_thinking must be set to false ...", "parameter.enable_thinking必须设置为false").
@@ -151,13 +149,13 @@ _PARAM_PATTERNS: Final = tuple(
         rf"{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED} (?:is deprecated for this model|may only be set to)",
     )
 )
-#: A message field named by a location (pydantic ``loc``, ``messages.N.role.field`` or Groq's
-#: ``'messages.N' : for 'role:R' ... property 'F'``): group ``role`` and ``f``.
+#: A message field named with its role where no location notation carries it (a location's
+#: ``messages.N.<role>.<field>`` is read by :func:`toolguard_core.locations.locations_in`): Groq's
+#: ``'messages.N' : for 'role:R' ... property 'F'``, group ``role`` and ``f``.
+_ROLES: Final = frozenset({"system", "user", "assistant", "tool", "developer"})
 _MESSAGE_FIELD_PATTERNS: Final = tuple(
     re.compile(p)
     for p in (
-        rf"{_QUOTED}messages{_QUOTED}\s*,\s*(?:\w+|X)\s*,\s*{_QUOTED}(?P<role>system|user|assistant|tool|developer){_QUOTED}\s*,\s*{_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}\s*\]",
-        r"messages\.\d+\.(?P<role>system|user|assistant|tool|developer)\.(?P<f>[A-Za-z_]\w*)",
         # Groq also writes "for 'role: assistant'" with a space (SimonSchubert/Kai#265).
         rf"for {_QUOTED}role:\s?(?P<role>system|user|assistant|tool|developer){_QUOTED}.*?property {_QUOTED}(?P<f>[A-Za-z_]\w*){_QUOTED}",
     )
@@ -255,6 +253,9 @@ class Named:
     #: presence_penalty and frequency_penalty", "Frequency penalty must satisfy p > 0."): like paths they
     #: only serve matching, and only where the text names no field otherwise (:func:`matches`).
     mentioned: list[str] = field(default_factory=list)
+    #: The conversation named as a whole ("Invalid 'messages': array too long", a location of the one key
+    #: ``messages``): never a parameter to fill in, but where the error is, so it serves matching.
+    containers: list[str] = field(default_factory=list)
 
     @property
     def fields(self) -> set[str]:
@@ -271,6 +272,7 @@ class Named:
             concerned = statement.field or found.group("key")
             out |= {concerned} if isinstance(concerned, str) else set(concerned)
         out |= {"tools" if c == "tools" else "messages.content" for c in self.capabilities}
+        out |= set(self.containers)
         return out
 
     def __bool__(self) -> bool:
@@ -312,10 +314,31 @@ def _quoted_value(text: str, name: str) -> Any:
         return raw
 
 
+def _quoted_whole(text: str, match: re.Match[str]) -> bool:
+    """The name a pattern read is the whole quoted token ("Invalid 'messages': ..."), not the first key of
+    a quoted path ("Invalid type for 'messages.[0].content'")."""
+    if match.groupdict().get("f") is None:
+        return False  # a listed name ("Unrecognized request arguments supplied: a, b") is not quoted
+    return text[match.end("f") : match.end("f") + 1] in ("'", '"', "`")
+
+
 def named_by(body: Any) -> Named:
     """Read which request fields an error text names (never the label: only the text)."""
     text = _text(body)
     named = Named()
+    locations = locations_in(text, roots=KNOWN_PARAMS)
+    for location in locations:
+        names = keys(location)
+        if (
+            len(location) >= 4
+            and names[:1] == ("messages",)
+            and location[2] in _ROLES
+            and isinstance(location[3], str)
+        ):
+            # pydantic's tagged union puts the role between the index and the field (messages.0.user.name)
+            pair = (str(location[2]), location[3])
+            if pair not in named.message_fields:
+                named.message_fields.append(pair)
     for pattern in _MESSAGE_FIELD_PATTERNS:
         for match in pattern.finditer(text):
             pair = (match.group("role"), match.group("f"))
@@ -335,6 +358,17 @@ def named_by(body: Any) -> Named:
                 named_ok = _is_param(name) or (listed and _IDENTIFIER.fullmatch(name) is not None)
                 if name and named_ok and name not in named.params and name != "messages":
                     named.params[name] = _quoted_value(text, name)
+                elif name == "messages" and name not in named.containers and _quoted_whole(text, match):
+                    named.containers.append(name)
+    for location in locations:
+        # A location of one key and nothing under it (pydantic's ('body', 'x'), FastAPI's ["body", "x"],
+        # "body -> x", '/x') names that top-level field; one with an index under it (Vertex's
+        # "request.tools[0]") names no field of the item.
+        name = location[0] if len(location) == 1 and isinstance(location[0], str) else None
+        if name and name not in named.params and name != "messages" and _is_param(name):
+            named.params[name] = _quoted_value(text, name)
+        elif name == "messages" and name not in named.containers:
+            named.containers.append(name)
     for statement in STATEMENTS:
         if (found := statement.pattern.search(text)) is not None:
             named.statements.append((statement, found))
@@ -352,7 +386,7 @@ def named_by(body: Any) -> Named:
         path = field_of(match.group("f"))
         if path and path not in named.message_keys:
             named.message_keys.append(path)
-    named.paths = quoted_paths(text)
+    named.paths = quoted_paths(text, locations)
     named.mentioned = mentioned_params(text)
     return named
 
@@ -376,28 +410,16 @@ def mentioned_params(text: str) -> list[str]:
     return out
 
 
-#: A dotted path as providers quote one: pydantic's ``loc`` joined by dots with indices as numbers
-#: (Anthropic's ``messages.208.content.0.tool_result.content.0.image.source.base64.media_type``), with
-#: brackets (``tools[7].type``, ``messages[1].content[0].type``), or ending in the refused value
-#: (``"thinking.type.enabled"``). At least two names or a name and an index.
-#: A path may start at a JSONPath root: Azure OpenAI's "'$.messages[5].content' is invalid. Please check
-#: the API reference" (the ``$.`` prefix, not a dotted name before the path).
-_DOTTED_PATH: Final = re.compile(r"(?:(?<=\$\.)|(?<![\w.\[\]/:-]))[A-Za-z_]\w*(?:\.\w+|\[\d+\])+(?![\w\[(])")
-
-
-def quoted_paths(text: str) -> list[tuple[str, ...]]:
-    """The dotted paths ``text`` quotes into a request body, as field segments without indices
-    (``messages.2.content`` → ``("messages", "content")``). A path counts only when its first name is a
-    request's top-level field (:data:`KNOWN_PARAMS`): ``api.openai.com``, ``gpt-4.1`` or ``e.g`` are not
-    paths; Vertex's ``request.`` wrapper is dropped."""
+def quoted_paths(text: str, locations: list[Location] | None = None) -> list[tuple[str, ...]]:
+    """The paths ``text`` quotes into a request body, in any validator's notation
+    (:mod:`toolguard_core.locations`: pydantic's loc with its tags, FastAPI, serde, Go, JSONPath, JSON
+    Pointer, Zod), as field segments without indices (``messages.2.content`` → ``("messages",
+    "content")``). A path counts only when its first name is a request's top-level field
+    (:data:`KNOWN_PARAMS`: ``api.openai.com``, ``gpt-4.1`` or ``e.g`` are not paths) and it has at
+    least two names."""
     out: list[tuple[str, ...]] = []
-    for match in _DOTTED_PATH.finditer(text):
-        segments = [s for s in re.split(r"[.\[\]]+", match.group()) if s and not s.isdigit()]
-        if segments[:1] == ["request"]:
-            segments = segments[1:]
-        if len(segments) < 2 or segments[0] not in KNOWN_PARAMS:
-            continue
-        if (path := tuple(segments)) not in out:
+    for location in locations_in(text, roots=KNOWN_PARAMS) if locations is None else locations:
+        if len(path := keys(location)) >= 2 and path not in out:
             out.append(path)
     return out
 

@@ -282,6 +282,41 @@ _DEEPSEEK = (
             True,
         ),
         ("see api.openai.com, e.g. gpt-4.1; at 'request.tools[0]...'", [], "tools[0].type", False),
+        # Every validator's notation, read by toolguard_core.locations: pydantic's loc tuple with its
+        # TypedDict tag (vLLM), a Zod issue path, serde's path before its position in the body, a JSON
+        # Pointer, Go's struct field path.
+        (
+            "[{'type': 'string_type', 'loc': ('body', 'messages', 1, 'typed-dict', 'name'), "
+            "'msg': 'Input should be a valid string', 'input': None}]",
+            [("messages", "name")],
+            "messages[1].name",
+            True,
+        ),
+        (
+            '{"code": "invalid_type", "expected": "string", "path": ["input", 3, "call_id"], "message": "Required"}',
+            [("input", "call_id")],
+            "input[3].call_id",
+            True,
+        ),
+        (
+            "Failed to deserialize the JSON body into the target type: messages[2].content: invalid type: "
+            "null, expected a string at line 1 column 80",
+            [("messages", "content")],
+            "messages[2].content",
+            True,
+        ),
+        (
+            "Type mismatch of '/messages/0/content', 'array' not in 'string'",
+            [("messages", "content")],
+            "messages[0].content",
+            True,
+        ),
+        (
+            "json: cannot unmarshal string into Go struct field ChatRequest.messages.tool_calls.function.arguments",
+            [("messages", "tool_calls", "function", "arguments")],
+            "messages[1].tool_calls[0].function.arguments",
+            True,
+        ),
     ],
 )
 def test_a_quoted_dotted_path_credits_a_finding_on_it(
@@ -1010,3 +1045,20 @@ def test_a_native_error_naming_a_parameter_credits_a_finding_at_it(
     kind = EVAL.native_kind(entry)
     finding = Finding(rule="x", severity=Severity.ERROR, location=location, message="")
     assert EVAL.native_matches(entry, kind, finding) is hit
+
+
+def test_the_conversation_named_whole_locates_a_finding_on_it() -> None:
+    """OpenAI's bound on the list itself ("Invalid 'messages': array too long") names the conversation:
+    never a parameter to fill in, but a finding at `messages` is where the error is."""
+    from toolguard_core.findings import Finding, Severity
+
+    text = (
+        "Invalid 'messages': array too long. Expected an array with maximum length 2048, but got an array "
+        "with length 2050 instead."
+    )
+    named = EVAL.named_by(text)
+    assert (named.params, named.containers, bool(named)) == ({}, ["messages"], False)
+    at = Finding(rule="spec.out-of-range", severity=Severity.ERROR, location="messages", message="m")
+    elsewhere = Finding(rule="x.y", severity=Severity.ERROR, location="tools[0]", message="m")
+    label = "cause.param-value-unsupported"
+    assert (EVAL.matches(label, at, named), EVAL.matches(label, elsewhere, named)) == (True, False)

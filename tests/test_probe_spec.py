@@ -59,6 +59,9 @@ ROUNDS = [
     # Round 17 weights self-hosted OpenAI-compatible servers (llama-server, LM Studio, vLLM, mlx_lm.server,
     # ninfer) and clients in front of them, with a few hosted ones (OpenAI, NVIDIA, Cerebras, Codex).
     Round("probe-spec-17.jsonl", frozenset({"chat", "responses"}), 1, uncited=True, least=20),
+    # Round 18 weights OpenAI's own request validator (its array and string limits, empty and null
+    # values, tool results without their call) and clients and relays in front of it.
+    Round("probe-spec-18.jsonl", frozenset({"chat", "responses"}), 1, uncited=True, least=15),
 ]
 
 

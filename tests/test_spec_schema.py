@@ -245,6 +245,60 @@ CASES = [
         OPENAI_RESPONSES,
         [],
     ),
+    # Bounds OpenAI's servers enforce that the published schema does not state (spec.SERVER_BOUNDS): at
+    # most 2048 messages (Azure OpenAI's '"$.messages" exceeds the maximum length of 2048 items'), 128
+    # replayed tool calls in one message (openai/openai-dotnet#317) and 1,048,576 characters of message
+    # text (Azure OpenAI's quotas page); one more is refused, the bound itself is not.
+    (
+        {"model": "gpt-4o", "messages": [USER] * 2049},
+        OPENAI,
+        [("spec.out-of-range", "error", "messages")],
+    ),
+    ({"model": "gpt-4o", "messages": [USER] * 2048}, OPENAI, []),
+    (
+        {"model": "gpt-4o", "messages": [USER] * 2049},
+        GATEWAY,
+        [("spec.out-of-range", "error", "messages")],
+    ),
+    (
+        {"model": "house-model-7", "messages": [USER] * 2049},
+        GATEWAY,
+        [("spec.out-of-range", "warning", "messages")],
+    ),
+    ({"model": "gpt-4o", "messages": [USER] * 2049}, VLLM, []),
+    (
+        {
+            "model": "gpt-4o",
+            "messages": [
+                USER,
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {"id": f"call_{i}", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+                        for i in range(129)
+                    ],
+                },
+                *({"role": "tool", "tool_call_id": f"call_{i}", "content": "ok"} for i in range(129)),
+            ],
+        },
+        OPENAI,
+        [("spec.out-of-range", "error", "messages[1].tool_calls")],
+    ),
+    (
+        {"model": "gpt-4o", "messages": [{"role": "user", "content": "a" * 1_048_577}]},
+        OPENAI,
+        [("spec.out-of-range", "error", "messages[0].content")],
+    ),
+    ({"model": "gpt-4o", "messages": [{"role": "user", "content": "a" * 1_048_576}]}, OPENAI, []),
+    (
+        {
+            "model": "gpt-4o",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "a" * 1_048_577}]}],
+        },
+        OPENAI,
+        [],
+    ),
     # An unrecognised host: a type fact is judged as the known model's vendor (an error); a value the
     # snapshot does not list may be a newer API's or an extension, so it stays the host's warning.
     (INCLUDE_USAGE, GATEWAY, [("spec.wrong-type", "error", "stream_options.include_usage")]),

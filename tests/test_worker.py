@@ -510,9 +510,10 @@ def test_a_large_body_is_copied_off_the_event_loop_and_later_jobs_keep_their_ord
             assert validator._copying  # submit returned while the copy runs
             rest = [validator.submit(BODY, HEADER), validator.submit(b"{}", HEADER)]
             assert len(validator._held) == 2
-            # (4 MB is also over gpt-4o's context window: the large body's second finding.)
+            # (4 MB is also over gpt-4o's context window and over OpenAI's 1,048,576 characters of
+            # message text, spec.SERVER_BOUNDS: the large body's other findings.)
             assert [await rules_of(f) for f in (first, *rest)] == [
-                ["model.context-window-exceeded", "sequence.orphan-tool-message"],
+                ["model.context-window-exceeded", "sequence.orphan-tool-message", "spec.out-of-range"],
                 ["sequence.orphan-tool-message"],
                 ["messages.missing"],
             ]
@@ -540,13 +541,14 @@ def test_a_worker_killed_during_a_large_copy_has_its_jobs_answered_by_the_next_w
             held = validator.submit(BODY, HEADER)
             proc.kill()
             assert [await rules_of(first), await rules_of(held)] == [
-                ["model.context-window-exceeded", "sequence.orphan-tool-message"],
+                ["model.context-window-exceeded", "sequence.orphan-tool-message", "spec.out-of-range"],
                 ["sequence.orphan-tool-message"],
             ]
             assert (validator.restarts, validator.resent, validator._proc is not proc) == (1, 2, True)
             assert await rules_of(validator.submit(large, {**HEADER, "max_body": 2 * len(large)})) == [
                 "model.context-window-exceeded",
                 "sequence.orphan-tool-message",
+                "spec.out-of-range",
             ]
         finally:
             validator.close()
@@ -607,7 +609,7 @@ def test_a_worker_that_can_read_the_proxy_gets_large_bodies_by_address_not_copie
             assert [await rules_of(f) for f in futures] == [
                 ["sequence.orphan-tool-message"],
                 ["sequence.orphan-tool-message"],
-                ["model.context-window-exceeded", "sequence.orphan-tool-message"],
+                ["model.context-window-exceeded", "sequence.orphan-tool-message", "spec.out-of-range"],
                 ["messages.missing"],
             ]
             assert validator._arena is not None

@@ -70,6 +70,7 @@ from toolguard_core.learned_forms import (
     tool_call_ids,
     unsigned_calls,
 )
+from toolguard_core.locations import dotted, iter_pairs, parse_location
 from toolguard_core.providers import GROQ_MESSAGE_KEYS, OPENAI_PARAMS
 from toolguard_core.request import CONVERSE, GEMINI, MESSAGES, RESPONSES, EndpointKind
 from toolguard_core.rules.content import OPENAI_PART_TYPES as _CHAT_PART_TYPES
@@ -6444,8 +6445,6 @@ _CONVERSATION_KEYS = frozenset({"messages", "input", "contents"})
 _TOOL_KEYS = frozenset({"tools", "functions", "function_declarations"})
 #: The top-level keys a type fault names as a parameter (a root outside them may be a sub-model's field).
 _TYPED_PARAMS = frozenset(OPENAI_PARAMS) | frozenset(_BOUNDED_PARAMS)
-#: Wrappers libraries put before the request's own path (FastAPI's ``body``, Google's ``request``).
-_PATH_WRAPPERS = frozenset({"body", "request", "generatecontentrequest"})
 #: A validator's words for its fault (:data:`FaultKind`), for a format that reports several.
 _FAULT_WORDS: tuple[tuple[re.Pattern[str], FaultKind], ...] = (
     (re.compile(r"empty|too short|at least 1 item|not specified", re.IGNORECASE), "empty"),
@@ -6456,10 +6455,9 @@ _FAULT_WORDS: tuple[tuple[re.Pattern[str], FaultKind], ...] = (
 
 def _path_parts(path: str | None, field: str | None) -> list[str]:
     """A library's path and field as the request's own keys and indices (``body.messages.2.content``,
-    ``messages[1]`` + ``content``, ``request.tools[0].function_declarations[3]``)."""
-    parts = [p for p in re.split(r"[.\[\]/]+", path or "") if p]
-    while parts and parts[0].lower() in _PATH_WRAPPERS:
-        parts = parts[1:]
+    ``messages[1]`` + ``content``, ``request.tools[0].function_declarations[3]``, pydantic's
+    ``messages.1.typed-dict.name``), read by :func:`toolguard_core.locations.parse_location`."""
+    parts = [str(p) for p in parse_location(path or "") or ()]
     if field:
         parts.append(field)
     return parts
@@ -7415,14 +7413,6 @@ _WS = re.compile(r"\s+")
 # the early reading runs on the proxy's event loop for each new body, and the catalogue's cost grows
 # with the text (issue #12: 8 KB took 18 ms at load 8 even after the literal prefilter, 2 KB a fifth).
 _MAX_TEXT = min(MAX_MESSAGE_CHARS, 2048)
-# Pydantic errors printed as Python/JSON dicts: 'loc': ('body', 'messages', 0, 'name'), 'msg': '...'.
-_LOC_THEN_MSG = re.compile(
-    r"""['"]loc['"]\s*:\s*[(\[]([^)\]]*)[)\]]\s*,\s*['"]msg['"]\s*:\s*['"]([^'"]{1,200})['"]"""
-)
-_MSG_THEN_LOC = re.compile(
-    r"""['"]msg['"]\s*:\s*['"]([^'"]{1,200})['"]\s*,\s*['"]loc['"]\s*:\s*[(\[]([^)\]]*)[)\]]"""
-)
-_LOC_PART = re.compile(r"""['"]?([^'",\s]+)['"]?""")
 _ARROW = re.compile(r"(?<=\w) -> (?=\w)")
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 _DEFAULTS: Mapping[str, str] = {
@@ -8450,18 +8440,10 @@ def _prepare(message: str) -> str:
     text = message[:_MAX_TEXT].translate(_QUOTES)
     # pydantic v1 prints a loc as "body -> presence_penalty"; v2 and FastAPI use dots.
     text = _ARROW.sub(".", text)
-    rendered: list[str] = []
-    for match in _LOC_THEN_MSG.finditer(text):
-        rendered.append(f"{_loc_path(match.group(1))}: {match.group(2)}")
-    for match in _MSG_THEN_LOC.finditer(text):
-        rendered.append(f"{_loc_path(match.group(2))}: {match.group(1)}")
+    rendered = [f"{dotted(loc)}: {msg}" for loc, msg in iter_pairs(text, rendering=True)]
     if rendered:
         text = text + " ; " + " ; ".join(rendered)
     return _WS.sub(" ", text).strip()
-
-
-def _loc_path(loc: str) -> str:
-    return ".".join(part for part in _LOC_PART.findall(loc) if part)
 
 
 def _build(
@@ -8596,9 +8578,7 @@ def _pick_rule(rule_id: str | None, wording: Wording, finding_rules: tuple[str, 
 
 def _apply_loc(cause: Cause, values: dict[str, str]) -> Cause:
     """A pydantic ``loc`` (``body.messages.0.user.name``) says where the rejected field sits."""
-    parts = [p for p in re.split(r"[.\[\]]+", values.pop("loc")) if p]
-    if parts and parts[0] == "body":
-        parts = parts[1:]
+    parts = [str(p) for p in parse_location(values.pop("loc")) or ()]
     if not parts:
         return cause
     values["path"] = ".".join(parts)

@@ -67,6 +67,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from toolguard_core.locations import dotted, normalise
+
 # The stored raw body is bounded: error bodies are small, a gateway's HTML page need not be kept whole.
 MAX_RAW_CHARS = 16 * 1024
 # Longer messages are cut (a stack trace in a 500 can be megabytes).
@@ -730,7 +732,14 @@ def _validation(items: list[Any]) -> tuple[str | None, str | None, str | None]:
             parts.append(_text(item))
             continue
         loc = item.get("loc")
-        location = ".".join(_text(part) for part in loc) if isinstance(loc, list) else _str(loc)
+        # The location read once (toolguard_core.locations), as the cause wordings read it: FastAPI's
+        # body and pydantic's bare tags kept, a bracketed validator tag (its parameters hold characters
+        # no path has) dropped.
+        location = (
+            dotted(normalise(loc, keep_wrappers=True, keep_bare_tags=True))
+            if isinstance(loc, list)
+            else _str(loc)
+        )
         msg = _str(item.get("msg")) or _str(item.get("message")) or _text(item)
         parts.append(f"{location}: {msg}" if location else msg)
         if first_type is None and first_param is None:

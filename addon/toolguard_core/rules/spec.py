@@ -114,7 +114,9 @@ OUT_OF_RANGE = define(
     Severity.ERROR,
     "A number, an array length, a string length or a key count outside the bounds OpenAI's schema sets "
     "(more than 4 `stop` sequences, an empty `tool_calls`, a `safety_identifier` over 64 characters, a "
-    "`metadata` of more than 16 keys or with a value over 512 characters, ...).",
+    "`metadata` of more than 16 keys or with a value over 512 characters, ...), or the bounds OpenAI's "
+    "servers add to it (more than 2048 messages, more than 128 tool calls in one message, a message text "
+    "over 1,048,576 characters).",
     policy=_SPEC_POLICY,
     predicts=(
         PredictedError(
@@ -140,6 +142,24 @@ OUT_OF_RANGE = define(
             ),
             source="https://github.com/spiceai/docs/issues/928",
             code="string_above_max_length",
+        ),
+        # Bounds the published schema does not state (SERVER_BOUNDS).
+        PredictedError(
+            provider="openai",
+            text=(
+                "Invalid 'messages[2].tool_calls': array too long. Expected an array with maximum length 128, "
+                "but got an array with length 200 instead."
+            ),
+            source="https://github.com/openai/openai-dotnet/issues/317",
+            code="array_above_max_length",
+        ),
+        PredictedError(
+            provider="azure",
+            text=(
+                '"$.messages" exceeds the maximum length of 2048 items. Please reduce the number of items in '
+                "the messages."
+            ),
+            source="https://portkey.ai/error-library/length-limit-error-10026",
         ),
     ),
     example={"model": "gpt-4o", "messages": [_USER], "functions": []},
@@ -528,9 +548,77 @@ def _finish(node: _Node) -> None:
     node.done = frozenset(done & ok)
 
 
+#: Bounds OpenAI's servers enforce that its published schema does not state (the OAS gives `messages`, a
+#: message's `tool_calls` and a message's text no maxItems or maxLength): (definition, property, bound,
+#: value, where it was read). Applied to the snapshot as it is compiled (:func:`_server_bounds`), so the
+#: spec rules report them like the schema's own bounds, under the same policy (an error on OpenAI and
+#: Azure OpenAI, a warning on an unrecognised host, silent on a recognised non-OpenAI provider).
+#: The most tool calls one replayed assistant message may carry.
+MAX_TOOL_CALLS = 128
+SERVER_BOUNDS: tuple[tuple[str, str, str, int, str], ...] = (
+    (
+        "CreateChatCompletionRequest",
+        "messages",
+        "max_items",
+        2048,
+        # Azure OpenAI's answer: '"$.messages" exceeds the maximum length of 2048 items. Please reduce
+        # the number of items in the messages.'
+        "https://portkey.ai/error-library/length-limit-error-10026",
+    ),
+    (
+        "ChatCompletionMessageToolCalls",
+        "",
+        "max_items",
+        MAX_TOOL_CALLS,
+        # "Invalid 'messages[2].tool_calls': array too long. Expected an array with maximum length 128,
+        # but got an array with length 200 instead." (parallel tool calls replayed by the .NET SDK)
+        "https://github.com/openai/openai-dotnet/issues/317",
+    ),
+    *(
+        (
+            message,
+            "content",
+            "max_len",
+            1_048_576,
+            # Azure OpenAI's quotas and limits: "Message character limit | 1048576"
+            # (MicrosoftDocs/azure-ai-docs articles/ai-services/openai/quotas-limits.md).
+            "https://github.com/MicrosoftDocs/azure-ai-docs/commit/8e4e7b4607f02d1c476c50a90e814ed29f77d6d3",
+        )
+        for message in (
+            "ChatCompletionRequestDeveloperMessage",
+            "ChatCompletionRequestSystemMessage",
+            "ChatCompletionRequestUserMessage",
+            "ChatCompletionRequestAssistantMessage",
+            "ChatCompletionRequestToolMessage",
+            "ChatCompletionRequestFunctionMessage",
+        )
+    ),
+)
+
+
+def _server_bounds(defs: dict[str, Any]) -> None:
+    """Put :data:`SERVER_BOUNDS` into the raw definitions: an array bound on the array itself, a string
+    bound on every string branch of the property (a message's content is a string or parts)."""
+
+    def strings(schema: dict[str, Any], key: str, value: int) -> None:
+        if "any" in schema:
+            for branch in schema["any"]:
+                strings(branch, key, value)
+        elif "string" in schema.get("type", ()):
+            schema[key] = value
+
+    for name, prop, key, value, _source in SERVER_BOUNDS:
+        schema = defs[name]["props"][prop] if prop else defs[name]
+        if key == "max_len":
+            strings(schema, key, value)
+        else:
+            schema[key] = value
+
+
 def _load() -> tuple[dict[str, _Node], dict[str, Any]]:
     text = resources.files("toolguard_core").joinpath("data", SNAPSHOT).read_text(encoding="utf-8")
     raw = json.loads(text)
+    _server_bounds(raw["defs"])
     compiler = _Compiler(raw["defs"])
     roots = {kind: compiler.node(ref) for kind, ref in raw["roots"].items()}
     for node, branches in compiler.unions:
@@ -836,8 +924,14 @@ def _walk(
     """The violations of one top-level ``key``'s ``value``."""
     jtype = _TYPE_NAMES.get(type(value)) or _jtype(value)
     if jtype == "array" and len(value) > NEWEST_ITEMS and node.union is None and node.items is not None:
-        # A long conversation: only its newest items (see NEWEST_ITEMS); the array's own bounds
-        # (at least one message) hold for any array this long.
+        # A long conversation: only its newest items (see NEWEST_ITEMS); the array's lower bound (at
+        # least one message) holds for any array this long, its upper bound is checked here.
+        if node.max_items is not None and len(value) > node.max_items:
+            out.append(
+                (OUT_OF_RANGE, key, f"`{key}` has {len(value)} items; OpenAI's maximum is {node.max_items}.")
+            )
+        if key == "messages":
+            _old_tool_calls(value, len(value) - NEWEST_ITEMS, out)
         items = node.items
         index = len(value) - NEWEST_ITEMS
         for start, entry in blocks or ():
@@ -859,6 +953,24 @@ def _walk(
         _walk_items(items, key, value, index, len(value), out)
     elif jtype not in node.done and jtype != "null":
         node.fn(value, jtype, key, out)
+
+
+def _old_tool_calls(messages: list[Any], end: int, out: list[Violation]) -> None:
+    """The tool-call bound of the messages older than the walked window: an assistant turn of more than
+    :data:`MAX_TOOL_CALLS` calls is followed by as many results, so it is never among the newest messages
+    of the request that replays it (one length read a message)."""
+    for i in range(end):
+        message = messages[i]
+        calls = message.get("tool_calls") if isinstance(message, dict) else None
+        if isinstance(calls, list) and len(calls) > MAX_TOOL_CALLS:
+            where = f"messages[{i}].tool_calls"
+            out.append(
+                (
+                    OUT_OF_RANGE,
+                    where,
+                    f"`{where}` has {len(calls)} items; OpenAI's maximum is {MAX_TOOL_CALLS}.",
+                )
+            )
 
 
 def _clean_under(entry: Entry) -> tuple[_Node, ...]:
