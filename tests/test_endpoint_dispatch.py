@@ -145,19 +145,24 @@ def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
         "toolguard_core.rules.spec",
         "toolguard_core.rules.content",
     }
-    # The Messages API: Anthropic's own rules, the model's, and an empty `messages` (messages.empty,
-    # defined once in rules/messages.py).
+    # The Messages API: Anthropic's own rules, the model's, an empty `messages` (messages.empty,
+    # defined once in rules/messages.py), and the one model-id check that reads nothing but the id
+    # (model_id.context-suffix: Claude Code's `[1m]` leaks into Messages and Bedrock requests alike).
     assert {fn.__module__ for fn in messages} == {
         "toolguard_core.rules.anthropic",
         "toolguard_core.rules.model",
         "toolguard_core.rules.messages",
+        "toolguard_core.rules.model_id",
     }
+    from toolguard_core.rules import model_id
+
+    shared_by_every_api = {model_id.check_context_selector}
     # The model checks are one per endpoint kind, each reading that kind's own fields.
     from toolguard_core.rules import model
 
     assert model.check_model in chat and model.check_model_responses in resp
     assert model.check_model_messages in messages
-    assert not set(messages) & (set(chat) | set(resp))
+    assert set(messages) & (set(chat) | set(resp)) == shared_by_every_api
     # Gemini's native API (:generateContent) has its own body shape and its own checks, plus the model
     # catalog's reading of that shape (models9: system instruction and function declarations).
     gemini = CHECKS_BY_ENDPOINT["gemini"]
@@ -166,9 +171,14 @@ def test_registry_keeps_each_endpoint_kinds_checks_apart() -> None:
     assert not set(gemini) & (set(chat) | set(resp) | set(messages))
     # Bedrock's Converse and Ollama's /api/chat likewise (nineteenth pass): their own modules' checks only.
     converse, ollama = CHECKS_BY_ENDPOINT["converse"], CHECKS_BY_ENDPOINT["ollama"]
-    assert {fn.__module__ for fn in converse} == {"toolguard_core.rules.converse"}
+    assert {fn.__module__ for fn in converse} == {
+        "toolguard_core.rules.converse",
+        "toolguard_core.rules.model_id",
+    }
     assert {fn.__module__ for fn in ollama} == {"toolguard_core.rules.ollama"}
-    assert not (set(converse) | set(ollama)) & (set(chat) | set(resp) | set(messages) | set(gemini))
+    assert (set(converse) | set(ollama)) & (
+        set(chat) | set(resp) | set(messages) | set(gemini)
+    ) == shared_by_every_api
     assert set(CHECKS) == set(chat) | set(resp) | set(messages) | set(gemini) | set(converse) | set(ollama)
     # Registration order is the run order, per kind as in CHECKS.
     assert chat == [fn for fn in CHECKS if fn in chat]
