@@ -27,6 +27,7 @@ from toolguard_analysis.run import (
     NODE_PRELOAD,
     NOT_STARTED_HINT,
     default_upstream,
+    failed_first_hint,
     no_traffic_hint,
     regular_env,
     report,
@@ -1143,11 +1144,12 @@ def test_exit_status(upstream: Upstream, tmp_path: Path, command: list[str], sta
         "--", *command,
     )  # fmt: skip
     assert result.returncode == status, result.stderr
-    # A command that never started sent nothing: the report says so, not a base-URL cause.
+    # A command that never started sent nothing: the report says so, not a base-URL cause; one that
+    # started and failed before any request is named first (its own error came first, trial19).
     assert result.stderr.splitlines()[-1] == (
         f"  likely cause: {NOT_STARTED_HINT}."
         if status in (126, 127)
-        else f"  likely cause: {no_traffic_hint(command, 'reverse')}."
+        else f"  likely cause: {failed_first_hint(command, status)}{no_traffic_hint(command, 'reverse')}."
     )
 
 
