@@ -149,6 +149,15 @@ def _observe_servers(db: sqlite_utils.Database, row: Any, host: str, model: str)
 
 def _observe_server(db: sqlite_utils.Database, row: Any, host: str, model: str, evidence: Any) -> int:
     key = [host, model, evidence.kind, evidence.name, evidence.via]
+    return _upsert_learned(db, row, key, evidence.signature, evidence.text)
+
+
+def _upsert_learned(
+    db: sqlite_utils.Database, row: Any, key: list[str], cause_id: str | None, text: str
+) -> int:
+    """One observation of the learned row ``key`` (host, model, kind, name, value) in flow ``row``:
+    its count and last sighting when it exists (0: not in the snapshot), else a new row first and last
+    seen there (1). A constraint and a server's engine or gateway are learned alike."""
     updated = db.execute(
         "UPDATE learned SET count = count + 1, last_seen = max(last_seen, ?), last_flow = ? "
         "WHERE host = ? AND model = ? AND kind = ? AND name = ? AND value = ?",
@@ -160,9 +169,9 @@ def _observe_server(db: sqlite_utils.Database, row: Any, host: str, model: str, 
         f"INSERT INTO learned ({', '.join(LEARNED_COLUMNS)}) VALUES ({', '.join('?' * len(LEARNED_COLUMNS))})",
         [
             *key,
-            learned_rule(evidence.kind),
-            evidence.signature,
-            evidence.text,
+            learned_rule(key[2]),
+            cause_id,
+            text,
             row.id,
             row.id,
             row.datetime_utc,
@@ -215,29 +224,9 @@ def _observe_constraint(
     from toolguard_core.verdict import error_text
 
     key = [host, model, constraint["kind"], constraint.get("name") or "", constraint.get("value") or ""]
-    updated = db.execute(
-        "UPDATE learned SET count = count + 1, last_seen = max(last_seen, ?), last_flow = ? "
-        "WHERE host = ? AND model = ? AND kind = ? AND name = ? AND value = ?",
-        [row.datetime_utc, row.id, *key],
-    ).rowcount
-    if not updated:
-        db.execute(
-            f"INSERT INTO learned ({', '.join(LEARNED_COLUMNS)}) VALUES ({', '.join('?' * len(LEARNED_COLUMNS))})",
-            [
-                *key,
-                learned_rule(constraint["kind"]),
-                cause.get("cause"),
-                error_text(row.error_json, row.error_message) or "",
-                row.id,
-                row.id,
-                row.datetime_utc,
-                row.datetime_utc,
-                1,
-                "observed",
-            ],
-        )
-        return 1
-    return 0  # count and last_seen only: not in the snapshot
+    return _upsert_learned(
+        db, row, key, cause.get("cause"), error_text(row.error_json, row.error_message) or ""
+    )
 
 
 def _observe_acceptance(
