@@ -68,6 +68,7 @@ from toolguard_core.causes import (
 )
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.flowids import message_flow_id, short_flow_id
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host, listed, upstream_name
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
 from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
@@ -2776,7 +2777,7 @@ def console_line(
         # in the words the run report, show and the HTML report use (visibility.flow_verdict_words).
         what += f"; {note}"
     where = (
-        f"{show} {flow_id[:8]}"
+        f"{show} {short_flow_id(flow_id)}"
         if stored
         else f"not stored: only the {UNKNOWN_MODEL.id} note; counted in the stats"
     )
@@ -3163,7 +3164,7 @@ class SocketWorker:
         )
         self.store.put(
             Capture(
-                flow_id=f"{connection.flow_id}-ws{turn.index}",
+                flow_id=message_flow_id(connection.flow_id, turn.index),
                 started=turn.started,
                 ended=turn.ended or time.time(),
                 method="WS",
