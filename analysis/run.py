@@ -50,6 +50,7 @@ from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
 from toolguard_core.request import endpoint_kind
 from toolguard_core.store import default_db_path
+from toolguard_core.upstream_errors import innermost_param
 from toolguard_core.upstreams import upstream_name, upstream_name_sql, upstream_sort_key
 from toolguard_core.verdict import (
     IN_STREAM_WORDS,
@@ -517,7 +518,7 @@ def read_run(db_path: Path, run_id: str) -> RunData:
         flows = list(
             db.query(
                 "select id, datetime_utc, method, scheme, host, port, path, provider, client, status, verdict, error_message, "
-                "error_json, "
+                "error_json, error_param, "
                 f"flow_error, cause_json, {websocket} from flows where run_id = ? "
                 "order by datetime_utc desc, id desc limit ?",
                 [run_id, MAX_REPORT_FLOWS],
@@ -759,6 +760,11 @@ def _flow_block(flow: dict[str, Any], findings: list[dict[str, Any]]) -> tuple[s
             else ""
         )
         lines.append(f"        upstream{in_stream}: {_one_line(message)}")
+        param = innermost_param(flow["error_json"], flow.get("error_param"))
+        if param and flow["verdict"] == Verdict.UNEXPLAINED and param not in message:
+            # Nothing explains it: the provider's own pointer is all the user has, as show says it
+            # ("upstream: Param Incorrect" alone, Xiaomi through OpenRouter with opencode; trial20a).
+            lines.append(f"        param: {_one_line(param)}")
         # Only the provider's wording counts here: a finding the verdict does not credit (a 429 on a
         # flagged request) is not a "known failure" (verdict.rejection_verdict).
         # Only a rule that checks the flow's API (a Chat Completions rule never judged a Gemini request).

@@ -42,7 +42,7 @@ from toolguard_core.request import (
 )
 from toolguard_core.rules import RULES
 from toolguard_core.store import MAX_STORED_NON_JSON_REQUEST
-from toolguard_core.upstream_errors import MAX_NESTING
+from toolguard_core.upstream_errors import innermost_param
 from toolguard_core.upstreams import upstream_name
 from toolguard_core.verdict import (
     IN_STREAM_WORDS,
@@ -100,18 +100,7 @@ class StoredFlow:
 
     def error_param(self) -> str | None:
         """The innermost ``param`` along the stored error chain (what the provider itself blamed)."""
-        try:
-            error = json.loads(self.row.get("error_json") or "null")
-        except ValueError:
-            error = None
-        param = self.row.get("error_param")
-        for _ in range(MAX_NESTING + 1):
-            if not isinstance(error, dict):
-                break
-            if isinstance(error.get("param"), str) and error["param"]:
-                param = error["param"]
-            error = error.get("upstream")
-        return param
+        return innermost_param(self.row.get("error_json"), self.row.get("error_param"))
 
     def root_cause(self) -> str | None:
         """What explains the rejection, when it was rejected: the rule the verdict credits (the
