@@ -107,6 +107,7 @@ from toolguard_core.store import (
     row_verdict,
     utc_now,
 )
+from toolguard_core.upstream_errors import UpstreamError
 from toolguard_core.verdict import (
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
@@ -1812,6 +1813,7 @@ class ToolGuard:
                 mode=settings.mode,
                 repair=settings.repair,
                 offload=offload,
+                console=settings.show_command if settings.console else None,
             )
         url = target_url(request)
         target = Target.from_url(url, self.registry)
@@ -2916,9 +2918,12 @@ class SocketWorker:
         mode: Mode = Mode.OBSERVE,
         repair: RepairOptions | None = None,
         offload: _SocketOffload | None = None,
+        console: str | None = None,
     ) -> None:
         self.store = store
         self.store_all = store_all
+        # The `toolguard show` command of the console lines (None: toolguard_console is off).
+        self.console = console
         self.run_id = run_id  # the rows name their run like the HTTP hooks' (issue #13)
         self.mode = mode
         self.repair = repair or RepairOptions()
@@ -3199,6 +3204,44 @@ class SocketWorker:
             )
         )
         self.stats["queued"] += 1  # as the HTTP hooks count a row handed to the store
+        if analysis.findings or verdict in CONSOLE_VERDICTS:
+            self._websocket_console(
+                message_flow_id(connection.flow_id, turn.index), turn, verdict, stream_error
+            )
+
+    def _websocket_console(
+        self, flow_id: str, turn: Turn, verdict: Verdict, stream_error: UpstreamError | None
+    ) -> None:
+        """The console line of a stored message on a Responses WebSocket, as a flagged HTTP flow gets:
+        none was said, so Codex's rejected turns through a proxy started by hand left the console
+        silent until the shutdown counts (trial20a). The root cause is named as the writer will name
+        it for the row (the HTTP hooks' early reading, without the rare request-aware tier)."""
+        if self.console is None or not _console_shown():
+            return
+        findings = list(turn.analysis.findings)
+        recognition = None
+        if verdict in (Verdict.UNEXPLAINED, Verdict.PREDICTED):
+            error_rules = [f.rule for f in findings if f.severity == Severity.ERROR]
+            body = turn.error_text.encode() if turn.error_text and stream_error is None else None
+            recognition, error_message, early = early_recognition(
+                status=turn.status,
+                body=body,
+                content_type="application/json" if body is not None else None,
+                stream_error=stream_error,
+                provider=turn.analysis.target.provider.id,
+                finding_rules=error_rules,
+            )
+            verdict = explained_by(
+                verdict,
+                early.cause if early is not None else None,
+                error_rules=error_rules,
+                text=error_message,
+                locations=[f.location for f in findings if f.severity == Severity.ERROR],
+            )
+        logger.info(
+            "%s",
+            console_line(flow_id, verdict, turn.status, findings, None, recognition, show=self.console),
+        )
 
 
 def _size_option(option: str, value: str, *, minimum: int, also: str = "") -> int | None:
