@@ -812,7 +812,13 @@ MAX_REPEAT_IDS = 10
 def _repeats_line(ids: list[str]) -> str:
     """The ids of the flows a listed flow stands for, e.g. ``2 more flows alike (...): b46fba52, e446045b``."""
     named = ", ".join(short_flow_id(flow_id) for flow_id in ids[:MAX_REPEAT_IDS])
-    rest = f" and {len(ids) - MAX_REPEAT_IDS} more" if len(ids) > MAX_REPEAT_IDS else ""
+    # The newest is named too: the report's "one flow" command names it (qwen-code retried a 502
+    # 27 times and that command named an id printed nowhere; trial20a).
+    rest = (
+        f" and {len(ids) - MAX_REPEAT_IDS} more, the newest {short_flow_id(ids[-1])}"
+        if len(ids) > MAX_REPEAT_IDS
+        else ""
+    )
     return (
         f"{_plural(len(ids), 'more flow')} alike (same client, request line, verdict, findings and answer): "
         f"{named}{rest}"
