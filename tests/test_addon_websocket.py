@@ -556,3 +556,23 @@ def test_a_stored_message_gets_its_console_line_with_an_id_show_takes(
     short = row["id"][:8] + "-ws3"
     assert said.startswith(f"toolguard: {row['verdict']}: ")  # the line says what the row says
     assert lines == [f"{said}; flow {row['id']} (toolguard show --db {tmp_path / 'toolguard.db'} {short})"]
+
+
+def test_an_accepted_message_with_only_the_unknown_model_note_is_not_stored(tmp_path: Path) -> None:
+    # trial20a: Codex's prewarm of its default model through a host no profile knows was stored as an
+    # "accepted" row with the model.rules-skipped note, which stores no HTTP flow (counted instead).
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        flow = socket_flow()
+        flow.request.host, flow.request.port, flow.request.scheme = "127.0.0.1", 8765, "http"
+        addon.websocket_start(flow)
+        play(addon, flow, True, {**FRAMES[0], "model": "acme-coder-9"})
+        for event in response_events("resp_tg0001", "acme-coder-9", None):
+            play(addon, flow, False, event)
+        addon.websocket_end(flow)
+        addon.done()
+        stats = addon.all_stats()
+    assert (stats.get("model_rules_skipped"), stats.get("websocket_messages_validated")) == (1, 1)
+    assert list(sqlite_utils.Database(db_path)["flows"].rows) == []

@@ -3150,7 +3150,9 @@ class SocketWorker:
         if turn.rejected:  # counted like the HTTP hooks' rejections (the run row's `rejected`)
             self.stats[WS_COUNTED_APART + "rejected"] += 1
         if not turn.blocked and not should_store(
-            has_findings=bool(analysis.findings),
+            # The unknown-model note alone stores no message, as it stores no HTTP flow: Codex's
+            # prewarm of a model the catalog does not know was a stored "accepted" row (trial20a).
+            has_findings=_worth_keeping(list(analysis.findings)),
             rejected=turn.rejected,
             flow_failed=False,
             stream_complete=turn.completed,
@@ -3204,7 +3206,7 @@ class SocketWorker:
             )
         )
         self.stats["queued"] += 1  # as the HTTP hooks count a row handed to the store
-        if analysis.findings or verdict in CONSOLE_VERDICTS:
+        if _worth_keeping(list(analysis.findings)) or verdict in CONSOLE_VERDICTS:
             self._websocket_console(
                 message_flow_id(connection.flow_id, turn.index), turn, verdict, stream_error
             )
