@@ -530,13 +530,13 @@ def test_a_message_that_is_not_json_is_flagged_and_stored_like_an_http_body(tmp_
         pytest.param(
             {**FRAMES[2], "input": [{"role": "user", "content": "And now?"}]},
             [unanswered_ws_error("call_tg0002resp")],
-            "toolguard: predicted: HTTP 400; error responses.unanswered-function-call at history[4].call_id",
+            "toolguard: predicted: status 400 on the WebSocket; error responses.unanswered-function-call at history[4].call_id",
             id="predicted",
         ),
         pytest.param(
             FRAMES[2],
             [{"type": "error", "status": 429, "error": OPENAI_429["error"]}],
-            "toolguard: recognised: HTTP 429; cause.rate-limit: The request exceeds the account's rate limit.",
+            "toolguard: recognised: status 429 on the WebSocket; cause.rate-limit: The request exceeds the account's rate limit.",
             id="recognised-429",
         ),
     ],

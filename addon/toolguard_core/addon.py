@@ -2739,11 +2739,15 @@ def console_line(
     *,
     stored: bool = True,
     show: str = "toolguard show",
+    websocket: bool = False,
 ) -> str:
     """The console line of a flagged flow: verdict, status, first rule and location (or the root cause
-    the answer names), flow id, and the command that shows it (or why it is not stored)."""
+    the answer names), flow id, and the command that shows it (or why it is not stored). ``websocket``:
+    a message on a Responses WebSocket, whose status is its error event's, not an HTTP answer's."""
     answer = (
-        f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
+        (f"status {status} on the WebSocket" if websocket else f"HTTP {status}")
+        if status is not None
+        else f"no answer ({error.msg if error else 'no response'})"
     )
     if status is not None and not rejected(status, False) and verdict in REJECTED_VERDICTS:
         # A rejection with a 2xx status came inside the stream: "recognised: HTTP 200" read as an
@@ -3242,7 +3246,9 @@ class SocketWorker:
             )
         logger.info(
             "%s",
-            console_line(flow_id, verdict, turn.status, findings, None, recognition, show=self.console),
+            console_line(
+                flow_id, verdict, turn.status, findings, None, recognition, show=self.console, websocket=True
+            ),
         )
 
 
