@@ -43,12 +43,14 @@ from toolguard_analysis.rule_links import ROOT_CAUSE
 from toolguard_analysis.summary import repair_stats
 from toolguard_analysis.terminal import printable
 from toolguard_core.dburl import command_url, is_postgres_url, label, redact_url, spool_path_for
+from toolguard_core.flowids import short_flow_id
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
 from toolguard_core.request import endpoint_kind
 from toolguard_core.store import default_db_path
+from toolguard_core.upstream_errors import innermost_param
 from toolguard_core.upstreams import upstream_name, upstream_name_sql, upstream_sort_key
 from toolguard_core.verdict import (
     IN_STREAM_WORDS,
@@ -516,7 +518,7 @@ def read_run(db_path: Path, run_id: str) -> RunData:
         flows = list(
             db.query(
                 "select id, datetime_utc, method, scheme, host, port, path, provider, client, status, verdict, error_message, "
-                "error_json, "
+                "error_json, error_param, "
                 f"flow_error, cause_json, {websocket} from flows where run_id = ? "
                 "order by datetime_utc desc, id desc limit ?",
                 [run_id, MAX_REPORT_FLOWS],
@@ -676,13 +678,17 @@ def report(
     # after a 529) stored the same flow again and again: each distinct block is said once, where it
     # first came, with the ids of its repeats (the report printed eleven identical blocks; trial19).
     # Two programs that fail alike are two entries (the client is part of the key, not of the block).
-    blocks: dict[tuple[str, tuple[str, ...], str | None], list[str]] = {}
+    blocks: dict[tuple[str, tuple[str, ...], str | None], tuple[list[str], list[str]]] = {}
     for flow in flows:
         head, details = _flow_block(flow, findings.get(flow["id"], []))
-        blocks.setdefault((head, tuple(details), flow.get("client")), []).append(flow["id"])
-    for (head, details, _client), ids in blocks.items():
-        lines.append(f"    {ids[0]}  {head}")
-        lines += details
+        # A message a client resent on its WebSocket differs only in its number (Codex; trial20a).
+        alike = tuple(_MESSAGE_NUMBER.sub("WebSocket message", line) for line in details)
+        block = blocks.setdefault(
+            (head, alike, flow.get("client")), ([f"    {flow['id']}  {head}", *details], [])
+        )
+        block[1].append(flow["id"])
+    for block_lines, ids in blocks.values():
+        lines += block_lines
         if len(ids) > 1:
             lines.append(f"        {_repeats_line(ids[1:])}")
     # Said once per run: the rules that ran were the generic profile's and the model catalog's
@@ -712,7 +718,9 @@ def report(
                 f"{db_path} and sent when the database answers (the next proxy start, or "
                 f"toolguard sync {shlex.quote(str(db_path))} {shlex.quote(runnable)})"
             )
-        lines.append(f"  one flow: toolguard show --db {shlex.quote(str(db_path))} {flows[-1]['id'][:8]}")
+        lines.append(
+            f"  one flow: toolguard show --db {shlex.quote(str(db_path))} {short_flow_id(flows[-1]['id'])}"
+        )
         lines.append(f"  more: toolguard summary --db {shlex.quote(runnable)}")
     return "\n".join(lines) + "\n"
 
@@ -752,6 +760,11 @@ def _flow_block(flow: dict[str, Any], findings: list[dict[str, Any]]) -> tuple[s
             else ""
         )
         lines.append(f"        upstream{in_stream}: {_one_line(message)}")
+        param = innermost_param(flow["error_json"], flow.get("error_param"))
+        if param and flow["verdict"] == Verdict.UNEXPLAINED and param not in message:
+            # Nothing explains it: the provider's own pointer is all the user has, as show says it
+            # ("upstream: Param Incorrect" alone, Xiaomi through OpenRouter with opencode; trial20a).
+            lines.append(f"        param: {_one_line(param)}")
         # Only the provider's wording counts here: a finding the verdict does not credit (a 429 on a
         # flagged request) is not a "known failure" (verdict.rejection_verdict).
         # Only a rule that checks the flow's API (a Chat Completions rule never judged a Gemini request).
@@ -788,6 +801,9 @@ def _flow_block(flow: dict[str, Any], findings: list[dict[str, Any]]) -> tuple[s
     return head, lines
 
 
+#: The number in a listed WebSocket message's line ("WebSocket message 3 (response.create ...)").
+_MESSAGE_NUMBER = re.compile(r"WebSocket message \d+")
+
 #: Repeats of one flow are named by the first characters of their ids (what ``toolguard show`` takes),
 #: at most this many, then counted.
 MAX_REPEAT_IDS = 10
@@ -795,8 +811,14 @@ MAX_REPEAT_IDS = 10
 
 def _repeats_line(ids: list[str]) -> str:
     """The ids of the flows a listed flow stands for, e.g. ``2 more flows alike (...): b46fba52, e446045b``."""
-    named = ", ".join(flow_id[:8] for flow_id in ids[:MAX_REPEAT_IDS])
-    rest = f" and {len(ids) - MAX_REPEAT_IDS} more" if len(ids) > MAX_REPEAT_IDS else ""
+    named = ", ".join(short_flow_id(flow_id) for flow_id in ids[:MAX_REPEAT_IDS])
+    # The newest is named too: the report's "one flow" command names it (qwen-code retried a 502
+    # 27 times and that command named an id printed nowhere; trial20a).
+    rest = (
+        f" and {len(ids) - MAX_REPEAT_IDS} more, the newest {short_flow_id(ids[-1])}"
+        if len(ids) > MAX_REPEAT_IDS
+        else ""
+    )
     return (
         f"{_plural(len(ids), 'more flow')} alike (same client, request line, verdict, findings and answer): "
         f"{named}{rest}"
@@ -819,7 +841,7 @@ def _fix_line(fix: str, flow_id: str) -> str:
     text = " ".join(fix.split())
     if len(text) <= MAX_FIX_CHARS:
         return text
-    return text[: MAX_FIX_CHARS - 1] + f"… (whole: toolguard show {flow_id[:8]})"
+    return text[: MAX_FIX_CHARS - 1] + f"… (whole: toolguard show {short_flow_id(flow_id)})"
 
 
 # --------------------------------------------------------------------------- the session

@@ -29,6 +29,7 @@ from toolguard_core.conversation import (
     render_responses_input,
 )
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.flowids import like_pattern, short_flow_id
 from toolguard_core.grouping import stored_cause
 from toolguard_core.request import (
     CONVERSE,
@@ -41,7 +42,7 @@ from toolguard_core.request import (
 )
 from toolguard_core.rules import RULES
 from toolguard_core.store import MAX_STORED_NON_JSON_REQUEST
-from toolguard_core.upstream_errors import MAX_NESTING
+from toolguard_core.upstream_errors import innermost_param
 from toolguard_core.upstreams import upstream_name
 from toolguard_core.verdict import (
     IN_STREAM_WORDS,
@@ -99,18 +100,7 @@ class StoredFlow:
 
     def error_param(self) -> str | None:
         """The innermost ``param`` along the stored error chain (what the provider itself blamed)."""
-        try:
-            error = json.loads(self.row.get("error_json") or "null")
-        except ValueError:
-            error = None
-        param = self.row.get("error_param")
-        for _ in range(MAX_NESTING + 1):
-            if not isinstance(error, dict):
-                break
-            if isinstance(error.get("param"), str) and error["param"]:
-                param = error["param"]
-            error = error.get("upstream")
-        return param
+        return innermost_param(self.row.get("error_json"), self.row.get("error_param"))
 
     def root_cause(self) -> str | None:
         """What explains the rejection, when it was rejected: the rule the verdict credits (the
@@ -255,7 +245,8 @@ def find_flow(source: Source, ref: str | None, last: bool = False) -> StoredFlow
             assert ref is not None
             rows = list(conn.query("select * from flows where id = ?", [ref]))
             if not rows:
-                pattern = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                # A prefix, or a WebSocket message's short id (6f9bebcc-ws3, as the reports print it).
+                pattern = like_pattern(ref)
                 rows = list(
                     conn.query(
                         "select * from flows where id like ? escape '\\' order by datetime_utc, id limit 11",
@@ -397,7 +388,7 @@ def replay_command(flow: StoredFlow, db: str | None = None) -> str:
     (the hint said "then curl --data @body.json ..." and left the URL, the key and Anthropic's
     version header to the user; trial19)."""
     headers = {name.lower(): value for name, value in flow.headers().items()}
-    words = [f"toolguard show {_hint_db(db)}{flow.id[:8]} --request | curl -sS"]
+    words = [f"toolguard show {_hint_db(db)}{short_flow_id(flow.id)} --request | curl -sS"]
     words.append(_with_key(str(flow.row.get("url") or "")))
     words.append("-H " + shlex.quote("content-type: application/json"))
     words += ["-H " + shlex.quote(f"{name}: {headers[name]}") for name in REPLAY_HEADERS if name in headers]
@@ -427,7 +418,7 @@ def _repair_lines(flow: StoredFlow, db: str | None = None) -> list[str]:
             lines.append(f"          patch (RFC 6902): {_patch_text(r.get('patch_json'))}")
     if flow.applied_repairs():
         lines.append(
-            f"  the request before and after: toolguard show {_hint_db(db)}{flow.id[:8]} --repair-body before|after"
+            f"  the request before and after: toolguard show {_hint_db(db)}{short_flow_id(flow.id)} --repair-body before|after"
         )
     return [*lines, ""]
 
@@ -577,10 +568,38 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
     # body not stored, or kept only in part, gets no hint: the command it named refused it (a new
     # user's trial, session 15).
     unreplayable = _unreplayable(flow)
-    lines.append(
-        f"replay: not possible: {unreplayable}" if unreplayable else f"replay: {replay_command(flow, db)}"
-    )
+    if unreplayable:
+        lines.append(f"replay: not possible: {unreplayable}")
+    elif flow.row.get("websocket_json"):
+        lines.append(f"replay: {_websocket_replay(flow, db)}")
+    else:
+        lines.append(f"replay: {replay_command(flow, db)}")
     return "\n".join(lines) + "\n"
+
+
+def _websocket_replay(flow: StoredFlow, db: str | None = None) -> str:
+    """What a message on a Responses WebSocket can be replayed with: not curl. The line printed a curl
+    POST of the ``response.create`` message to the upgrade's URL, under an id that named every message
+    of the connection (trial20a, a Codex run). The message is the body of a ``POST /v1/responses`` plus
+    ``"type"`` (agent-clis.md); a ``previous_response_id`` of a response made with ``store: false``
+    (Codex's) names what only that connection kept, so no HTTP replay gets the same answer."""
+    socket = json.loads(str(flow.row["websocket_json"]))
+    after = socket.get("previous_response_id")
+    where = f"message {socket.get('message')} on a WebSocket (response.create)"
+    try:
+        stored = json.loads(str(flow.row.get("request_json") or "{}"))
+    except ValueError:
+        stored = {}
+    unsaved = isinstance(stored, dict) and stored.get("store") is False
+    chained = ""
+    if after:
+        kept = ", a response only that connection kept (store: false)" if unsaved else ""
+        chained = f"; it continues {after}{kept}"
+    return (
+        f"not with curl: this was {where}{chained}; as HTTP (POST {flow.row.get('url') or '/v1/responses'}) "
+        f'its body is the message without "type". The message as sent: '
+        f"toolguard show {_hint_db(db)}{short_flow_id(flow.id)} --request"
+    )
 
 
 def render_markdown(flow: StoredFlow) -> str:

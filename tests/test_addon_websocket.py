@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from mitmproxy import command, http
 from mitmproxy.flow import Flow
 from mitmproxy.test import taddons, tflow
 from mitmproxy.websocket import WebSocketMessage
+from support.answers import OPENAI_429
 from support.scripted import RESPONSES_UNANSWERED, response_events, unanswered_ws_error
 from wsproto.frame_protocol import Opcode
 
@@ -520,3 +522,57 @@ def test_a_message_that_is_not_json_is_flagged_and_stored_like_an_http_body(tmp_
         "websocket_messages_validated": 2,
         "websocket_messages_flagged": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("turn_2", "answer_2", "said"),
+    [
+        pytest.param(
+            {**FRAMES[2], "input": [{"role": "user", "content": "And now?"}]},
+            [unanswered_ws_error("call_tg0002resp")],
+            "toolguard: predicted: status 400 on the WebSocket; error responses.unanswered-function-call at history[4].call_id",
+            id="predicted",
+        ),
+        pytest.param(
+            FRAMES[2],
+            [{"type": "error", "status": 429, "error": OPENAI_429["error"]}],
+            "toolguard: recognised: status 429 on the WebSocket; cause.rate-limit: The request exceeds the account's rate limit.",
+            id="recognised-429",
+        ),
+    ],
+)
+def test_a_stored_message_gets_its_console_line_with_an_id_show_takes(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    turn_2: dict[str, Any],
+    answer_2: list[dict[str, Any]],
+    said: str,
+) -> None:
+    # trial20a: Codex's rejected turns through a proxy started by hand left the console silent (only
+    # HTTP flows had a line), and every id a line could give named all messages of the connection.
+    with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+        [row] = run_connection(tmp_path, turn_2, answer_2)
+    lines = [r.getMessage() for r in caplog.records if "toolguard show" in r.getMessage()]
+    short = row["id"][:8] + "-ws3"
+    assert said.startswith(f"toolguard: {row['verdict']}: ")  # the line says what the row says
+    assert lines == [f"{said}; flow {row['id']} (toolguard show --db {tmp_path / 'toolguard.db'} {short})"]
+
+
+def test_an_accepted_message_with_only_the_unknown_model_note_is_not_stored(tmp_path: Path) -> None:
+    # trial20a: Codex's prewarm of its default model through a host no profile knows was stored as an
+    # "accepted" row with the model.rules-skipped note, which stores no HTTP flow (counted instead).
+    db_path = tmp_path / "toolguard.db"
+    addon = ToolGuard()
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        flow = socket_flow()
+        flow.request.host, flow.request.port, flow.request.scheme = "127.0.0.1", 8765, "http"
+        addon.websocket_start(flow)
+        play(addon, flow, True, {**FRAMES[0], "model": "acme-coder-9"})
+        for event in response_events("resp_tg0001", "acme-coder-9", None):
+            play(addon, flow, False, event)
+        addon.websocket_end(flow)
+        addon.done()
+        stats = addon.all_stats()
+    assert (stats.get("model_rules_skipped"), stats.get("websocket_messages_validated")) == (1, 1)
+    assert list(sqlite_utils.Database(db_path)["flows"].rows) == []

@@ -129,7 +129,7 @@ def test_many_repeats_name_the_first_ids_and_count_the_rest(tmp_path: Path) -> N
     assert lines[-1] == (
         "        13 more flows alike (same client, request line, verdict, findings and answer): "
         + ", ".join(f"{i:08x}" for i in range(1, 11))
-        + " and 3 more"
+        + " and 3 more, the newest 0000000d"
     )
     assert len(lines) == 6
 
@@ -212,3 +212,18 @@ def test_run_lists_a_retried_rejection_once_and_says_an_in_stream_error(
         "        root cause: cause.overloaded: The provider is overloaded.",
         f"        fix: {ANTHROPIC_FIX}",
     ]
+
+
+def test_many_repeats_name_the_newest_which_the_one_flow_command_names(tmp_path: Path) -> None:
+    # trial20a: qwen-code retried a 502 27 times; the repeats line named ten ids "and 17 more", and the
+    # report's last lines said "one flow: toolguard show ... <the newest>", an id printed nowhere.
+    rows = [rejected_flow(f"{n:08x}-0000", n, 529, ANTHROPIC_529, "/v1/messages") for n in range(1, 14)]
+    db_path = tmp_path / "many.db"
+    write(db_path, rows)
+    text = report(db_path, "run")
+    named = ", ".join(f"{n:08x}" for n in range(2, 12))
+    assert (
+        f"        12 more flows alike (same client, request line, verdict, findings and answer): {named} "
+        "and 2 more, the newest 0000000d\n"
+    ) in text, text
+    assert f"  one flow: toolguard show --db {db_path} 0000000d\n" in text

@@ -68,6 +68,7 @@ from toolguard_core.causes import (
 )
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.flowids import message_flow_id, short_flow_id
 from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host, listed, upstream_name
 from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
 from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
@@ -106,6 +107,7 @@ from toolguard_core.store import (
     row_verdict,
     utc_now,
 )
+from toolguard_core.upstream_errors import UpstreamError
 from toolguard_core.verdict import (
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
@@ -1811,6 +1813,7 @@ class ToolGuard:
                 mode=settings.mode,
                 repair=settings.repair,
                 offload=offload,
+                console=settings.show_command if settings.console else None,
             )
         url = target_url(request)
         target = Target.from_url(url, self.registry)
@@ -2736,11 +2739,15 @@ def console_line(
     *,
     stored: bool = True,
     show: str = "toolguard show",
+    websocket: bool = False,
 ) -> str:
     """The console line of a flagged flow: verdict, status, first rule and location (or the root cause
-    the answer names), flow id, and the command that shows it (or why it is not stored)."""
+    the answer names), flow id, and the command that shows it (or why it is not stored). ``websocket``:
+    a message on a Responses WebSocket, whose status is its error event's, not an HTTP answer's."""
     answer = (
-        f"HTTP {status}" if status is not None else f"no answer ({error.msg if error else 'no response'})"
+        (f"status {status} on the WebSocket" if websocket else f"HTTP {status}")
+        if status is not None
+        else f"no answer ({error.msg if error else 'no response'})"
     )
     if status is not None and not rejected(status, False) and verdict in REJECTED_VERDICTS:
         # A rejection with a 2xx status came inside the stream: "recognised: HTTP 200" read as an
@@ -2776,7 +2783,7 @@ def console_line(
         # in the words the run report, show and the HTML report use (visibility.flow_verdict_words).
         what += f"; {note}"
     where = (
-        f"{show} {flow_id[:8]}"
+        f"{show} {short_flow_id(flow_id)}"
         if stored
         else f"not stored: only the {UNKNOWN_MODEL.id} note; counted in the stats"
     )
@@ -2915,9 +2922,12 @@ class SocketWorker:
         mode: Mode = Mode.OBSERVE,
         repair: RepairOptions | None = None,
         offload: _SocketOffload | None = None,
+        console: str | None = None,
     ) -> None:
         self.store = store
         self.store_all = store_all
+        # The `toolguard show` command of the console lines (None: toolguard_console is off).
+        self.console = console
         self.run_id = run_id  # the rows name their run like the HTTP hooks' (issue #13)
         self.mode = mode
         self.repair = repair or RepairOptions()
@@ -3144,7 +3154,9 @@ class SocketWorker:
         if turn.rejected:  # counted like the HTTP hooks' rejections (the run row's `rejected`)
             self.stats[WS_COUNTED_APART + "rejected"] += 1
         if not turn.blocked and not should_store(
-            has_findings=bool(analysis.findings),
+            # The unknown-model note alone stores no message, as it stores no HTTP flow: Codex's
+            # prewarm of a model the catalog does not know was a stored "accepted" row (trial20a).
+            has_findings=_worth_keeping(list(analysis.findings)),
             rejected=turn.rejected,
             flow_failed=False,
             stream_complete=turn.completed,
@@ -3163,7 +3175,7 @@ class SocketWorker:
         )
         self.store.put(
             Capture(
-                flow_id=f"{connection.flow_id}-ws{turn.index}",
+                flow_id=message_flow_id(connection.flow_id, turn.index),
                 started=turn.started,
                 ended=turn.ended or time.time(),
                 method="WS",
@@ -3198,6 +3210,46 @@ class SocketWorker:
             )
         )
         self.stats["queued"] += 1  # as the HTTP hooks count a row handed to the store
+        if _worth_keeping(list(analysis.findings)) or verdict in CONSOLE_VERDICTS:
+            self._websocket_console(
+                message_flow_id(connection.flow_id, turn.index), turn, verdict, stream_error
+            )
+
+    def _websocket_console(
+        self, flow_id: str, turn: Turn, verdict: Verdict, stream_error: UpstreamError | None
+    ) -> None:
+        """The console line of a stored message on a Responses WebSocket, as a flagged HTTP flow gets:
+        none was said, so Codex's rejected turns through a proxy started by hand left the console
+        silent until the shutdown counts (trial20a). The root cause is named as the writer will name
+        it for the row (the HTTP hooks' early reading, without the rare request-aware tier)."""
+        if self.console is None or not _console_shown():
+            return
+        findings = list(turn.analysis.findings)
+        recognition = None
+        if verdict in (Verdict.UNEXPLAINED, Verdict.PREDICTED):
+            error_rules = [f.rule for f in findings if f.severity == Severity.ERROR]
+            body = turn.error_text.encode() if turn.error_text and stream_error is None else None
+            recognition, error_message, early = early_recognition(
+                status=turn.status,
+                body=body,
+                content_type="application/json" if body is not None else None,
+                stream_error=stream_error,
+                provider=turn.analysis.target.provider.id,
+                finding_rules=error_rules,
+            )
+            verdict = explained_by(
+                verdict,
+                early.cause if early is not None else None,
+                error_rules=error_rules,
+                text=error_message,
+                locations=[f.location for f in findings if f.severity == Severity.ERROR],
+            )
+        logger.info(
+            "%s",
+            console_line(
+                flow_id, verdict, turn.status, findings, None, recognition, show=self.console, websocket=True
+            ),
+        )
 
 
 def _size_option(option: str, value: str, *, minimum: int, also: str = "") -> int | None:

@@ -817,6 +817,24 @@ def _bound(value: str | None, limit: int) -> str | None:
     return value[: limit - 1] + "…"
 
 
+def innermost_param(error_json: str | None, param: str | None = None) -> str | None:
+    """The ``param`` the provider itself blamed, from a stored ``error_json``: the last one along the
+    ``upstream`` chain (a gateway wraps the provider's error; Xiaomi through OpenRouter puts its whole
+    explanation there: "messages[2] assistant content must contain at least one part" under the message
+    "Param Incorrect"), else ``param`` (the flow's ``error_param`` column)."""
+    try:
+        error = json.loads(error_json) if error_json else None
+    except ValueError:
+        return param
+    for _ in range(MAX_NESTING + 1):
+        if not isinstance(error, dict):
+            break
+        if isinstance(error.get("param"), str) and error["param"]:
+            param = error["param"]
+        error = error.get("upstream")
+    return param
+
+
 def innermost_message(error_json: str | None) -> str | None:
     """The provider's own message from a stored ``error_json`` (an :meth:`UpstreamError.summary`):
     the last message along the ``upstream`` chain, so a gateway's wrapper ("Provider returned error")
