@@ -383,7 +383,10 @@ class Pending:
         is neither (issue #12: the clean path does only what its verdict needs)."""
         if self._secrets is None:
             self._secrets = redact.secret_values(
-                ((_native(k), _native(v)) for k, v in self.headers), self.query, self.redact_headers
+                ((_native(k), _native(v)) for k, v in self.headers),
+                self.query,
+                self.redact_headers,
+                self.route.url if self.route is not None else _native(self.raw_path),
             )
         return self._secrets
 
@@ -1827,7 +1830,7 @@ class ToolGuard:
                 url=url,
                 headers=list(request.headers.items(multi=True)),
                 secrets=redact.secret_values(
-                    request.headers.items(multi=True), request.path.partition("?")[2]
+                    request.headers.items(multi=True), request.path.partition("?")[2], url=url
                 ),
                 unrecognised=upstream_name(request.pretty_host, request.port, request.scheme)
                 if unrecognised
