@@ -59,7 +59,9 @@ def _re(text: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
-#: Each engine's own error texts. Only texts no other server writes: "does not support tools" alone is
+#: Each engine's own error texts, declared here once: the causes catalogue's wordings of the same texts
+#: read their provider, example and source from this table (causes._ENGINE_TEXTS). Only texts no other
+#: server writes: "does not support tools" alone is
 #: said by OpenRouter and DeepInfra too, so Ollama's signature is its registry's model name. LiteLLM's
 #: "Hosted_vllmException" is not one: its ``hosted_vllm/`` route is what users put in front of any
 #: OpenAI-compatible server (llama-server's own text arrives through it too), so it names the gateway only.
