@@ -748,6 +748,7 @@ def test_stats_command(guard):
         "unrecognised_requests": 0,  # the same (api.openai.com is recognised)
         "unchecked_requests": 0,  # the same (its path is validated)
         "unchecked_rejected": 0,
+        "ignored_requests": 0,  # the same (it is an API call toolguard validates)
         "validated": 1,
         "flagged": 1,
         "rejected": 1,
@@ -1129,6 +1130,9 @@ def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_pat
         "unchecked_requests": 0,  # the GET /v1/models is no POST: not counted as unchecked
         "unchecked_rejected": 0,
         "unchecked_paths": None,
+        # but as no API call toolguard validates, with its method and path (session 19)
+        "ignored_requests": 1,
+        "ignored_paths": '{"GET api.openai.com/v1/models": 1}',
     }
     flows, _ = rows(db_path)
     assert sorted((f["verdict"], f["run_id"]) for f in flows) == [
