@@ -726,6 +726,17 @@ def test_a_writer_that_fails_on_a_hot_reload_leaves_the_proxy_running_without_a_
     assert len(errors) == 1 and errors[0].startswith("toolguard: cannot start: toolguard_db: cannot open ")
 
 
+def test_stats_say_when_the_proxy_copies_bodies_for_the_worker(guard):
+    """The start-up line and toolguard.stats say the same (session 19): a worker that cannot read the
+    proxy's memory (its hello said why: offload.Validator._hello) means each large body is copied,
+    said as ``worker_copies_bodies``; the normal case adds nothing."""
+    addon, tctx = guard
+    assert "worker_copies_bodies" not in json.loads(tctx.command(addon.stats_command))
+    addon.validator.remote_refused = "the probe read back different bytes"  # as _hello records it
+    stats = json.loads(tctx.command(addon.stats_command))
+    assert stats["worker_copies_bodies"] == "the probe read back different bytes"
+
+
 def test_default_database_path_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("TOOLGUARD_DB", str(tmp_path / "env.db"))
     addon = ToolGuard()

@@ -1312,6 +1312,10 @@ class ToolGuard:
             stats["worker_hung"] = self.validator.hung
         if self.validator.starved:
             stats["worker_starved"] = self.validator.starved
+        # Why the worker cannot read bodies from the proxy's memory, so the proxy copies them (the
+        # start-up line says the same; offload.Validator._hello), said only when it is so.
+        if self.validator.remote_refused is not None:
+            stats["worker_copies_bodies"] = self.validator.remote_refused
         stats["learned_constraints"] = knowledge.constraint_count
         # The servers the upstreams' answers named (toolguard_core.engines): host, what, from which words.
         stats["learned_engines"] = sorted(
