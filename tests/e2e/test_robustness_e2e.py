@@ -243,22 +243,7 @@ def test_no_secret_reaches_the_database_the_log_or_any_summary(
     output = proxy.stop()
     assert proxy.db()["flows"].count == 1
     texts = {"database files": proxy.db_files_bytes().decode("utf-8", "replace"), "mitmdump log": output}
-    for fmt in ("text", "markdown", "json", "html"):
-        summary = subprocess.run(
-            [
-                str(Path(proxy.command()[0]).parent / "toolguard"),
-                "summary",
-                "--db",
-                str(proxy.db_path),
-                "--format",
-                fmt,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        texts[f"summary --format {fmt}"] = summary.stdout
+    texts |= _outputs(proxy, SUMMARIES)
     leaks = [
         (where, secret)
         for where, text in texts.items()
@@ -288,15 +273,26 @@ def test_a_key_in_the_url_path_reaches_no_database_log_or_view(mitmdump_reverse:
         "/[REDACTED]/v1/chat/completions",
         "/v1/key=[REDACTED]/chat/completions",
     ]
-    toolguard = str(Path(proxy.command()[0]).parent / "toolguard")
     # mitmdump's own per-flow line prints the URL (mitmproxy's dumper, on its console): toolguard run
     # writes that output to its log file line by line through redact_text_urls, as here.
     log = "\n".join(redact_text_urls(line) for line in output.splitlines())
     texts = {"database files": proxy.db_files_bytes().decode("utf-8", "replace"), "toolguard run's log": log}
-    for args in (
-        *(["summary", "--format", fmt] for fmt in ("text", "markdown", "json", "html")),
-        ["show", "--last"],
-    ):
+    texts |= _outputs(proxy, [*SUMMARIES, ["show", "--last"]])
+    assert [
+        (where, key) for where, text in texts.items() for key in (openai_key, aws_key) if key in text
+    ] == []
+
+
+#: ``toolguard summary`` in each of its formats, for the secret checks.
+SUMMARIES = [["summary", "--format", fmt] for fmt in ("text", "markdown", "json", "html")]
+
+
+def _outputs(proxy: Mitmdump, commands: list[list[str]]) -> dict[str, str]:
+    """What each ``toolguard`` command prints (its output and its errors) about the proxy's database,
+    by the command's first words."""
+    toolguard = str(Path(proxy.command()[0]).parent / "toolguard")
+    outputs = {}
+    for args in commands:
         shown = subprocess.run(
             [toolguard, *args, "--db", str(proxy.db_path)],
             capture_output=True,
@@ -304,10 +300,8 @@ def test_a_key_in_the_url_path_reaches_no_database_log_or_view(mitmdump_reverse:
             timeout=60,
             check=True,
         )
-        texts[" ".join(args)] = shown.stdout
-    assert [
-        (where, key) for where, text in texts.items() for key in (openai_key, aws_key) if key in text
-    ] == []
+        outputs[" ".join(args[:3])] = shown.stdout + shown.stderr
+    return outputs
 
 
 def _b64(text: str) -> str:
@@ -444,25 +438,16 @@ def test_no_planted_key_reaches_any_file_the_run_wrote_or_any_report(
         "[REDACTED].relay.example"
     ] * 2
     assert proxy.db()["learned"].count == 1
-    toolguard = str(Path(proxy.command()[0]).parent / "toolguard")
     export = proxy.workdir / "learned-export.json"
     texts = {"mitmdump's output (flow_detail=0)": output}
     commands = [
-        *(["summary", "--format", fmt] for fmt in ("text", "markdown", "json", "html")),
+        *SUMMARIES,
         *(["show", "--last", "--format", fmt] for fmt in ("text", "markdown", "json")),
         ["show", "--last", "--request"],
         ["learned", "list"],
         ["learned", "export", str(export)],
     ]
-    for args in commands:
-        shown = subprocess.run(
-            [toolguard, *args, "--db", str(proxy.db_path)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        texts[" ".join(args[:3])] = shown.stdout + shown.stderr
+    texts |= _outputs(proxy, commands)
     files = sorted(p for p in proxy.workdir.rglob("*") if p.is_file())
     assert export in files and proxy.db_path in files
     for file in files:
