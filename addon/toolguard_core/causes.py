@@ -2163,10 +2163,8 @@ CAUSES: tuple[Cause, ...] = (
                 example="ValueError: [address=0.0.0.0:37591, pid=324770] The decoder prompt (length 17772) is longer than the maximum model length of 16384.",
             ),
             Wording(
-                provider="llama.cpp",
+                **_ENGINE_TEXTS["llama.cpp.context-size"],  # provider, source, example
                 pattern=_re("the request exceeds the available context size"),
-                source="https://github.com/oobabooga/textgen/issues/7257",
-                example="the request exceeds the available context size. try increasing the context size or enable context shift",
             ),
             Wording(
                 provider="llama.cpp",

@@ -87,8 +87,10 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
         id="llama.cpp.context-size",
         engine="llama.cpp",
         # llama-server's exceed_context_size_error: its n_ctx ("--ctx-size") is "the available context size".
+        # The pattern also finds the newer "request (N tokens) exceeds the available context size (M
+        # tokens)"; the example is the text the source quotes (it showed the newer one before session 19).
         pattern=_re(r"exceeds the available context size"),
-        example="request (4390 tokens) exceeds the available context size (4096 tokens), try increasing it",
+        example="the request exceeds the available context size. try increasing the context size or enable context shift",
         source="https://github.com/oobabooga/textgen/issues/7257",
     ),
     Signature(
