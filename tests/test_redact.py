@@ -285,6 +285,14 @@ from toolguard_core.redact import redact_command  # noqa: E402
          "curl -H 'x-api-key: [REDACTED]' -H 'Content-Type: application/json' 'https://h/v1/m?key=[REDACTED]&alt=sse'"),
         ("curl https://bob:hunter2@llm.corp.example/v1/chat/completions",
          "curl 'https://[REDACTED]@llm.corp.example/v1/chat/completions'"),
+        # Session 19: an AWS key id and a JWT as bare words or an assignment whose name is no secret
+        # word (AWS_ACCESS_KEY_ID ends in _ID), a GitHub token, a key as a host label.
+        ("env AWS_ACCESS_KEY_ID=ASIAIOSFODNN7EXAMPLE aws-agent AKIAIOSFODNN7EXAMPLE",
+         "env 'AWS_ACCESS_KEY_ID=[REDACTED]' aws-agent '[REDACTED]'"),
+        ("agent eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmN", "agent '[REDACTED]'"),
+        ("agent ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "agent '[REDACTED]'"),
+        ("curl https://sk-abcdefghijklmnopqrstuvwxyz123456.relay.example/v1",
+         "curl 'https://[REDACTED].relay.example/v1'"),
         # Not secrets: options whose name only contains a secret word, and ordinary commands.
         ("qwen --auth-type openai --yolo -p 'List the files'", "qwen --auth-type openai --yolo -p 'List the files'"),
         ("agent --max-tokens 50 --token-limit 9", "agent --max-tokens 50 --token-limit 9"),

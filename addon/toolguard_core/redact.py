@@ -567,6 +567,10 @@ def redact_command(command: str) -> str:
         if word.startswith("-") and not eq and _SECRET_ARG_NAME.search(bare):
             secret_next = True
         scrubbed = scrub(word) or word
+        if _contains_any(scrubbed, _URL_KEY_PREFIXES):
+            # A command line is no content: an AWS key id or a JWT in it is a credential too, bare or
+            # assigned to a name no secret word ends (AWS_ACCESS_KEY_ID=AKIA...; session 19).
+            scrubbed = _URL_KEY_SHAPES.sub(REDACTED, scrubbed)
         header, colon, header_value = word.partition(":")
         secret_header = colon and header_value.strip() and " " not in header.strip()
         if secret_header and scrubbed == word and is_secret_header(header.strip()):
