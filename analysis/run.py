@@ -69,6 +69,7 @@ from toolguard_core.visibility import (
     UNCHECKED_PATHS_HOW,
     counts_line,
     flow_verdict_words,
+    ignored_line,
     parse_hosts,
     passed_through_line,
     skipped_line,
@@ -635,6 +636,13 @@ def report(
         limit=MAX_REPORT_HOSTS,
     )
     lines += [f"  {line}." for line in unchecked]
+    # And the requests that were no API call toolguard validates (a GET /v1/models): the proxy saw
+    # them, so the counts above add up (runs from m017 on).
+    ignored = ignored_line(
+        int(run.get("ignored_requests") or 0), parse_hosts(run.get("ignored_paths")), limit=MAX_REPORT_HOSTS
+    )
+    if ignored:
+        lines.append(f"  {ignored}.")
     skipped = skipped_line(
         int(run.get("model_rules_skipped") or 0), parse_hosts(run.get("model_rules_skipped_hosts"))
     )

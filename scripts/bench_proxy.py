@@ -1176,22 +1176,9 @@ def measure_round(
     live: list[Live] = []
     with contextlib.ExitStack() as stack:
         for variant in round_order(cfg.variants, round_no):
-            with_addon = variant is not None
-            name = variant.name if variant is not None else "plain"
-            workdir = Path(tempfile.mkdtemp(dir=tmp))
-            extra, url = sinks.options(variant) if variant is not None else ([], None)
+            started, url = variant_proxy(cfg, upstream, tmp, sinks, variant)
             logs_before = sinks.logs_received(variant)
-            p = stack.enter_context(
-                proxy(
-                    upstream,
-                    with_addon,
-                    workdir,
-                    toolguard_set(cfg, with_addon, extra),
-                    name,
-                    cfg.placement,
-                    top=variant is not None and variant.top,
-                )
-            )
+            p = stack.enter_context(started)
             live.append(Live(variant, p, url, logs_before))
         for one in live:
             # Warm-up: the first requests import code and fill caches in every proxy alike.
@@ -1322,6 +1309,26 @@ def measure_burst(
         )
 
 
+def variant_proxy(
+    cfg: Config, upstream: int, tmp: Path, sinks: Sinks, variant: Variant | None
+) -> tuple[contextlib.AbstractContextManager[Proxy], str | None]:
+    """The proxy of ``variant`` (None: plain mitmdump) in a fresh directory under ``tmp``, with its
+    options and its sink's (:meth:`Sinks.options`), not started yet; and the sink's URL, if any.
+    One set-up for the rounds' proxies (:func:`measure_round`) and the big request's (:func:`measure_big`)."""
+    with_addon = variant is not None
+    extra, url = sinks.options(variant) if variant is not None else ([], None)
+    started = proxy(
+        upstream,
+        with_addon,
+        Path(tempfile.mkdtemp(dir=tmp)),
+        toolguard_set(cfg, with_addon, extra),
+        variant.name if variant is not None else "plain",
+        cfg.placement,
+        top=variant is not None and variant.top,
+    )
+    return started, url
+
+
 def measure_big(
     cfg: Config,
     upstream: int,
@@ -1332,19 +1339,8 @@ def measure_big(
     variant: Variant | None,
 ) -> None:
     """The million-message request on one proxy started for it alone (its memory is the measure)."""
-    with_addon = variant is not None
-    name = variant.name if variant is not None else "plain"
-    workdir = Path(tempfile.mkdtemp(dir=tmp))
-    extra, _ = sinks.options(variant) if variant is not None else ([], None)
-    with proxy(
-        upstream,
-        with_addon,
-        workdir,
-        toolguard_set(cfg, with_addon, extra),
-        name,
-        cfg.placement,
-        top=variant is not None and variant.top,
-    ) as p:
+    started, _ = variant_proxy(cfg, upstream, tmp, sinks, variant)
+    with started as p:
         wrk(f"http://127.0.0.1:{p.port}/ok/v1/chat/completions", files["small"], connections=2, seconds=1)
         p.place()
         p99, big_s, rss = run_big(p, files["big"].read_bytes(), files["small"], seconds=cfg.big_seconds)

@@ -726,6 +726,17 @@ def test_a_writer_that_fails_on_a_hot_reload_leaves_the_proxy_running_without_a_
     assert len(errors) == 1 and errors[0].startswith("toolguard: cannot start: toolguard_db: cannot open ")
 
 
+def test_stats_say_when_the_proxy_copies_bodies_for_the_worker(guard):
+    """The start-up line and toolguard.stats say the same (session 19): a worker that cannot read the
+    proxy's memory (its hello said why: offload.Validator._hello) means each large body is copied,
+    said as ``worker_copies_bodies``; the normal case adds nothing."""
+    addon, tctx = guard
+    assert "worker_copies_bodies" not in json.loads(tctx.command(addon.stats_command))
+    addon.validator.remote_refused = "the probe read back different bytes"  # as _hello records it
+    stats = json.loads(tctx.command(addon.stats_command))
+    assert stats["worker_copies_bodies"] == "the probe read back different bytes"
+
+
 def test_default_database_path_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("TOOLGUARD_DB", str(tmp_path / "env.db"))
     addon = ToolGuard()
@@ -748,6 +759,7 @@ def test_stats_command(guard):
         "unrecognised_requests": 0,  # the same (api.openai.com is recognised)
         "unchecked_requests": 0,  # the same (its path is validated)
         "unchecked_rejected": 0,
+        "ignored_requests": 0,  # the same (it is an API call toolguard validates)
         "validated": 1,
         "flagged": 1,
         "rejected": 1,
@@ -1129,6 +1141,9 @@ def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_pat
         "unchecked_requests": 0,  # the GET /v1/models is no POST: not counted as unchecked
         "unchecked_rejected": 0,
         "unchecked_paths": None,
+        # but as no API call toolguard validates, with its method and path (session 19)
+        "ignored_requests": 1,
+        "ignored_paths": '{"GET api.openai.com/v1/models": 1}',
     }
     flows, _ = rows(db_path)
     assert sorted((f["verdict"], f["run_id"]) for f in flows) == [

@@ -143,3 +143,81 @@ def test_claude_codes_side_calls_are_said_as_such_not_as_an_alarm(
         "that carry no conversation, and toolguard's rules check only conversations (the chat endpoints' "
         "bodies, toolguard_paths): nothing in them was checked"
     ]
+
+
+def test_requests_that_are_no_api_call_toolguard_validates_are_counted_by_method_and_path_shape(
+    guard_db: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Codex lists the models (``GET /v1/models``) before its first turn, clients probe health
+    endpoints, SDKs delete files: the proxy saw them, passed them through and validated nothing in
+    them. "3 requests reached the proxy: 1 validated" left the others unexplained (session 19): they
+    are counted by method and path shape (an id-like segment as ``*``, key shapes redacted) in the
+    stats, the run row, the shutdown log and toolguard run's report."""
+    from toolguard_analysis.run import report
+
+    addon, _, db_path = guard_db
+    for method, url in [
+        ("POST", "https://api.openai.com/v1/chat/completions"),  # validated
+        ("GET", "https://api.openai.com/v1/models"),
+        ("GET", "https://api.openai.com/v1/models?limit=5"),
+        ("GET", "http://127.0.0.1:11434/api/tags"),
+        ("DELETE", "https://api.openai.com/v1/files/file-AbCdEf0123456789XyZ"),
+        ("GET", "https://api.openai.com/v1/models/sk-proj-abcdefghijklmnopqrstuvwxyz0123"),
+    ]:
+        _exchange(addon, method, url, 200, OK)
+    stats = json.loads(addon.stats_command())
+    paths = {
+        "GET api.openai.com/v1/models": 2,
+        "GET 127.0.0.1:11434/api/tags": 1,
+        "DELETE api.openai.com/v1/files/*": 1,
+        "GET api.openai.com/v1/models/[REDACTED]": 1,
+    }
+    assert (stats["requests_seen"], stats["validated"], stats["ignored_requests"], stats["ignored_paths"]) == (
+        6, 1, 5, paths
+    )  # fmt: skip
+    with caplog.at_level(logging.INFO):
+        addon.done()
+    [run] = sqlite_utils.Database(db_path)["runs"].rows
+    assert (run["ignored_requests"], json.loads(run["ignored_paths"])) == (5, paths)
+    said = (
+        "5 requests were not API calls toolguard validates (GET api.openai.com/v1/models (2), "
+        "DELETE api.openai.com/v1/files/* (1), GET 127.0.0.1:11434/api/tags (1), "
+        "GET api.openai.com/v1/models/[REDACTED] (1)): passed through, nothing in them was checked; "
+        "toolguard validates POSTs to the chat endpoints' paths (toolguard_paths) on the hosts "
+        "toolguard_hosts lets through"
+    )
+    assert [r.getMessage() for r in caplog.records if "API call" in r.getMessage()] == [f"toolguard: {said}"]
+    lines = report(db_path, run["id"]).splitlines()
+    assert lines[:2] == [
+        "toolguard: 6 requests reached the proxy: 1 validated, 0 with findings, 0 rejected by the upstream, "
+        "0 without an answer; 0 flows stored.",
+        f"  {said}.",
+    ]
+
+
+def test_one_get_is_said_in_the_singular_and_none_says_nothing(
+    guard_db: tuple[ToolGuard, Any, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    addon, _, _ = guard_db
+    _exchange(addon, "GET", "https://api.openai.com/v1/models", 200, {"data": []})
+    stats = json.loads(addon.stats_command())
+    assert (stats["ignored_requests"], stats["ignored_paths"]) == (1, {"GET api.openai.com/v1/models": 1})
+    with caplog.at_level(logging.INFO):
+        addon.done()
+    assert [r.getMessage() for r in caplog.records if "API call" in r.getMessage()] == [
+        "toolguard: 1 request was not an API call toolguard validates (GET api.openai.com/v1/models (1)): "
+        "passed through, nothing in it was checked; toolguard validates POSTs to the chat endpoints' paths "
+        "(toolguard_paths) on the hosts toolguard_hosts lets through"
+    ]
+
+
+def test_a_run_of_api_calls_only_says_nothing_of_other_requests(
+    guard_db: tuple[ToolGuard, Any, Path],
+) -> None:
+    addon, _, db_path = guard_db
+    _exchange(addon, "POST", "https://api.openai.com/v1/chat/completions", 200, OK)
+    stats = json.loads(addon.stats_command())
+    assert (stats["ignored_requests"], "ignored_paths" in stats) == (0, False)
+    addon.done()
+    [run] = sqlite_utils.Database(db_path)["runs"].rows
+    assert (run["ignored_requests"], run["ignored_paths"]) == (0, None)

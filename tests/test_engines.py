@@ -16,7 +16,13 @@ from toolguard_core.analyze import analyse_request
 from toolguard_core.capture import Capture
 from toolguard_core.findings import Severity
 from toolguard_core.learned import Calibration, HostEngine, Knowledge, LearnedServer, host_engine, listed
-from toolguard_core.learned_store import export_learned, forget, import_learned, load_knowledge
+from toolguard_core.learned_store import (
+    LEARNED_COLUMNS,
+    export_learned,
+    forget,
+    import_learned,
+    load_knowledge,
+)
 from toolguard_core.providers import BUILTIN_PROFILES, ProviderProfile
 from toolguard_core.rules import RULES
 from toolguard_core.rules.registry import ENGINE_NOTE_OPEN
@@ -330,22 +336,11 @@ def test_the_writer_learns_the_engine_and_the_gateway_and_the_cli_manages_them(t
     store.close()
     assert store.failed == 0
     db = open_db(tmp_path / "t.db")
+    # Every learned column (learned_store.LEARNED_COLUMNS) but the error text, the times (they vary
+    # from run to run) and the source.
+    shown = [k for k in LEARNED_COLUMNS if k not in ("error_text", "first_seen", "last_seen", "source")]
     servers = [
-        {
-            k: c[k]
-            for k in (
-                "host",
-                "model",
-                "kind",
-                "name",
-                "value",
-                "rule",
-                "cause_id",
-                "first_flow",
-                "last_flow",
-                "count",
-            )
-        }
+        {k: c[k] for k in shown}
         for c in export_learned(db)["constraints"]
         if c["kind"] in engines.SERVER_KINDS
     ]

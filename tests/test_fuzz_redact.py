@@ -36,11 +36,24 @@ CARRIERS = {
 def secrets(draw: st.DrawFn, carrier: str) -> str:
     if carrier == "shape-only":
         prefix, minimum = draw(
-            st.sampled_from([("sk-", 20), ("sk-proj-", 20), ("gsk_", 24), ("xai-", 24), ("AIza", 34)])
+            st.sampled_from(
+                [
+                    ("sk-", 20),
+                    ("sk-proj-", 20),
+                    ("sk-svcacct-", 20),
+                    ("sk-or-v1-", 20),
+                    ("gsk_", 24),
+                    ("xai-", 24),
+                    ("AIza", 34),
+                    ("hf_", 24),
+                    ("ghp_", 36),
+                    ("github_pat_", 82),
+                ]
+            )
         )
     else:
         prefix, minimum = draw(st.sampled_from(["", "sk-", "sk-ant-api03-", "tok_"])), 12
-    token = draw(st.text(alphabet=ALNUM, min_size=minimum, max_size=48))
+    token = draw(st.text(alphabet=ALNUM, min_size=minimum, max_size=minimum + 28))
     return prefix + token + draw(st.sampled_from("0123456789"))  # real keys hold a digit
 
 
@@ -129,7 +142,8 @@ def test_no_secret_reaches_the_stored_row(case: tuple[Capture, str, list[str]]) 
 # Key shapes a URL's components are searched for (redact._URL_KEY_SHAPES): the providers' keys, an
 # AWS access key id and a JWT; each with its minimum length.
 URL_SHAPES = [("sk-", 20), ("sk-proj-", 20), ("sk-ant-api03-", 20), ("sk-or-v1-", 20), ("gsk_", 24),
-              ("xai-", 24), ("AIza", 34), ("hf_", 24)]  # fmt: skip
+              ("xai-", 24), ("AIza", 34), ("hf_", 24), ("sk-svcacct-", 20), ("ghp_", 36),
+              ("github_pat_", 82)]  # fmt: skip
 UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 B64URL = ALNUM + "-_"
 
@@ -137,13 +151,15 @@ B64URL = ALNUM + "-_"
 @st.composite
 def url_keys(draw: st.DrawFn) -> str:
     kind = draw(st.sampled_from(["provider", "aws", "jwt"]))
-    if kind == "aws":
-        return "AKIA" + draw(st.text(alphabet=UPPER, min_size=16, max_size=16))
+    if kind == "aws":  # a long-term (AKIA) or an STS temporary (ASIA) access key id
+        return draw(st.sampled_from(["AKIA", "ASIA"])) + draw(
+            st.text(alphabet=UPPER, min_size=16, max_size=16)
+        )
     if kind == "jwt":
         part = st.text(alphabet=B64URL, min_size=8, max_size=40)
         return "eyJ" + ".".join([draw(part), "eyJ" + draw(part), draw(part) + "0"])
     prefix, minimum = draw(st.sampled_from(URL_SHAPES))
-    return prefix + draw(st.text(alphabet=ALNUM, min_size=minimum, max_size=48)) + "7"
+    return prefix + draw(st.text(alphabet=ALNUM, min_size=minimum, max_size=minimum + 28)) + "7"
 
 
 # Where the key sits in the URL ({} raw, {q} percent-encoded whole), and what surrounds it.
@@ -156,6 +172,11 @@ URL_SLOTS = [
     "/a:{}",
     "?note=x%2F{q}",
     "#token={}",
+    # After an invalid or truncated percent-escape, which a decoder leaves as it is (session 19).
+    "/%ZZ{}",
+    "/x%Z{}",
+    "?q=%ZZ{}",
+    "#%ZZ{}",
 ]
 
 
@@ -185,3 +206,37 @@ def test_no_key_shape_survives_in_any_url_component(
     if key in target or quote(key, safe="") in target:
         stored = redact_path(target)
         assert key not in stored and quote(key, safe="") not in stored, stored
+
+
+# A DNS label: letters, digits and "-", at most 63 characters (RFC 1035), lower-cased by the proxy.
+HOST_SHAPES = [("sk-", 20), ("sk-proj-", 20), ("xai-", 24), ("aiza", 34), ("akia", 16), ("asia", 16)]
+
+
+@FUZZ
+@given(
+    shape=st.sampled_from(HOST_SHAPES),
+    token=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=40, max_size=48),
+    before=st.lists(st.text(alphabet="abcdefghij-", min_size=1, max_size=8), max_size=2),
+    port=st.sampled_from(["", ":8443"]),
+)
+def test_no_key_shaped_host_label_survives(
+    shape: tuple[str, int], token: str, before: list[str], port: str
+) -> None:
+    """A key used as a host label (``<key>.relay.example``), wherever the host is written: the url
+    column (redact_url), toolguard run's log (redact_text_urls), the host column and every report's
+    upstream name (redact_host through upstreams.authority_host), the stored row (session 19)."""
+    from toolguard_core.redact import redact_host
+    from toolguard_core.upstreams import upstream_name
+
+    prefix, minimum = shape
+    key = prefix + token[: minimum - 1] + "7"
+    host = ".".join([*before, key, "relay", "example"])
+    url = f"https://{host}{port}/v1/chat/completions"
+    for text in (
+        redact_url(url),
+        redact_text_urls(f"POST {url} HTTP/1.1"),
+        redact_host(host),
+        upstream_name(host, 8443 if port else 443, "https"),
+        rejected_capture("/v1/chat/completions", "", host=host, url=url).to_row().model_dump_json(),
+    ):
+        assert key not in text, text

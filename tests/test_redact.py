@@ -132,10 +132,16 @@ def test_bearer_token_echoed_back_in_a_response_body_is_scrubbed():
         "AIzaSyA1234567890abcdefghijklmnopqrstu",  # Google
         "xai-AbCdEfGhIjKlMnOpQrStUvWxYz",  # xAI
         "hf_AbCdEfGhIjKlMnOpQrStUvWxYz",  # Hugging Face
+        "sk-svcacct-AbCdEfGhIjKlMnOpQrStUvWxYz0123",  # OpenAI service account
+        "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",  # GitHub classic token (GitHub Models)
+        "github_pat_11ABCDEFG0abcdefghijklmn_opqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456",
     ],
 )
 def test_key_shapes_are_scrubbed_without_knowing_the_request(key: str):
     assert scrub(f"api key {key} rejected") == f"api key {REDACTED} rejected"
+    # After an invalid percent-escape ("%ZZ" is no escape: a decoder leaves it, and "Z" and "s"
+    # are both word characters, so no word boundary lies before the key): session 19.
+    assert key not in (scrub(f"bad url /v1/%ZZ{key}") or "")
 
 
 @pytest.mark.parametrize(
@@ -279,6 +285,14 @@ from toolguard_core.redact import redact_command  # noqa: E402
          "curl -H 'x-api-key: [REDACTED]' -H 'Content-Type: application/json' 'https://h/v1/m?key=[REDACTED]&alt=sse'"),
         ("curl https://bob:hunter2@llm.corp.example/v1/chat/completions",
          "curl 'https://[REDACTED]@llm.corp.example/v1/chat/completions'"),
+        # Session 19: an AWS key id and a JWT as bare words or an assignment whose name is no secret
+        # word (AWS_ACCESS_KEY_ID ends in _ID), a GitHub token, a key as a host label.
+        ("env AWS_ACCESS_KEY_ID=ASIAIOSFODNN7EXAMPLE aws-agent AKIAIOSFODNN7EXAMPLE",
+         "env 'AWS_ACCESS_KEY_ID=[REDACTED]' aws-agent '[REDACTED]'"),
+        ("agent eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmN", "agent '[REDACTED]'"),
+        ("agent ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "agent '[REDACTED]'"),
+        ("curl https://sk-abcdefghijklmnopqrstuvwxyz123456.relay.example/v1",
+         "curl 'https://[REDACTED].relay.example/v1'"),
         # Not secrets: options whose name only contains a secret word, and ordinary commands.
         ("qwen --auth-type openai --yolo -p 'List the files'", "qwen --auth-type openai --yolo -p 'List the files'"),
         ("agent --max-tokens 50 --token-limit 9", "agent --max-tokens 50 --token-limit 9"),
@@ -353,6 +367,10 @@ URL_KEYS = {
     "huggingface": "hf_AbCdEfGhIjKlMnOpQrStUvWxYz0123",
     "aws": "AKIAIOSFODNN7EXAMPLE",
     "jwt": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "openai-service-account": "sk-svcacct-AbCdEfGhIjKlMnOpQrStUvWxYz0123",
+    "aws-session": "ASIAIOSFODNN7EXAMPLE",  # an STS temporary access key id
+    "github": "ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+    "github-fine-grained": "github_pat_11ABCDEFG0abcdefghijklmn_opqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUV",
 }
 # Every URL component a key can sit in ({} is the key, {q} the key percent-encoded whole).
 URL_PLACES = {
@@ -366,6 +384,11 @@ URL_PLACES = {
     "query value": "https://h.example/v1/chat?note=x%2F{q}",
     "query key": "https://h.example/v1/chat?key={q}",
     "fragment": "https://h.example/v1/chat#access_token={}",
+    # After an invalid percent-escape: unquote leaves "%ZZ" as it is (session 19).
+    "segment after an invalid escape": "https://h.example/v1/x/%ZZ{}",
+    "segment after a truncated escape": "https://h.example/v1/x/%Z{}",
+    "query value after an invalid escape": "https://h.example/v1/chat?q=%ZZ{}",
+    "fragment after an invalid escape": "https://h.example/v1/chat#%ZZ{}",
 }
 
 
@@ -428,3 +451,92 @@ def test_a_key_beside_a_lone_surrogate_in_a_path_is_redacted_not_raised() -> Non
     assert redact_text_urls(f"POST https://h.example/v1/\udcff/{key}") == (
         "POST https://h.example/v1/\udcff/[REDACTED]"
     )
+
+
+# A key used as a host label (some relays take the key as a subdomain: ``<key>.relay.example``). A
+# DNS label holds at most 63 characters and no "_", so the shapes that fit one.
+HOST_KEYS = [
+    "sk-abcdefghijklmnopqrstuvwxyz123456",
+    "AKIAIOSFODNN7EXAMPLE",
+    "xai-AbCdEfGhIjKlMnOpQrStUvWxYz0123",
+]
+
+
+@pytest.mark.parametrize("key", HOST_KEYS)
+def test_a_key_shaped_host_label_is_redacted(key: str) -> None:
+    from toolguard_core.redact import redact_host
+    from toolguard_core.upstreams import upstream_name
+
+    host = f"{key.lower()}.relay.example"  # hosts reach toolguard lower-cased
+    assert redact_host(host) == f"{REDACTED}.relay.example"
+    assert redact_host(key) == REDACTED
+    for url in (f"https://{host}/v1/chat/completions", f"https://{host}:8443/v1/chat/completions"):
+        stored = redact_url(url)
+        assert key.lower() not in stored.lower() and stored.startswith(f"https://{REDACTED}.relay.example")
+        line = redact_text_urls(f"127.0.0.1:50912: POST {url} HTTP/1.1")
+        assert key.lower() not in line.lower(), line
+    assert upstream_name(host, 8443, "https") == f"{REDACTED}.relay.example:8443"
+    row = rejected_capture(
+        "/v1/chat/completions", "", host=host, url=f"https://{host}/v1/chat/completions"
+    ).to_row()
+    assert key.lower() not in row.model_dump_json().lower()
+    assert row.host == f"{REDACTED}.relay.example"
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "api.openai.com",
+        "sk-hynix.example",
+        "task-force-abcdefghijklmnop.example",
+        "127.0.0.1",
+        "::1",
+        "[::1]",
+    ],
+)
+def test_an_ordinary_host_is_kept(host: str) -> None:
+    from toolguard_core.redact import redact_host
+
+    assert redact_host(host) == host
+
+
+@pytest.mark.parametrize("provider", ["aws", "aws-session", "jwt", "openai-project", "github"])
+def test_a_key_from_the_url_echoed_in_the_answer_is_scrubbed(provider: str) -> None:
+    """An AWS key id or a JWT is not in the net over every stored text (it may be content there), but
+    one the request's URL carried is a secret of that request: an upstream echoing it back in its
+    error text ("invalid path /v1/AKIA...") has it scrubbed, raw or percent-encoded (session 19)."""
+    key = URL_KEYS[provider]
+    path = f"/v1/{quote(key, safe='')}/chat/completions"
+    body = json.dumps({"error": {"message": f"No route for /v1/{key}/chat ({quote(key, safe='')})"}})
+    row = rejected_capture(path, "", url=f"https://h.example{path}", response_body=body.encode()).to_row()
+    assert key not in row.model_dump_json() and quote(key, safe="") not in row.model_dump_json()
+    assert row.error_message == f"No route for /v1/{REDACTED}/chat ({REDACTED})"
+    host = f"{URL_KEYS['aws'].lower()}.relay.example"
+    echoed = json.dumps({"error": {"message": f"unknown host {host}"}}).encode()
+    row = rejected_capture(path, "", host=host, url=f"https://{host}{path}", response_body=echoed).to_row()
+    assert row.error_message == f"unknown host {REDACTED}.relay.example"
+
+
+def test_the_otlp_export_of_a_row_holds_no_planted_key() -> None:
+    """The OTLP export (otel.attributes, and the log record's summary line) is made of the stored
+    row: a key in the host label, the path, a header or the upstream's echo is not in it."""
+    from toolguard_core.otel import attributes
+    from toolguard_core.upstreams import upstream_name
+
+    key, path_key = HOST_KEYS[0], URL_KEYS["aws-session"]
+    host = f"{key}.relay.example"
+    path = f"/v1/%ZZ{path_key}/chat/completions"
+    echoed = json.dumps({"error": {"message": f"bad key {URL_KEYS['jwt']} for {host}{path}"}}).encode()
+    capture = rejected_capture(
+        path,
+        "",
+        host=host,
+        url=f"https://{host}{path}",
+        request_headers=((b"authorization", f"Bearer {URL_KEYS['jwt']}".encode()),),
+        response_body=echoed,
+    )
+    row = capture.to_row()
+    summary = f"{upstream_name(row.host or '', row.port, row.scheme)}{row.path}: {row.error_message}"
+    exported = json.dumps(attributes(row)) + summary
+    assert [k for k in (key, path_key, URL_KEYS["jwt"]) if k in exported] == []
+    assert attributes(row)["server.address"] == f"{REDACTED}.relay.example"

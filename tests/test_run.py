@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -1513,3 +1514,81 @@ def test_report_names_two_servers_on_one_host_as_two_upstreams(tmp_path: Path) -
         "127.0.0.1, 127.0.0.1:8000, 127.0.0.1:11434; no provider-specific rule was applied; map a host to its provider "
         "with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)"
     ]
+
+
+# A client that sends one chat call carrying the keys it is given (argv: the URL path's two keys, a
+# third only on the command line, a fourth in the message: a GitHub token; the headers' as JSON in
+# the environment) and one GET with a key in its path, printing each status. A JWT in a message is
+# content toolguard keeps (docs/robustness.md): it is planted on the command line only.
+PLANTED_KEYS_CLIENT = textwrap.dedent(
+    """
+    import json, os, sys, urllib.error, urllib.request
+    base = os.environ["OPENAI_BASE_URL"]
+    in_path, headers = sys.argv[1:3], json.loads(os.environ["PLANTED_HEADERS"])
+    chat = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "my token " + sys.argv[4]}]}
+    for method, path, body in [
+        ("POST", "/%ZZ" + in_path[0] + "/" + in_path[1] + "/chat/completions", json.dumps(chat).encode()),
+        ("GET", "/models/" + in_path[0], None),
+    ]:
+        request = urllib.request.Request(base + path, body, {"content-type": "application/json", **headers}, method=method)
+        try:
+            print(method, urllib.request.urlopen(request, timeout=15).status)
+        except urllib.error.HTTPError as exc:
+            print(method, exc.code)
+    """
+)
+
+
+@pytest.mark.e2e
+def test_no_planted_key_reaches_toolguard_runs_log_report_or_database(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    """``toolguard run`` with keys in the command line (bare words: an AWS key id, a JWT, a GitHub
+    token), the request's path (after an invalid escape), its headers and body, echoed whole by the
+    upstream: its log file (--log), its report, the database and its WAL hold none of them, and the
+    GET is said as a request that was no API call, its key redacted (session 19)."""
+    keys = {
+        "xai": "xai-" + "RunPlantedXaiKey0123456789abcd",
+        "aws": "AKIA" + "RUNPLANTED7EXAMP",
+        "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.RunPlantedSignature0123",
+        "github": "ghp_" + "RunPlantedGitHubToken0123456789abcd",
+        "openai": "sk-proj-" + "RunPlantedOpenAIKey0123456789abcdefghij",
+        "anthropic": "sk-ant-api03-" + "RunPlantedAnthropicKey0123456789",
+        "azure": "fedcba9876543210" + "0123456789abcdef",
+    }
+    headers = {
+        "authorization": f"Bearer {keys['openai']}",
+        "x-api-key": keys["anthropic"],
+        "api-key": keys["azure"],
+    }
+
+    def echo(request: Any) -> Reply:
+        said = f"Incorrect API key provided: {request.headers} at {request.path} with {request.body!r}"
+        return Reply.json(401, {"error": {"message": said, "type": "invalid_request_error", "code": None}})
+
+    upstream.handler = echo
+    db_path, log = tmp_path / "run.db", tmp_path / "run.log"
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"), "--log", str(log),
+        "--", PYTHON, "-c", PLANTED_KEYS_CLIENT, keys["xai"], keys["aws"], keys["jwt"], keys["github"],
+        env={**os.environ, "PLANTED_HEADERS": json.dumps(headers)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "POST 401\nGET 401\n"
+    assert (
+        "  1 request was not an API call toolguard validates "
+        f"(GET 127.0.0.1:{upstream.port}/v1/models/[REDACTED] (1)): passed through, nothing in it was checked; "
+    ) in result.stderr
+    texts = {"report": result.stderr, "log": log.read_text("utf-8", "replace")}
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(f"{db_path}{suffix}")
+        if path.exists():
+            texts[f"database{suffix}"] = path.read_bytes().decode("utf-8", "replace")
+    [run] = sqlite_utils.Database(db_path)["runs"].rows
+    assert run["command"].count("[REDACTED]") == 4, run["command"]
+    forms = {
+        (name, form)
+        for name, key in keys.items()
+        for form in (key, key.lower(), urllib.parse.quote(key, safe=""))
+    }
+    assert [(where, name) for where, text in texts.items() for name, form in forms if form in text] == []

@@ -114,6 +114,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m014_summary_index_ports",
         "m015_bracketed_ipv6_hosts",
         "m016_unchecked_paths",
+        "m017_ignored_requests",
     ]
 
 
@@ -139,6 +140,27 @@ def test_m016_counts_unchecked_paths_in_the_runs_of_an_older_database(tmp_path: 
     assert (new["unchecked_requests"], new["unchecked_rejected"], new["unchecked_paths"]) == (
         2, 1, '{"api.openai.com/v1/chat/completion": 2}'
     )  # fmt: skip
+    db.close()
+
+
+def test_m017_counts_requests_that_are_no_api_call_in_the_runs_of_an_older_database(tmp_path: Path) -> None:
+    """A run row written before m017 keeps its counts and reads as "none counted" (0, NULL); a new
+    one stores the requests that were no API call toolguard validates and their method and path."""
+    path = tmp_path / "m016.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m017_ignored_requests")
+    db["runs"].insert({"id": "old", "started_utc": "2026-11-30T09:00:00.000Z", "requests_seen": 3})
+    db.close()
+    db = open_db(path)
+    old = db["runs"].get("old")
+    assert (old["requests_seen"], old["ignored_requests"], old["ignored_paths"]) == (3, 0, None)
+    write_run(
+        db,
+        RunRow(id="new", started_utc="2026-11-30T10:00:00.000Z", requests_seen=3, ignored_requests=2,
+               ignored_paths='{"GET api.openai.com/v1/models": 2}'),
+    )  # fmt: skip
+    new = db["runs"].get("new")
+    assert (new["ignored_requests"], new["ignored_paths"]) == (2, '{"GET api.openai.com/v1/models": 2}')
     db.close()
 
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import io
 import json
+import logging
 import os
 import random
 import signal
@@ -591,7 +592,7 @@ async def said_hello(validator: Validator) -> None:
 
 
 @pytest.mark.skipif(not crossmem.available(), reason="process_vm_readv is Linux's")
-def test_a_worker_that_can_read_the_proxy_gets_large_bodies_by_address_not_copied():
+def test_a_worker_that_can_read_the_proxy_gets_large_bodies_by_address_not_copied(caplog):
     # Session 12 (issue #12): copying each 1 MB agent turn into the arena was most of what the event
     # loop still spent per request. The worker now reads it from the proxy's memory itself; the
     # verdicts are the arena's, and the ring is never touched.
@@ -602,8 +603,17 @@ def test_a_worker_that_can_read_the_proxy_gets_large_bodies_by_address_not_copie
         validator = Validator(max_pending_bytes=2 * len(large))
         await validator.start()
         try:
-            await said_hello(validator)
+            with caplog.at_level(logging.DEBUG, logger="toolguard_core.offload"):
+                await said_hello(validator)
             assert (validator.reads_remote, validator.remote_refused) == (True, None)
+            # The normal case, nothing to act on: said at debug level only, in plain words (session 19).
+            assert [(r.levelno, r.getMessage()) for r in caplog.records if "memory" in r.getMessage()] == [
+                (
+                    logging.DEBUG,
+                    "toolguard: the validation worker reads each large request body straight from the "
+                    "proxy process's memory (Linux cross-memory attach): the proxy does not copy it",
+                )
+            ]
             futures = [validator.submit(body, {**HEADER, "max_body": 2 * len(large)}) for body in bodies]
             assert not validator._copying and not validator._held  # no thread copy for the 4 MB body
             assert [await rules_of(f) for f in futures] == [
@@ -621,7 +631,7 @@ def test_a_worker_that_can_read_the_proxy_gets_large_bodies_by_address_not_copie
 
 
 @pytest.mark.skipif(not crossmem.available(), reason="process_vm_readv is Linux's")
-def test_a_worker_that_cannot_read_the_proxy_says_why_and_bodies_take_the_arena(monkeypatch):
+def test_a_worker_that_cannot_read_the_proxy_says_why_and_bodies_take_the_arena(monkeypatch, caplog):
     # Yama's ptrace_scope 2 or 3, a seccomp filter, a proxy not dumpable: the probe fails, the worker
     # says why, and every body goes through shared memory as before. Made here by sending the worker
     # the address of other bytes than the probe it compares with.
@@ -632,11 +642,19 @@ def test_a_worker_that_cannot_read_the_proxy_says_why_and_bodies_take_the_arena(
         validator = Validator()
         await validator.start()
         try:
-            await said_hello(validator)
+            with caplog.at_level(logging.INFO, logger="toolguard_core.offload"):
+                await said_hello(validator)
             assert (validator.reads_remote, validator.remote_refused) == (
                 False,
                 "the probe read back different bytes",
             )
+            # What it means for the user, in plain words (session 19): toolguard.stats says it too.
+            assert [r.getMessage() for r in caplog.records if "memory" in r.getMessage()] == [
+                "toolguard: the validation worker cannot read request bodies from the proxy process's "
+                "memory (the probe read back different bytes), so the proxy copies each large body into "
+                "shared memory for it (toolguard.stats: worker_copies_bodies): the verdicts are the same, "
+                "the proxy does one more copy per large body; nothing to do"
+            ]
             assert await rules_of(validator.submit(padded, HEADER)) == ["sequence.orphan-tool-message"]
             assert (validator.remote_bodies, validator.piped) == (0, 0)
             assert validator._arena is not None and validator._arena._head == 0  # released by the answer

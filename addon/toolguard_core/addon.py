@@ -126,7 +126,9 @@ from toolguard_core.visibility import (
     add_host,
     counts_line,
     hosts_json,
+    ignored_line,
     merge_hosts,
+    path_shape,
     skipped_line,
     unchecked_lines,
     unreachable_line,
@@ -176,6 +178,8 @@ _STOPPED_SKIPPED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
 _STOPPED_UNRECOGNISED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
 # The same for the paths not validated because of their path (runs.unchecked_paths).
 _STOPPED_UNCHECKED_PATHS: dict[tuple[str, str], Counter[str]] = {}
+# The same for the requests that were no API call toolguard validates (runs.ignored_paths).
+_STOPPED_IGNORED_PATHS: dict[tuple[str, str], Counter[str]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +206,10 @@ class _Route:
     #: or IGNORE by path alone: a typo'd /chat/completion): the upstream and path as the run report
     #: names them (key-shaped values scrubbed, no query), else "". Derived once per route.
     unchecked_path: str = ""
+    #: A request that is no API call toolguard validates (a GET such as Codex's ``/v1/models``, a
+    #: health check, a POST to a host toolguard_hosts leaves out): its method, upstream and path shape
+    #: as the run report names them (visibility.path_shape; key shapes redacted, no query), else "".
+    ignored_path: str = ""
 
 
 _IGNORED = _Route(Scope.IGNORE, "", None)
@@ -385,7 +393,10 @@ class Pending:
         is neither (issue #12: the clean path does only what its verdict needs)."""
         if self._secrets is None:
             self._secrets = redact.secret_values(
-                ((_native(k), _native(v)) for k, v in self.headers), self.query, self.redact_headers
+                ((_native(k), _native(v)) for k, v in self.headers),
+                self.query,
+                self.redact_headers,
+                self.route.url if self.route is not None else _native(self.raw_path),
             )
         return self._secrets
 
@@ -470,6 +481,9 @@ class ToolGuard:
         # whose client typo'd its path otherwise read "0 validated, 0 rejected" (bounded like pending).
         self.unchecked_paths: Counter[str] = Counter()
         self._unchecked_flows: dict[str, None] = {}
+        # Requests (stats["ignored_requests"]) that were no API call toolguard validates, per method,
+        # upstream and path shape (_Route.ignored_path; bounded: visibility.add_host).
+        self.ignored_paths: Counter[str] = Counter()
         # Connections to an upstream that failed before the client sent anything (stats
         # ["unreachable_connects"]), per upstream: a regular-mode CONNECT that mitmproxy's eager
         # strategy answered 502 (bounded: visibility.add_host).
@@ -891,6 +905,7 @@ class ToolGuard:
                 _STOPPED_UNCHECKED_PATHS[key] = (
                     _STOPPED_UNCHECKED_PATHS.get(key, Counter()) + self.unchecked_paths
                 )
+                _STOPPED_IGNORED_PATHS[key] = _STOPPED_IGNORED_PATHS.get(key, Counter()) + self.ignored_paths
             # Drains the whole queue however long it takes, with progress lines, and logs how many
             # rows were written (and dropped, and why); see Store.close. Then the syncer and the
             # exporter send what is left (both bounded).
@@ -958,6 +973,9 @@ class ToolGuard:
                 stats.get("unchecked_requests", 0), stats.get("unchecked_rejected", 0), self.unchecked_paths
             )
         ]
+        ignored = ignored_line(stats.get("ignored_requests", 0), merge_hosts([self.ignored_paths]))
+        if ignored:
+            lines.append(f"toolguard: {ignored}")
         return lines
 
     def _store_running(self) -> None:
@@ -1281,6 +1299,10 @@ class ToolGuard:
         unchecked = merge_hosts([self.unchecked_paths])  # HTTP requests only: no WebSocket tally
         if unchecked:
             stats["unchecked_paths"] = unchecked
+        stats.setdefault("ignored_requests", 0)
+        ignored = merge_hosts([self.ignored_paths])  # HTTP requests only
+        if ignored:
+            stats["ignored_paths"] = ignored
         if self.unreachable_upstreams:  # said only once it happened, like worker_hung
             stats["unreachable_upstreams"] = merge_hosts([self.unreachable_upstreams])
         if self.store is not None:
@@ -1292,6 +1314,10 @@ class ToolGuard:
             stats["worker_hung"] = self.validator.hung
         if self.validator.starved:
             stats["worker_starved"] = self.validator.starved
+        # Why the worker cannot read bodies from the proxy's memory, so the proxy copies them (the
+        # start-up line says the same; offload.Validator._hello), said only when it is so.
+        if self.validator.remote_refused is not None:
+            stats["worker_copies_bodies"] = self.validator.remote_refused
         stats["learned_constraints"] = knowledge.constraint_count
         # The servers the upstreams' answers named (toolguard_core.engines): host, what, from which words.
         stats["learned_engines"] = sorted(
@@ -1431,7 +1457,13 @@ class ToolGuard:
             else ""
         )
         if flow_scope is Scope.IGNORE:  # nothing more is read of an ignored flow
-            return _Route(flow_scope, "", None, unchecked_path=unchecked)
+            ignored = (
+                ""
+                if unchecked
+                else f"{request.method} {upstream_name(pretty_host, request.port, request.scheme)}"
+                f"{path_shape(redact.scrub(redact.redact_path(path)) or path)}"
+            )
+            return _Route(flow_scope, "", None, unchecked_path=unchecked, ignored_path=ignored)
         url = target_url(request)
         target = Target.from_url(url, self.registry)
         unrecognised = target.provider.id == GENERIC.id
@@ -1448,6 +1480,10 @@ class ToolGuard:
         if flow_scope in (Scope.RECORD, Scope.IGNORE):
             if route.unchecked_path:
                 self._count_unchecked(flow, route.unchecked_path)
+            elif route.ignored_path and not _header(headers, b"upgrade"):
+                # A WebSocket's upgrade (Codex's Responses socket) is said with its messages instead.
+                self.stats["ignored_requests"] += 1
+                add_host(self.ignored_paths, route.ignored_path)
             if flow_scope is Scope.RECORD:
                 self._track_unvalidated(flow, route=route)
             return
@@ -1830,7 +1866,7 @@ class ToolGuard:
                 url=url,
                 headers=list(request.headers.items(multi=True)),
                 secrets=redact.secret_values(
-                    request.headers.items(multi=True), request.path.partition("?")[2]
+                    request.headers.items(multi=True), request.path.partition("?")[2], url=url
                 ),
                 unrecognised=upstream_name(request.pretty_host, request.port, request.scheme)
                 if unrecognised
@@ -2546,6 +2582,8 @@ class ToolGuard:
                 unchecked_requests=stats["unchecked_requests"],
                 unchecked_rejected=stats["unchecked_rejected"],
                 unchecked_paths=hosts_json(self._run_hosts(_STOPPED_UNCHECKED_PATHS, self.unchecked_paths)),
+                ignored_requests=stats["ignored_requests"],
+                ignored_paths=hosts_json(self._run_hosts(_STOPPED_IGNORED_PATHS, self.ignored_paths)),
             )
         )
 

@@ -273,7 +273,7 @@ class Capture:
         request_headers = text_headers(self.request_headers)
         secrets = self.secrets
         if secrets is None:  # collected here, off the event loop, before any text is written
-            secrets = self.secrets = redact.secret_values(request_headers, self.query, extra)
+            secrets = self.secrets = redact.secret_values(request_headers, self.query, extra, self.url)
 
         def scrub(text: str | None) -> str | None:
             return redact.scrub(text, secrets)
@@ -349,7 +349,7 @@ class Capture:
             datetime_utc=format_utc(self.started),
             method=self.method,
             scheme=self.scheme,
-            host=self.host,
+            host=redact.redact_host(self.host) if self.host else self.host,
             port=self.port,
             path=redact.redact_path(self.path) if self.path else self.path,
             url=redact.redact_url(self.url),

@@ -63,6 +63,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from toolguard_core import catalog
+from toolguard_core.engines import SIGNATURES as _ENGINE_SIGNATURES
 from toolguard_core.learned_forms import (
     THOUGHT_SIGNATURE,
     id_shape,
@@ -431,6 +432,15 @@ _Q = r"\\?[`'\"]?"  # providers quote names with ', ", ` or not at all
 
 def _re(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern.replace("{Q}", _Q), re.IGNORECASE | re.DOTALL)
+
+
+#: The error texts only one engine writes, as :data:`toolguard_core.engines.SIGNATURES` declares them
+#: (the engine, an example, its source): a wording of one of them here reads its provider, source and
+#: example from there (``**_ENGINE_TEXTS[id]``), so the two tables cannot drift. Its pattern is its
+#: own: a wording captures the values its cause names, a signature only finds the engine.
+_ENGINE_TEXTS: dict[str, dict[str, str]] = {
+    s.id: {"provider": s.engine, "source": s.source, "example": s.example} for s in _ENGINE_SIGNATURES
+}
 
 
 #: A text saying the server validated the request and refused it (a required field, a bound, an
@@ -1859,10 +1869,8 @@ CAUSES: tuple[Cause, ...] = (
                 rule_id="quirks.qwen-thinking-forced-tool-choice",
             ),
             Wording(
-                provider="vllm",
+                **_ENGINE_TEXTS["vllm.auto-tool-choice-flag"],  # provider, source, example
                 pattern=_re(r"{Q}(?P<value>auto|required){Q} tool choice requires --enable-auto-tool"),
-                source="https://github.com/langchain4j/langchain4j/issues/3475",
-                example='"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
             ),
             Wording(
                 provider="openai",
@@ -1934,11 +1942,9 @@ CAUSES: tuple[Cause, ...] = (
                 no_constraint=True,
             ),
             Wording(
-                provider="tgi",
+                **_ENGINE_TEXTS["tgi.max-new-tokens"],  # provider, source, example
                 # Anchored on TGI's prefix: "`inputs` tokens + `max_new_tokens` must be <= N" is the context window.
                 pattern=_re(r"validation error: {Q}max_new_tokens{Q} must be <= (?P<limit>\d+)"),
-                source="https://github.com/huggingface/transformers/issues/28523",
-                example="Input validation error: `max_new_tokens` must be <= 192",
                 # The limit is named, not the value sent: learning "max_tokens" would flag small values too.
                 no_constraint=True,
             ),
@@ -2100,12 +2106,10 @@ CAUSES: tuple[Cause, ...] = (
                 example="Invalid request: Your request exceeded model token limit: 262144 (requested: 269030)",
             ),
             Wording(
-                provider="sglang",
+                **_ENGINE_TEXTS["sglang.context-length"],  # provider, source, example
                 pattern=_re(
                     r"The input \((?P<value>\d+) tokens\) is longer than the model.s context length \((?P<limit>\d+) tokens\)"
                 ),
-                source="https://github.com/QwenLM/Qwen3/issues/1321",
-                example="The input (61709 tokens) is longer than the model's context length (40960 tokens).",
             ),
             Wording(
                 provider="sglang",
@@ -2159,10 +2163,8 @@ CAUSES: tuple[Cause, ...] = (
                 example="ValueError: [address=0.0.0.0:37591, pid=324770] The decoder prompt (length 17772) is longer than the maximum model length of 16384.",
             ),
             Wording(
-                provider="llama.cpp",
+                **_ENGINE_TEXTS["llama.cpp.context-size"],  # provider, source, example
                 pattern=_re("the request exceeds the available context size"),
-                source="https://github.com/oobabooga/textgen/issues/7257",
-                example="the request exceeds the available context size. try increasing the context size or enable context shift",
             ),
             Wording(
                 provider="llama.cpp",
@@ -2525,10 +2527,8 @@ CAUSES: tuple[Cause, ...] = (
                 example="No endpoints found that support tool use. To learn more about provider routing, visit: https://openrouter.ai/docs/provider-routing",
             ),
             Wording(
-                provider="ollama",
+                **_ENGINE_TEXTS["ollama.registry-model"],  # provider, source, example
                 pattern=_re(r"(?<![\w./:-])(?P<model>[\w./:-]{1,200}) does not support tools"),
-                source="https://github.com/ollama/ollama/issues/14795",
-                example="registry.ollama.ai/library/Qwen3.5:0.8b does not support tools",
             ),
         ),
     ),
@@ -2629,11 +2629,9 @@ CAUSES: tuple[Cause, ...] = (
                 ),
             ),
             Wording(
-                provider="ollama",
+                **_ENGINE_TEXTS["ollama.pull-model"],  # provider, source, example
                 # Ollama adds ", try pulling it first" (api/generate, api/chat and /v1): the core is kept.
                 pattern=_re(r"\bmodel {Q}(?P<model>[^'\"`\s]{1,200}){Q} not found"),
-                source="https://github.com/ollama/ollama-python/issues/149",
-                example="model 'llama2' not found, try pulling it first",
             ),
             Wording(
                 provider="vllm",
@@ -2966,10 +2964,8 @@ CAUSES: tuple[Cause, ...] = (
                 example="Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant",
             ),
             Wording(
-                provider="llama.cpp",
+                **_ENGINE_TEXTS["llama.cpp.trailing-assistants"],  # provider, source, example
                 pattern=_re("Cannot have 2 or more assistant messages at the end of the list"),
-                source="https://github.com/co-l/openfox/issues/367",
-                example="Cannot have 2 or more assistant messages at the end of the list.",
             ),
             Wording(
                 provider="anthropic",

@@ -59,7 +59,9 @@ def _re(text: str) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE)
 
 
-#: Each engine's own error texts. Only texts no other server writes: "does not support tools" alone is
+#: Each engine's own error texts, declared here once: the causes catalogue's wordings of the same texts
+#: read their provider, example and source from this table (causes._ENGINE_TEXTS). Only texts no other
+#: server writes: "does not support tools" alone is
 #: said by OpenRouter and DeepInfra too, so Ollama's signature is its registry's model name. LiteLLM's
 #: "Hosted_vllmException" is not one: its ``hosted_vllm/`` route is what users put in front of any
 #: OpenAI-compatible server (llama-server's own text arrives through it too), so it names the gateway only.
@@ -85,8 +87,10 @@ SIGNATURES: Final[tuple[Signature, ...]] = (
         id="llama.cpp.context-size",
         engine="llama.cpp",
         # llama-server's exceed_context_size_error: its n_ctx ("--ctx-size") is "the available context size".
+        # The pattern also finds the newer "request (N tokens) exceeds the available context size (M
+        # tokens)"; the example is the text the source quotes (it showed the newer one before session 19).
         pattern=_re(r"exceeds the available context size"),
-        example="request (4390 tokens) exceeds the available context size (4096 tokens), try increasing it",
+        example="the request exceeds the available context size. try increasing the context size or enable context shift",
         source="https://github.com/oobabooga/textgen/issues/7257",
     ),
     Signature(

@@ -963,14 +963,22 @@ class Validator:
         """The worker says whether it could read the proxy's memory (crossmem.probe)."""
         if proc is not self._proc:
             return
+        # Said in words a user can read (session 19: "reads bodies from the proxy's memory" was an
+        # implementation detail at info level): the normal case at debug level, nothing to act on;
+        # the fallback at info level with what it costs, and in toolguard.stats (worker_copies_bodies).
         if hello.get("remote_read") is True:
             self.reads_remote, self.remote_refused = True, None
-            logger.info("toolguard: the validation worker reads bodies from the proxy's memory")
+            logger.debug(
+                "toolguard: the validation worker reads each large request body straight from the proxy "
+                "process's memory (Linux cross-memory attach): the proxy does not copy it"
+            )
         else:
             self.reads_remote, self.remote_refused = False, str(hello.get("why"))
             logger.info(
-                "toolguard: the validation worker cannot read the proxy's memory (%s); bodies go "
-                "through shared memory",
+                "toolguard: the validation worker cannot read request bodies from the proxy process's memory "
+                "(%s), so the proxy copies each large body into shared memory for it (toolguard.stats: "
+                "worker_copies_bodies): the verdicts are the same, the proxy does one more copy per large "
+                "body; nothing to do",
                 self.remote_refused,
             )
 

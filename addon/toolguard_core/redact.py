@@ -69,28 +69,38 @@ _SECRET_QUERY_NAME = re.compile(
     re.IGNORECASE,
 )
 
-# Key shapes from the providers toolguard knows (OpenAI sk-, sk-proj-, OpenRouter sk-or-, Groq gsk_,
-# Google AIza, Anthropic sk-ant-, xAI xai-, W&B/HF-style long hex is too generic to catch here).
-# A key starts at a word boundary or right after a percent-escape (``key%3Dsk-...``, ``x%2Fsk-...``
-# in a URL echoed in a body: "D" and "s" are both word characters, so no boundary lies between them).
-_KEY_START = r"(?:\b|(?<=%[0-9A-Fa-f]{2}))"
+# Key shapes from the providers toolguard knows (OpenAI sk-, sk-proj-, sk-svcacct-, OpenRouter sk-or-,
+# Groq gsk_, Google AIza, Anthropic sk-ant-, xAI xai-, Hugging Face hf_, and GitHub's tokens, which
+# GitHub Models takes as its API key: ghp_/gho_/ghu_/ghs_/ghr_ + 36, github_pat_ + 82, per GitHub's
+# "About authentication to GitHub" token prefixes. W&B-style long hex is too generic to catch here).
+# A key starts at a word boundary or right after a percent sign and up to two characters, a valid
+# escape or not (``key%3Dsk-...``, ``x%2Fsk-...`` in a URL echoed in a body: "D" and "s" are both
+# word characters, so no boundary lies between them; ``%ZZsk-...``: an invalid escape a decoder
+# leaves as it is, session 19).
+_KEY_START = r"(?:\b|(?<=%[0-9A-Za-z]{2})|(?<=%[0-9A-Za-z]))"
 _KEY_SHAPES = re.compile(
     _KEY_START
     + r"(?:sk-[A-Za-z0-9_\-]{16,}|gsk_[A-Za-z0-9]{20,}|AIza[0-9A-Za-z_\-]{30,}|xai-[A-Za-z0-9]{20,}"
-    r"|hf_[A-Za-z0-9]{20,})"
+    r"|hf_[A-Za-z0-9]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"
 )
-_KEY_PREFIXES = ("sk-", "gsk_", "AIza", "xai-", "hf_")
-# In a URL's components (path segments, query values, fragment) two more shapes are secrets: an AWS
-# access key id (AKIA + 16, AWS IAM's documented format) and a JWT (a bearer token some gateways take
-# in the path). In a stored body they may be content (an id_token a tool returns), so the net over
-# every stored text keeps to the providers' key shapes above.
+_KEY_PREFIXES = ("sk-", "gsk_", "AIza", "xai-", "hf_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
+# In a URL's components (path segments, query values, fragment, host labels) two more shapes are
+# secrets: an AWS access key id (AKIA + 16, or ASIA + 16 for an STS temporary one: AWS IAM's documented
+# formats) and a JWT (a bearer token some gateways take in the path). In a stored body they may be
+# content (an id_token a tool returns), so the net over every stored text keeps to the providers' key
+# shapes above.
 _URL_KEY_SHAPES = re.compile(
     _KEY_SHAPES.pattern
     + "|"
     + _KEY_START
-    + r"(?:AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})"
+    + r"(?:A[KS]IA[0-9A-Z]{16}|eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})"
 )
-_URL_KEY_PREFIXES = (*_KEY_PREFIXES, "AKIA", "eyJ")
+_URL_KEY_PREFIXES = (*_KEY_PREFIXES, "AKIA", "ASIA", "eyJ")
+# A host label that is a key (some relays take the key as a subdomain, ``<key>.relay.example``):
+# hosts reach toolguard lower-cased (DNS is case-insensitive), so the shapes are matched ignoring
+# case, and the label must hold a digit (real keys do; ``sk-hynix`` or ``task-force-...`` do not).
+_HOST_KEY_LABEL = re.compile(rf"(?i)(?=[^.]*\d)(?:{_URL_KEY_SHAPES.pattern})")
+_HOST_KEY_PREFIXES = tuple(sorted({p.lower() for p in _URL_KEY_PREFIXES}))
 # A token must contain a digit: real tokens do, while prose ("basic functionality", "a bearer
 # instrument") would otherwise be mangled in the stored request.
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+(?=[A-Za-z._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{8,}")
@@ -254,16 +264,37 @@ def _query_holds_secret(query: str) -> bool:
     )
 
 
+def redact_host(host: str) -> str:
+    """A host name with every label shaped like a key replaced by ``[REDACTED]``
+    (``sk-...relay.example`` -> ``[REDACTED].relay.example``); any other host exactly as given. What
+    the host column stores and every report names an upstream by (:func:`upstreams.authority_host`)."""
+    if not host or not _contains_any(host.lower(), _HOST_KEY_PREFIXES):
+        return host
+    labels = host.split(".")
+    redacted = [REDACTED if _HOST_KEY_LABEL.fullmatch(label) else label for label in labels]
+    return ".".join(redacted) if redacted != labels else host
+
+
+def _redact_netloc(netloc: str) -> str:
+    """A URL's authority with its userinfo and its key-shaped host labels redacted."""
+    _userinfo, at, hostport = netloc.rpartition("@")
+    if hostport.startswith("["):  # an IPv6 literal: no label is a key
+        host, port = hostport, ""
+    else:
+        host, colon, port = hostport.partition(":")
+        port = f"{colon}{port}"
+    # Credentials in the authority (https://user:pass@host).
+    return f"{REDACTED + at if at else ''}{redact_host(host)}{port}"
+
+
 def redact_url(url: str) -> str:
-    """A URL with its userinfo, its key-like query parameters and every key shape in its path and
-    fragment redacted (secrets never reach disk, whichever component carries them)."""
+    """A URL with its userinfo, its key-like query parameters and every key shape in its host, path
+    and fragment redacted (secrets never reach disk, whichever component carries them)."""
     try:
         parts = urlsplit(url)
     except ValueError:  # an authority urlsplit refuses ("https://[x]/"): redacted as a line of text
         return redact_text_urls(url)
-    netloc = parts.netloc
-    if "@" in netloc:  # credentials in the authority (https://user:pass@host)
-        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    netloc = _redact_netloc(parts.netloc) if parts.netloc else parts.netloc
     return urlunsplit(
         (
             parts.scheme,
@@ -281,6 +312,10 @@ _QUERY_IN_TEXT = re.compile(r"(?P<before>[^\s?\"'<>]*)\?(?P<query>[^\s\"'<>#]+)"
 #: A URL's or a bare path's part before its query (or its fragment), in a line of text.
 _PATH_IN_TEXT = re.compile(r"(?:\b[a-zA-Z][a-zA-Z0-9+.-]*:/)?/[^\s?\"'<>]*")
 _USERINFO_IN_TEXT = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s/@\"'<>]+@")
+#: A URL's host name in a line of text (after its scheme and any userinfo), for its key-shaped labels.
+_HOST_IN_TEXT = re.compile(
+    r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^\s/@\"'<>]+@)?)(?P<host>[^\s/:?#@\"'<>\[\]]+)"
+)
 
 
 def _redact_query_in_text(match: re.Match[str]) -> str:
@@ -303,17 +338,20 @@ def redact_text_urls(line: str) -> str:
         line = _PATH_IN_TEXT.sub(lambda m: redact_path(m.group(0)), line)
     if "@" in line:
         line = _USERINFO_IN_TEXT.sub(lambda m: f"{m['scheme']}{REDACTED}@", line)
+    if "://" in line and _contains_any(line.lower(), _HOST_KEY_PREFIXES):
+        line = _HOST_IN_TEXT.sub(lambda m: f"{m['scheme']}{redact_host(m['host'])}", line)
     return line
 
 
 def secret_values(
-    headers: Iterable[tuple[str, str]], query: str = "", extra: Iterable[str] = ()
+    headers: Iterable[tuple[str, str]], query: str = "", extra: Iterable[str] = (), url: str = ""
 ) -> list[str]:
     """The literal secrets a request carries, longest first, for :func:`scrub`.
 
     From credential headers (see :func:`is_secret_header`) every value counts down to
     :data:`_MIN_SHORT_SECRET_LENGTH` characters (a 6-character key echoed in an error is still a key);
-    from the query string only values of :data:`_MIN_SECRET_LENGTH` or more.
+    from the query string only values of :data:`_MIN_SECRET_LENGTH` or more; from ``url`` (the
+    request's URL or target) every key shape its host, path or query holds (:func:`_url_secrets`).
     """
     extra = tuple(extra)
     found: set[str] = set()
@@ -324,7 +362,25 @@ def secret_values(
         for name, value in parse_qsl(query, keep_blank_values=True):
             if is_secret_query_name(name) and len(value) >= _MIN_SECRET_LENGTH:
                 found.add(value)
+    if url:
+        found.update(_url_secrets(url))
     return sorted(found, key=len, reverse=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def _url_secrets(url: str) -> tuple[str, ...]:
+    """The key shapes a request's URL carries (:data:`_URL_KEY_SHAPES` in it, raw or decoded, and a
+    key-shaped host label), so an upstream echoing one back (``invalid path /v1/AKIA...``: an AWS key
+    id or a JWT is not in the net over every stored text) has it scrubbed in every encoding like a
+    header's key (session 19). A client sends the same URL again and again: judged once."""
+    found: set[str] = set()
+    for text in {url, unquote(url)}:
+        if _contains_any(text, _URL_KEY_PREFIXES):
+            found.update(m.group(0) for m in _URL_KEY_SHAPES.finditer(text))
+        if "://" in text and _contains_any(text.lower(), _HOST_KEY_PREFIXES):
+            host = text.split("://", 1)[1].split("/", 1)[0].rpartition("@")[2].split(":", 1)[0]
+            found.update(label for label in host.split(".") if _HOST_KEY_LABEL.fullmatch(label))
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -511,6 +567,10 @@ def redact_command(command: str) -> str:
         if word.startswith("-") and not eq and _SECRET_ARG_NAME.search(bare):
             secret_next = True
         scrubbed = scrub(word) or word
+        if _contains_any(scrubbed, _URL_KEY_PREFIXES):
+            # A command line is no content: an AWS key id or a JWT in it is a credential too, bare or
+            # assigned to a name no secret word ends (AWS_ACCESS_KEY_ID=AKIA...; session 19).
+            scrubbed = _URL_KEY_SHAPES.sub(REDACTED, scrubbed)
         header, colon, header_value = word.partition(":")
         secret_header = colon and header_value.strip() and " " not in header.strip()
         if secret_header and scrubbed == word and is_secret_header(header.strip()):

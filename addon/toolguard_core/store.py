@@ -309,6 +309,11 @@ class RunRow(BaseModel):
     unchecked_requests: int = 0
     unchecked_rejected: int = 0
     unchecked_paths: str | None = None
+    #: Requests that were no API call toolguard validates (a GET such as ``/v1/models``, a health check,
+    #: a POST to a host toolguard_hosts leaves out), and their method, upstream and path shape as JSON
+    #: ``{"METHOD upstream/path": requests}`` (m017_ignored_requests).
+    ignored_requests: int = 0
+    ignored_paths: str | None = None
 
 
 @migrations(transactional=False)  # batches of its own: MIGRATION_BATCH_ROWS (relabel_rows)
@@ -628,6 +633,17 @@ def m016_unchecked_paths(db: sqlite_utils.Database) -> None:
             "unchecked_rejected": "INTEGER NOT NULL DEFAULT 0",
             "unchecked_paths": "TEXT",
         },
+    )
+
+
+@migrations()
+def m017_ignored_requests(db: sqlite_utils.Database) -> None:
+    # Issue #9 ("never reassuring about what was not seen"): requests that reached the proxy but were
+    # no API call toolguard validates (Codex's GET /v1/models, health checks) are counted per run with
+    # their method and path shape: "3 requests reached the proxy: 1 validated" left two unexplained
+    # (session 19). Idempotent like m013.
+    _add_missing_columns(
+        db, "runs", {"ignored_requests": "INTEGER NOT NULL DEFAULT 0", "ignored_paths": "TEXT"}
     )
 
 

@@ -2,7 +2,7 @@
 ``learned`` and ``rule_calibration`` rows, and the name every report prints), and a learned
 constraint's rule id and listing.
 
-Import-free (nothing beyond the standard library): ``toolguard learned list|forget|export`` and the
+Light (the standard library and :mod:`toolguard_core.redact`, for a key-shaped host label): ``toolguard learned list|forget|export`` and the
 summary's ``--host`` filter use these without loading what :mod:`toolguard_core.learned` needs to
 check requests (the causes catalogue and the rules: most of a command's start-up time,
 docs/benchmarks.md "CLI start-up"). :mod:`toolguard_core.learned` re-exports them.
@@ -11,6 +11,8 @@ docs/benchmarks.md "CLI start-up"). :mod:`toolguard_core.learned` re-exports the
 from __future__ import annotations
 
 import ipaddress
+
+from toolguard_core.redact import redact_host
 
 #: Every learned finding's rule id starts with this (``learned.param``, ``learned.role`` ...).
 LEARNED_PREFIX = "learned."
@@ -52,8 +54,10 @@ _DEFAULT_PORTS = {"https": 443, "http": 80, "wss": 443, "ws": 80}
 def authority_host(host: str) -> str:
     """``host`` as a URI's authority writes it (RFC 3986 section 3.2.2): lower case, an IPv6 literal
     in brackets (``::1`` -> ``[::1]``), so the port that follows is not read as one more group
-    (``::1:8080`` is a valid IPv6 address). mitmproxy gives IPv6 hosts without brackets."""
-    name = host.lower()
+    (``::1:8080`` is a valid IPv6 address). mitmproxy gives IPv6 hosts without brackets. A label
+    shaped like an API key (a relay taking the key as a subdomain) is ``[REDACTED]``
+    (redact.redact_host): every report and log line names an upstream through here."""
+    name = redact_host(host.lower())
     return f"[{name}]" if ":" in name and not name.startswith("[") else name
 
 

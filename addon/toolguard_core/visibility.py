@@ -285,6 +285,44 @@ def _rejected_words(rejected: int, requests: int) -> str:
     return f", {rejected} of them rejected by the upstream"
 
 
+#: What toolguard validates, said with the requests that were not API calls it validates.
+IGNORED_HOW = (
+    "toolguard validates POSTs to the chat endpoints' paths (toolguard_paths) on the hosts toolguard_hosts "
+    "lets through"
+)
+# A path segment that names one thing rather than a kind of thing (a file id, a UUID, a long hex run):
+# 16 characters or more with a digit. Said as ``*`` in a path's shape: ``/v1/files/*``.
+_ID_SEGMENT = re.compile(r"(?=[^/]*\d)[^/]{16,}")
+
+
+def path_shape(path: str) -> str:
+    """A path (no query, key shapes already redacted) with each id-like segment as ``*``
+    (``/v1/files/file-AbC...`` -> ``/v1/files/*``): requests to one resource each count as one
+    kind; ``[REDACTED]`` stays as it is."""
+    return "/".join(
+        "*" if segment != "[REDACTED]" and _ID_SEGMENT.fullmatch(segment) else segment
+        for segment in path.split("/")
+    )
+
+
+def ignored_line(requests: int, paths: Mapping[str, int], *, limit: int = MAX_NAMED_HOSTS) -> str | None:
+    """The sentence for the requests that were not API calls toolguard validates (a ``GET /v1/models``,
+    a health check, a POST to a host ``toolguard_hosts`` leaves out), or ``None`` when none: counted
+    by the proxy (``runs.ignored_requests``, ``ignored_paths``: ``{"METHOD upstream/path": requests}``).
+    "3 requests reached the proxy: 1 validated" otherwise left two unexplained (a Codex run; session
+    19). Never reassuring: nothing in them was checked."""
+    if requests <= 0:
+        return None
+    named = hosts_list([f"{path} ({n})" for path, n in paths.items()], limit=limit)
+    if sum(paths.values()) < requests:
+        named = (named + " and others") if named else "not recorded"
+    one = requests == 1
+    return (
+        f"{_requests(requests)} {'was not an API call' if one else 'were not API calls'} toolguard validates "
+        f"({named}): passed through, nothing in {'it' if one else 'them'} was checked; {IGNORED_HOW}"
+    )
+
+
 def unchecked_lines(
     requests: int, rejected: int, paths: Mapping[str, int], *, limit: int = MAX_NAMED_HOSTS
 ) -> list[str]:

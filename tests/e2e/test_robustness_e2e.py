@@ -243,22 +243,7 @@ def test_no_secret_reaches_the_database_the_log_or_any_summary(
     output = proxy.stop()
     assert proxy.db()["flows"].count == 1
     texts = {"database files": proxy.db_files_bytes().decode("utf-8", "replace"), "mitmdump log": output}
-    for fmt in ("text", "markdown", "json", "html"):
-        summary = subprocess.run(
-            [
-                str(Path(proxy.command()[0]).parent / "toolguard"),
-                "summary",
-                "--db",
-                str(proxy.db_path),
-                "--format",
-                fmt,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        texts[f"summary --format {fmt}"] = summary.stdout
+    texts |= _outputs(proxy, SUMMARIES)
     leaks = [
         (where, secret)
         for where, text in texts.items()
@@ -288,15 +273,26 @@ def test_a_key_in_the_url_path_reaches_no_database_log_or_view(mitmdump_reverse:
         "/[REDACTED]/v1/chat/completions",
         "/v1/key=[REDACTED]/chat/completions",
     ]
-    toolguard = str(Path(proxy.command()[0]).parent / "toolguard")
     # mitmdump's own per-flow line prints the URL (mitmproxy's dumper, on its console): toolguard run
     # writes that output to its log file line by line through redact_text_urls, as here.
     log = "\n".join(redact_text_urls(line) for line in output.splitlines())
     texts = {"database files": proxy.db_files_bytes().decode("utf-8", "replace"), "toolguard run's log": log}
-    for args in (
-        *(["summary", "--format", fmt] for fmt in ("text", "markdown", "json", "html")),
-        ["show", "--last"],
-    ):
+    texts |= _outputs(proxy, [*SUMMARIES, ["show", "--last"]])
+    assert [
+        (where, key) for where, text in texts.items() for key in (openai_key, aws_key) if key in text
+    ] == []
+
+
+#: ``toolguard summary`` in each of its formats, for the secret checks.
+SUMMARIES = [["summary", "--format", fmt] for fmt in ("text", "markdown", "json", "html")]
+
+
+def _outputs(proxy: Mitmdump, commands: list[list[str]]) -> dict[str, str]:
+    """What each ``toolguard`` command prints (its output and its errors) about the proxy's database,
+    by the command's first words."""
+    toolguard = str(Path(proxy.command()[0]).parent / "toolguard")
+    outputs = {}
+    for args in commands:
         shown = subprocess.run(
             [toolguard, *args, "--db", str(proxy.db_path)],
             capture_output=True,
@@ -304,10 +300,8 @@ def test_a_key_in_the_url_path_reaches_no_database_log_or_view(mitmdump_reverse:
             timeout=60,
             check=True,
         )
-        texts[" ".join(args)] = shown.stdout
-    assert [
-        (where, key) for where, text in texts.items() for key in (openai_key, aws_key) if key in text
-    ] == []
+        outputs[" ".join(args[:3])] = shown.stdout + shown.stderr
+    return outputs
 
 
 def _b64(text: str) -> str:
@@ -371,3 +365,122 @@ def test_a_worker_killed_mid_traffic_costs_no_flow_its_validation(mitmdump_facto
         "validated_in_worker": count,
     }
     assert f"{count} of {count} rows written to {proxy.db_path}" in output
+
+
+# Real key shapes of every provider toolguard knows (their documented formats; AWS's are its docs'
+# example ids, the JWT jwt.io's), each planted once in the request below (session 19).
+PLANTED = {
+    "openai": "sk-proj-" + "PlantedOpenAIKey0123456789abcdefghijklmnop",
+    "openai-service-account": "sk-svcacct-" + "PlantedSvcAcct0123456789abcdefghij",
+    "anthropic": "sk-ant-api03-" + "PlantedAnthropicKey0123456789abcdefghij",
+    "google": "AIzaSyD" + "PlantedGoogleKey0123456789abcd",
+    "groq": "gsk_" + "PlantedGroqKey0123456789abcdefghij",
+    "xai": "xai-" + "PlantedXaiKey0123456789abcdefghijk",
+    "openrouter": "sk-or-v1-" + "0123456789abcdef" * 4,
+    "huggingface": "hf_" + "PlantedHuggingFaceKey0123456789",
+    "aws": "AKIA" + "PLANTEDKEY7EXAMP",
+    "aws-session": "ASIA" + "PLANTEDKEY7EXAMP",
+    "github": "ghp_" + "PlantedGitHubToken0123456789abcdefgh",
+    "github-fine-grained": "github_pat_11" + "PLANTEDAA0" + "PlantedFineGrainedToken0123456789" * 2,
+    "azure": "0123456789abcdef" + "fedcba9876543210",  # 32 hex characters, in an api-key header
+    "jwt": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "host-label": "sk-" + "hostlabelkey0123456789abcdef",  # a relay taking the key as a subdomain
+}
+
+
+def test_no_planted_key_reaches_any_file_the_run_wrote_or_any_report(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump], tmp_path: Path
+):
+    """Every provider's key shape, planted in headers, the path (after an invalid percent-escape too),
+    the query, the Host header's label and the request body, and echoed in full by the upstream in
+    its error text: no file under the proxy's directory (the database, its WAL, spool, exports),
+    none of toolguard's output (mitmdump's with ``flow_detail=0``, docs/robustness.md), no summary
+    format, ``toolguard show`` in every format, ``learned list`` or ``learned export`` holds any of
+    them, raw or percent-encoded (session 19)."""
+    keys = PLANTED
+    host = f"{keys['host-label']}.relay.example"
+
+    def echo(request: RecordedRequest) -> Reply:
+        received = " ".join(f"{name}={value}" for name, value in request.headers)
+        said = (
+            f"Incorrect API key provided: {received} at {request.path}?{request.query} for {request.body!r}"
+        )
+        if b"presence_penalty" in request.body:  # xAI's real answer, what toolguard learns from
+            return Reply.json(400, {**canned_xai(), "echo": said})
+        return Reply.json(401, {"error": {"message": said, "type": "invalid_request_error", "code": None}})
+
+    upstream.handler = echo
+    # flow_detail=0: mitmproxy's own per-flow line (its dumper) prints the URL as sent; toolguard's
+    # lines are its own and redacted (docs/robustness.md, "Logging mitmdump's output to a file").
+    proxy = mitmdump_reverse(options={"keep_host_header": "true", "flow_detail": "0"})
+    headers = {
+        "host": host,
+        "authorization": f"Bearer {keys['openai']}",
+        "x-api-key": keys["anthropic"],
+        "x-goog-api-key": keys["google"],
+        "api-key": keys["azure"],
+        "helicone-auth": f"Bearer {keys['openai-service-account']}",
+        "cf-aig-authorization": f"Bearer {keys['jwt']}",
+        "x-github-token": keys["github"],
+    }
+    path = (
+        f"/v1/%ZZ{keys['xai']}/{keys['aws']}/{keys['aws-session']}/chat/completions"
+        f"?key={keys['groq']}&note=%ZZ{keys['openrouter']}"
+    )
+    content = f"my tokens are {keys['huggingface']} and {keys['github-fine-grained']}"
+    for extra in ({}, {"presence_penalty": 0.5}):
+        body = json.dumps({"model": "grok-4", "messages": [{"role": "user", "content": content}], **extra})
+        assert post(proxy, body.encode(), headers, path=path).status_code in (400, 401)
+    output = proxy.stop()
+    assert proxy.db()["flows"].count == 2
+    assert [row["host"] for row in proxy.db().query("select host from flows")] == [
+        "[REDACTED].relay.example"
+    ] * 2
+    assert proxy.db()["learned"].count == 1
+    export = proxy.workdir / "learned-export.json"
+    texts = {"mitmdump's output (flow_detail=0)": output}
+    commands = [
+        *SUMMARIES,
+        *(["show", "--last", "--format", fmt] for fmt in ("text", "markdown", "json")),
+        ["show", "--last", "--request"],
+        ["learned", "list"],
+        ["learned", "export", str(export)],
+    ]
+    texts |= _outputs(proxy, commands)
+    files = sorted(p for p in proxy.workdir.rglob("*") if p.is_file())
+    assert export in files and proxy.db_path in files
+    for file in files:
+        texts[str(file.relative_to(proxy.workdir))] = file.read_bytes().decode("utf-8", "replace")
+    forms = {
+        (name, form)
+        for name, key in keys.items()
+        for form in (key, quote(key, safe=""), key.lower(), json.dumps(key)[1:-1], _b64(key))
+    }
+    leaks = [(where, name) for where, text in texts.items() for name, form in forms if form in text]
+    assert leaks == []
+
+
+def canned_xai() -> dict[str, Any]:
+    from support.upstream import XAI_PRESENCE_PENALTY
+
+    return dict(XAI_PRESENCE_PENALTY)
+
+
+def test_mitmdumps_own_flow_line_prints_a_path_key_unless_flow_detail_is_0(
+    mitmdump_reverse: Callable[..., Mitmdump],
+):
+    """What docs/robustness.md tells a user who writes plain mitmdump's output to a file: mitmproxy's
+    own per-flow line (its dumper, not toolguard's log) prints the request line as sent, a key in the
+    path included; ``--set flow_detail=0`` silences it, and what is left (toolguard's lines) holds
+    none."""
+    key = PLANTED["aws"]
+    orphan = json.dumps({"model": "gpt-4o", "messages": ORPHAN}).encode()
+    outputs = {}
+    for detail in ("1", "0"):
+        proxy = mitmdump_reverse(options={"flow_detail": detail})
+        assert post(proxy, orphan, path=f"/{key}/v1/chat/completions").status_code == 400
+        outputs[detail] = proxy.stop()
+        assert [flow["path"] for flow in proxy.flows()] == ["/[REDACTED]/v1/chat/completions"]
+    assert [line for line in outputs["1"].splitlines() if key in line and "toolguard" not in line]
+    assert key not in outputs["0"]
