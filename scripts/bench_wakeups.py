@@ -123,6 +123,24 @@ def snapshot(pid: int) -> dict[str, ThreadCounts]:
     return out
 
 
+def io_counts(pid: int) -> dict[str, int]:
+    """``read``-family and ``write``-family system calls so far of ``pid`` and of each child, by role
+    (``/proc/PID/io``'s syscr and syscw: pipes and files, not sockets' sendto/recvfrom): toolguard's
+    window of jobs to its worker and the worker's replies are one each."""
+    out: dict[str, int] = {}
+    processes = {pid: "proxy"}
+    for child, cmdline in bench_placement.children_of(pid).items():
+        processes[child] = bench_placement.child_role(cmdline) or "child"
+    for proc, role in processes.items():
+        with contextlib.suppress(OSError):
+            text = Path(f"/proc/{proc}/io").read_text()
+            for name in ("syscr", "syscw"):
+                found = re.search(rf"^{name}:\s+(\d+)", text, re.M)
+                if found:
+                    out[f"{role} {name}"] = out.get(f"{role} {name}", 0) + int(found.group(1))
+    return out
+
+
 def difference(after: dict[str, ThreadCounts], before: dict[str, ThreadCounts]) -> dict[str, ThreadCounts]:
     return {key: after[key] - before.get(key, ThreadCounts()) for key in after}
 
@@ -135,6 +153,7 @@ class Side:
     threads: dict[str, ThreadCounts] = field(default_factory=lambda: collections.defaultdict(ThreadCounts))
     syscalls: dict[str, dict[str, int]] = field(default_factory=dict)  # thread -> syscall -> count
     syscall_requests: int = 0
+    io: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def add(self, delta: dict[str, ThreadCounts]) -> None:
         for key, counts in delta.items():
@@ -166,7 +185,7 @@ def parse_perf_trace(text: str, pid: int) -> dict[str, dict[str, int]]:
 
 def burst(
     p: bench_proxy.Proxy, body: Path, path: str, connections: int, seconds: float, syscalls: bool
-) -> tuple[bench_proxy.WrkResult, dict[str, ThreadCounts], dict[str, dict[str, int]]]:
+) -> tuple[bench_proxy.WrkResult, dict[str, ThreadCounts], dict[str, dict[str, int]], dict[str, int]]:
     p.place()
     tracer = None
     trace_out = p.workdir / "perf-trace.txt"
@@ -180,6 +199,7 @@ def burst(
         # partly uncounted (and the request count would no longer match).
         time.sleep(1.0)
     before = snapshot(p.proc.pid)
+    io_before = io_counts(p.proc.pid)
     r = bench_proxy.wrk(
         f"http://127.0.0.1:{p.port}/{path}/v1/chat/completions",
         body,
@@ -187,12 +207,14 @@ def burst(
         seconds=seconds,
     )
     after = snapshot(p.proc.pid)
+    io_after = io_counts(p.proc.pid)
     calls: dict[str, dict[str, int]] = {}
     if tracer is not None:
         tracer.send_signal(signal.SIGINT)
         tracer.wait(60)
         calls = parse_perf_trace(trace_out.read_text(errors="replace"), p.proc.pid)
-    return r, difference(after, before), calls
+    io = {key: value - io_before.get(key, 0) for key, value in io_after.items()}
+    return r, difference(after, before), calls, io
 
 
 def report(scenario: str, sides: list[Side]) -> list[str]:
@@ -230,6 +252,12 @@ def report(scenario: str, sides: list[Side]) -> list[str]:
         lines.append(
             f"  {side.name}: proxy on CPU {run / per_burst:.3f} of the wall seconds (loop {loop / per_burst:.3f}),"
             f" {run * 1000 / max(side.requests, 1):.4f} ms a request"
+        )
+    for side in sides:
+        n = max(side.requests, 1)
+        lines.append(
+            f"  {side.name}: read/write system calls (pipes, files) per request: "
+            + ", ".join(f"{key} {value / n:.3f}" for key, value in sorted(side.io.items()))
         )
     for side in sides:
         if not side.syscalls:
@@ -323,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
                                 for p in proxies
                             ]
                             for side, done in zip(sides, running, strict=True):
-                                r, delta, calls = done.result()
+                                r, delta, calls, io = done.result()
                                 if traced:
                                     side.syscalls = calls
                                     side.syscall_requests = r.requests
@@ -331,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
                                     side.requests += r.requests
                                     side.seconds += r.seconds
                                     side.add(delta)
+                                    side.io.update(io)
                 results[scenario] = sides
                 print("\n".join(report(scenario, sides)), flush=True)
     print(f"uptime: {bench_proxy._uptime()}")
@@ -345,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
                             "threads": {k: vars(v) for k, v in side.threads.items()},
                             "syscalls": side.syscalls,
                             "syscall_requests": side.syscall_requests,
+                            "io": dict(side.io),
                         }
                         for side in sides
                     }
