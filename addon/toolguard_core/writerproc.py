@@ -386,6 +386,11 @@ class ProcessStore:
         self._stopping = False
         self._sender_done = False
         self._finished = threading.Event()
+        # Set (under ``_lock``) when a child's first unacknowledged row is sent, and at the end: the
+        # watchdog sleeps on it while no child holds a row, instead of waking every WATCH_SECONDS
+        # for nothing (issue #12, session 19: four wake-ups a second, each taking the interpreter
+        # lock from the event loop, the small clean flow's only steady ones in the proxy).
+        self._watching = threading.Event()
         self._sender = threading.Thread(target=self._send_loop, name="toolguard-writer-send", daemon=True)
         self._supervisor = threading.Thread(target=self._supervise, name="toolguard-writer-read", daemon=True)
         self._watchdog = threading.Thread(target=self._watch, name="toolguard-writer-watch", daemon=True)
@@ -649,6 +654,7 @@ class ProcessStore:
                     return False
                 if not child.unacked:
                     child.last_progress = time.monotonic()  # the stall clock starts with work held
+                    self._watching.set()
                 child.sent += 1
                 child.unacked.append((not isinstance(item, RunRow), _name(item)))
             if held is None:
@@ -855,6 +861,7 @@ class ProcessStore:
                 self._serve()
         finally:
             self._finished.set()
+            self._watching.set()
 
     def _first_handshake(self) -> bool:
         """The first child's ``ready``, read here (off the proxy's event loop); ``started`` says how
@@ -961,10 +968,15 @@ class ProcessStore:
     def _watch(self) -> None:
         """Kill a child that holds rows and is stuck (silent, or acknowledging nothing); the
         supervisor then accounts for its rows and starts another, as after a death."""
-        while not self._finished.wait(WATCH_SECONDS):
+        while self._watching.wait() and not self._finished.wait(WATCH_SECONDS):
             with self._lock:
                 child = self._child
-                if child is None or child.dead or not child.ready or child.stuck or not child.unacked:
+                if child is None or not child.unacked:
+                    # Nothing held: asleep until a row is sent (cleared under the lock its setters
+                    # hold, so a row sent meanwhile sets it again and is watched).
+                    self._watching.clear()
+                    continue
+                if child.dead or not child.ready or child.stuck:
                     continue
                 now = time.monotonic()
                 if now - child.last_frame > self.silence_seconds:
@@ -1069,6 +1081,7 @@ class ProcessStore:
                         continue
                     if not child.unacked and names:
                         child.last_progress = time.monotonic()  # the stall clock starts with work held
+                        self._watching.set()
                     child.sent += len(names)
                     child.unacked.extend(names)
                 if parts:
