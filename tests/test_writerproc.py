@@ -806,3 +806,31 @@ def test_give_back_free_memory_calls_glibc() -> None:
 
     assert writerproc._TRIM is not None
     assert writerproc.give_back_free_memory() in (True, False)
+
+
+def _switches(tid: int) -> int:
+    status = Path(f"/proc/self/task/{tid}/status").read_text()
+    return sum(int(line.split()[1]) for line in status.splitlines() if "ctxt_switches:" in line)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads Linux's /proc")
+def test_the_watchdog_sleeps_while_no_row_is_held_and_wakes_for_one(tmp_path: Path):
+    """Issue #12 (session 19): no wake-up every WATCH_SECONDS in the proxy while the writer holds
+    nothing (the small clean flow's traffic stores nothing); a row sent wakes it (the stopped
+    writer above is still found)."""
+    store = ProcessStore(tmp_path / "t.db")
+    store.start()
+    try:
+        store.put(capture("one", {"model": "gpt-4o"}))
+        wait_for(lambda: store.written == 1)
+        tid = store._watchdog.native_id
+        assert tid is not None
+        time.sleep(0.6)  # the watchdog's last look after the row was acknowledged, then asleep
+        before = _switches(tid)
+        time.sleep(1.2)  # WATCH_SECONDS 0.25: four or five looks before this change
+        assert _switches(tid) == before
+        store.put(capture("two", {"model": "gpt-4o"}))
+        wait_for(lambda: _switches(tid) > before, timeout=5)
+        wait_for(lambda: store.written == 2)
+    finally:
+        store.close()
