@@ -814,23 +814,24 @@ def _switches(tid: int) -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads Linux's /proc")
-def test_the_watchdog_sleeps_while_no_row_is_held_and_wakes_for_one(tmp_path: Path):
-    """Issue #12 (session 19): no wake-up every WATCH_SECONDS in the proxy while the writer holds
-    nothing (the small clean flow's traffic stores nothing); a row sent wakes it (the stopped
+def test_the_watchdog_and_the_reader_sleep_while_no_row_is_held_and_wake_for_one(tmp_path: Path):
+    """Issue #12 (session 19): no wake-up every WATCH_SECONDS (the watchdog) nor every
+    HEARTBEAT_SECONDS (the reader of an idle child's heartbeat) in the proxy while the writer holds
+    nothing (the small clean flow's traffic stores nothing); a row sent wakes both (the stopped
     writer above is still found)."""
     store = ProcessStore(tmp_path / "t.db")
     store.start()
     try:
         store.put(capture("one", {"model": "gpt-4o"}))
         wait_for(lambda: store.written == 1)
-        tid = store._watchdog.native_id
-        assert tid is not None
-        time.sleep(0.6)  # the watchdog's last look after the row was acknowledged, then asleep
-        before = _switches(tid)
-        time.sleep(1.2)  # WATCH_SECONDS 0.25: four or five looks before this change
-        assert _switches(tid) == before
+        tids = [store._watchdog.native_id, store._supervisor.native_id]
+        assert None not in tids
+        time.sleep(0.6)  # the row's acknowledgement read, the watchdog's last look, then asleep
+        before = [_switches(tid) for tid in tids]
+        time.sleep(2.2)  # WATCH_SECONDS 0.25, HEARTBEAT_SECONDS 1: 8 and 2 wake-ups before
+        assert [_switches(tid) for tid in tids] == before
         store.put(capture("two", {"model": "gpt-4o"}))
-        wait_for(lambda: _switches(tid) > before, timeout=5)
+        wait_for(lambda: all(_switches(t) > b for t, b in zip(tids, before, strict=True)), timeout=5)
         wait_for(lambda: store.written == 2)
     finally:
         store.close()

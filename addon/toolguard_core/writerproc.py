@@ -30,8 +30,8 @@ Never break traffic: a child that dies is restarted; the items it had been sent 
 acknowledged are looked up in the database (a row on disk counts as written), the others counted
 as dropped (``rows_dropped[writer process died ...]``) and logged; the items not sent yet go to
 the new child. A child that is alive but stuck (stopped, frozen, a statement that never returns)
-is found by a watchdog: it answers a heartbeat every :data:`HEARTBEAT_SECONDS`, so one that holds
-rows and has said nothing for ``silence_seconds``, or has acknowledged none of them for
+is found by a watchdog: it sends a heartbeat every :data:`HEARTBEAT_SECONDS` while it holds rows
+(silence counted from the first row sent after an idle spell), so one that holds rows and has said nothing for ``silence_seconds``, or has acknowledged none of them for
 ``stall_seconds`` (longer than its own store's retry budget), is killed, counted (``writer_stuck``)
 and replaced, its rows accounted as for a death (``rows_dropped[writer process stuck ...]``).
 
@@ -91,8 +91,9 @@ RESTART_BACKOFF = (0.2, 5.0)
 #: A restart that keeps failing is logged at its first attempt and then every this many (a minute
 #: at the back-off's cap).
 RESTART_LOG_EVERY = 12
-#: The child sends its counters at least this often, changed or not (writer.py): the watchdog's
-#: sign of life.
+#: The child sends its counters at least this often while it holds rows, changed or not
+#: (writer.py): the watchdog's sign of life. Idle, it sends nothing (session 19: no wake-up of the
+#: proxy's reader thread a second for nothing).
 HEARTBEAT_SECONDS = 1.0
 #: A child that holds unacknowledged rows and has sent nothing for this long is stuck: stopped
 #: (SIGSTOP), frozen, or its process starved; killed and replaced. Many heartbeats, so a loaded
@@ -653,7 +654,9 @@ class ProcessStore:
                 if child.dead or child is not self._child:
                     return False
                 if not child.unacked:
-                    child.last_progress = time.monotonic()  # the stall clock starts with work held
+                    # The stall and silence clocks start with work held (an idle child sends no
+                    # heartbeat: writer.py).
+                    child.last_progress = child.last_frame = time.monotonic()
                     self._watching.set()
                 child.sent += 1
                 child.unacked.append((not isinstance(item, RunRow), _name(item)))
@@ -1080,7 +1083,8 @@ class ProcessStore:
                         self._items_bytes -= taken - sum(_bulk_bytes(item) for item in sendable)
                         continue
                     if not child.unacked and names:
-                        child.last_progress = time.monotonic()  # the stall clock starts with work held
+                        # The stall and silence clocks start with work held (see put).
+                        child.last_progress = child.last_frame = time.monotonic()
                         self._watching.set()
                     child.sent += len(names)
                     child.unacked.extend(names)
