@@ -1510,8 +1510,12 @@ def report(cfg: Config, results: Results, load: tuple[str, str] = ("", "")) -> l
         )
         print("\n".join(verdicts))
         print(
-            "estimators over the same bursts, and the paired ratios of CPU per request and of CPU share "
-            "(a burst's throughput ratio is their product)"
+            "estimators over the same bursts, and the paired ratio of CPU per request"
+            + (
+                " and of CPU share (a burst's throughput ratio is their product)"
+                if cfg.side_by_side
+                else " (one proxy at a time: each had the CPU to itself)"
+            )
         )
         print("\n".join(estimator_lines(results, names)))
     if load[0] or load[1]:
