@@ -65,6 +65,9 @@ flow is in PostgreSQL, or reached the receiver, or is counted as failed/dropped 
 ``top`` (alone, or with a store: ``postgres+top``) loads toolguard the way ``toolguard proxy`` does, as
 an addon of mitmdump's own (a child of its ScriptLoader), instead of ``mitmdump -s addon/toolguard.py``: ``--variants
 sqlite,top`` measures both launches against the same plain mitmdump in one run.
+``plain`` (alone) is a control: a second plain mitmdump, measured as a variant is and reported as
+``plain2``, whose ratios against the first should centre on 1.00 (``--side-by-side --variants
+sqlite,plain``: the estimator and the placement checked in the same run as toolguard).
 
 nginx and wrk come from Debian (`apt-get install nginx wrk`; the script says so when missing), and
 PostgreSQL for the postgres variants (`apt-get install postgresql`).
@@ -461,7 +464,7 @@ class Proxy:
         its writer process (toolguard's live children) and by the proxy's main thread alone
         (mitmproxy's event loop, where every hook runs). Wall-clock ratios drift with the shared
         machine's load; CPU time per request says what toolguard itself costs."""
-        own = _cpu_of(self.proc.pid)
+        own = _run_seconds(self.proc.pid) or _cpu_of(self.proc.pid)
         worker = writer = 0.0
         for task in Path(f"/proc/{self.proc.pid}/task").glob("*/children"):
             for child in task.read_text().split():
@@ -469,8 +472,27 @@ class Proxy:
                     writer += _cpu_of(int(child))
                 else:
                     worker += _cpu_of(int(child))
-        loop = _cpu_of(self.proc.pid, f"/proc/{self.proc.pid}/task/{self.proc.pid}/stat")
+        loop = _run_seconds(self.proc.pid, self.proc.pid) or _cpu_of(
+            self.proc.pid, f"/proc/{self.proc.pid}/task/{self.proc.pid}/stat"
+        )
         return own, worker, writer, loop
+
+
+def _run_seconds(pid: int, tid: int | None = None) -> float:
+    """Seconds on a CPU of ``pid``'s live threads (or of its thread ``tid``), from the scheduler's
+    own account (``/proc/PID/task/TID/schedstat``: nanoseconds, exact), 0 where the kernel has none.
+    ``/proc/PID/stat`` counts in clock ticks (10 ms), a percent of a 2 s burst's CPU second (session
+    19); a thread that ended during a burst is missing here, which toolguard's and mitmproxy's
+    long-lived threads never do."""
+    total = 0
+    try:
+        tids = [tid] if tid is not None else [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        for one in tids:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int(Path(f"/proc/{pid}/task/{one}/schedstat").read_text().split()[0])
+    except OSError:
+        return 0.0
+    return total / 1e9
 
 
 def _cpu_of(pid: int, stat_path: str = "") -> float:
@@ -685,6 +707,11 @@ SINKS = ("sqlite", "postgres", "postgres-down", "otlp", "otlp-down")
 #: How toolguard is loaded: ``top`` runs ``toolguard proxy`` (mitmdump with toolguard loaded as an
 #: addon, not a script: toolguard_core/launch.py) instead of ``mitmdump -s addon/toolguard.py``; with any store.
 LOADS = ("top",)
+#: ``plain``: a second plain mitmdump, no toolguard, measured exactly as a variant is (the estimator's
+#: control: against the first plain mitmdump side by side its ratios should centre on 1.00).
+CONTROLS = ("plain",)
+#: The control's name in the report (``plain`` is the baseline's).
+CONTROL_NAME = "plain2"
 PG_CATCH_UP_SECONDS = 120.0  # how long a postgres variant waits for the spool to reach the server
 
 
@@ -698,13 +725,22 @@ class Variant:
     otlp: bool = False
     otlp_down: bool = False  # the endpoint is a port where nothing listens
     top: bool = False  # loaded as toolguard proxy does (toolguard_core/launch.py), not with -s
+    control: bool = False  # a second plain mitmdump (CONTROLS): no toolguard at all
+
+    @property
+    def with_addon(self) -> bool:
+        return not self.control
 
     @classmethod
     def parse(cls, name: str) -> Variant:
         parts = [part.strip() for part in name.split("+") if part.strip()]
+        if parts == list(CONTROLS):
+            return cls(name=CONTROL_NAME, control=True)
         unknown = [part for part in parts if part not in SINKS + LOADS]
         if not parts or unknown:
-            raise SystemExit(f"unknown variant {name!r}: combine {', '.join(SINKS + LOADS)} with '+'")
+            raise SystemExit(
+                f"unknown variant {name!r}: combine {', '.join(SINKS + LOADS)} with '+', or {CONTROLS[0]!r} alone"
+            )
         return cls(
             name="+".join(parts),
             top="top" in parts,
@@ -1221,11 +1257,11 @@ def measure_round(
             if p.with_addon and p.placement is not None and p.placement.pinned:
                 # Each one ran on the proxy's CPUs until the next measurement placed it.
                 results.add("children restarted", p.name, p.restarted_children)
-            if one.variant is not None:
+            if one.variant is not None and one.variant.with_addon:
                 check_sinks(p, one.variant, one.pg_url, results)
     # Every proxy of the round has stopped: its writer and its exporter have flushed.
     for one in live:
-        if one.variant is not None:
+        if one.variant is not None and one.variant.with_addon:
             check_export(one.proxy, one.variant, sinks, one.logs_before, results)
             record_validated(one.proxy, one.variant, one.sent, cfg.only, results)
     if "big" in cfg.only:
@@ -1293,6 +1329,11 @@ def measure_burst(
     # only); a child restarted during the run would under-count, and says so by a negative value.
     requests = max(r.requests, 1)
     results.add(f"{scenario} proxy cpu ms/req", p.name, (after[0] - before[0]) * 1000 / requests)
+    if cfg.side_by_side and r.seconds > 0:
+        # The share of the wall seconds the proxy was on a CPU: side by side on one CPU, a burst's
+        # throughput ratio is the ratio of these shares times the inverse ratio of CPU per request
+        # (estimator_lines), so a ratio below the CPU's says the scheduler gave toolguard less time.
+        results.add(f"{scenario} proxy cpu share %", p.name, (after[0] - before[0]) * 100 / r.seconds)
     # The event loop's share: what the hooks cost, without the proxy's other threads.
     results.add(f"{scenario} loop cpu ms/req", p.name, (after[3] - before[3]) * 1000 / requests)
     if counted is not None:
@@ -1315,8 +1356,8 @@ def variant_proxy(
     """The proxy of ``variant`` (None: plain mitmdump) in a fresh directory under ``tmp``, with its
     options and its sink's (:meth:`Sinks.options`), not started yet; and the sink's URL, if any.
     One set-up for the rounds' proxies (:func:`measure_round`) and the big request's (:func:`measure_big`)."""
-    with_addon = variant is not None
-    extra, url = sinks.options(variant) if variant is not None else ([], None)
+    with_addon = variant is not None and variant.with_addon
+    extra, url = sinks.options(variant) if with_addon else ([], None)
     started = proxy(
         upstream,
         with_addon,
@@ -1386,10 +1427,50 @@ def verdict_lines(results: Results, names: list[str]) -> list[str]:
             if shares:
                 cpu += f"; validated {min(shares):.1f}% (lowest round)"
             low, high = statistics.quantiles(ratios, n=4)[::2] if len(ratios) > 1 else (median, median)
+            judged = (
+                "a control, no toolguard: expected 1.00"
+                if name == CONTROL_NAME
+                else f"target >= {target}: " + ("met" if median >= target else "MISSED")
+            )
             lines.append(
                 f"{scenario:8}{name[:18]:>19} {median:.3f}  {len(ratios)} pair(s), middle half "
-                f"{low:.3f}-{high:.3f}{cpu}; target >= {target}: " + ("met" if median >= target else "MISSED")
+                f"{low:.3f}-{high:.3f}{cpu}; {judged}"
             )
+    return lines
+
+
+def estimator_lines(results: Results, names: list[str]) -> list[str]:
+    """Per throughput scenario and variant, the verdict's estimator beside two others over the same
+    bursts (the ratio of the two sides' median throughputs, and all the requests of one side over
+    all of the other's), and the verdict decomposed: the median of the paired ratios of CPU per
+    request (plain's over the variant's) and of the paired shares of the wall seconds each proxy
+    was on a CPU (side by side only). Each burst's throughput ratio is exactly its CPU ratio times
+    its share ratio; the medians of the three need not multiply exactly."""
+    lines = []
+    for scenario in TARGETS:
+        metric = f"{scenario} req/s"
+        if metric not in results.values:
+            continue
+        for name in names:
+            ratios = results.ratios(metric, name)
+            if not ratios:
+                continue
+            plain, mine = results.values[metric]["plain"], results.values[metric][name]
+            pairs = list(zip(mine, plain, strict=False))
+            total = sum(a for a, _ in pairs) / sum(b for _, b in pairs) if pairs else float("nan")
+            text = (
+                f"{scenario:8}{name[:18]:>19} paired median {statistics.median(ratios):.3f}, ratio of medians "
+                f"{statistics.median(mine) / statistics.median(plain):.3f}, total over total {total:.3f}"
+            )
+            cpu = results.values.get(f"{scenario} proxy cpu ms/req", {})
+            if name in cpu and "plain" in cpu:
+                paired = [b / a for a, b in zip(cpu[name], cpu["plain"], strict=False) if a]
+                if paired:
+                    text += f"; CPU per request plain/{name[:18]} {statistics.median(paired):.3f}"
+            share = f"{scenario} proxy cpu share %"
+            if name in results.values.get(share, {}) and "plain" in results.values[share]:
+                text += f", CPU share {name[:18]}/plain {statistics.median(results.ratios(share, name)):.3f}"
+            lines.append(text)
     return lines
 
 
@@ -1424,6 +1505,15 @@ def report(cfg: Config, results: Results, load: tuple[str, str] = ("", "")) -> l
             + "); the added CPU is the medians' difference"
         )
         print("\n".join(verdicts))
+        print(
+            "estimators over the same bursts, and the paired ratio of CPU per request"
+            + (
+                " and of CPU share (a burst's throughput ratio is their product)"
+                if cfg.side_by_side
+                else " (one proxy at a time: each had the CPU to itself)"
+            )
+        )
+        print("\n".join(estimator_lines(results, names)))
     if load[0] or load[1]:
         # Two cores shared with wrk, nginx and both proxies: other work on them moves every ratio.
         print(f"load average (1, 5, 15 min): {load[0]} at the start, {load[1]} at the end")
@@ -1433,9 +1523,10 @@ def report(cfg: Config, results: Results, load: tuple[str, str] = ("", "")) -> l
                 "shared the cores, so these ratios do not compare with a quiet run's"
             )
     misses: list[str] = []
-    for name in names:
-        misses += [f"{name}: {miss}" for miss in variant_misses(results, name)]
     for variant in cfg.variants:
+        if variant.control:  # no toolguard: its ratios test the estimator, not a target
+            continue
+        misses += [f"{variant.name}: {miss}" for miss in variant_misses(results, variant.name)]
         misses += [f"{variant.name}: {miss}" for miss in sink_misses(results, variant)]
     print("targets: " + ("all met" if not misses else "MISSED:\n  - " + "\n  - ".join(misses)))
     return misses
@@ -1551,7 +1642,8 @@ def main(argv: list[str] | None = None) -> int:
         "--variants",
         help="comma-separated toolguard variants, each against plain mitmdump in the same rounds "
         f"(overrides --store/--otlp): {', '.join(SINKS + LOADS)}, combined with '+', e.g. sqlite,postgres,otlp; "
-        "top: loaded as toolguard proxy does (an addon, not a script), not with -s",
+        "top: loaded as toolguard proxy does (an addon, not a script), not with -s; "
+        "plain alone: a second plain mitmdump, the estimator's control (expected 1.00)",
     )
     parser.add_argument(
         "--toolguard-set",

@@ -249,3 +249,53 @@ def test_sequential_latency_sends_to_every_proxy_in_turn():
     for port in ports:
         assert len({client for server, client in seen if server == port}) == 1  # one connection each
     assert sum(1 for server, _ in seen if server == ports[0]) == 50 + len(samples[0])
+
+
+def test_plain_is_a_control_variant_without_toolguard():
+    control = Variant.parse("plain")
+    assert (control.name, control.control, control.with_addon) == (bench_proxy.CONTROL_NAME, True, False)
+    assert Variant.parse("sqlite").with_addon
+    with pytest.raises(SystemExit, match="'plain' alone"):
+        Variant.parse("plain+otlp")
+
+
+def test_the_control_is_reported_but_judged_by_no_target():
+    r = Results()
+    for name, values in (("plain", [600, 500]), (bench_proxy.CONTROL_NAME, [540, 450])):
+        for value in values:
+            r.add("small req/s", name, value)
+    assert bench_proxy.verdict_lines(r, [bench_proxy.CONTROL_NAME]) == [
+        f"{'small':8}{'plain2':>19} 0.900  2 pair(s), middle half 0.900-0.900;"
+        " a control, no toolguard: expected 1.00"
+    ]
+
+
+def test_the_estimators_and_the_verdicts_decomposition_into_cpu_and_share():
+    # Three side-by-side bursts. Throughput ratios 0.95, 0.90, 1.00 (median 0.95); the medians
+    # 500 and 475 (0.95); all requests 1425 / 1500. CPU per request plain/sqlite per burst 1.0,
+    # 0.9, 1.0 (median 1.0); share sqlite/plain 0.95, 1.0, 1.0 (median 1.0).
+    r = results([500, 500, 500], [475, 450, 500], "small req/s")
+    for proxy, cpu, share in (
+        ("plain", [1.8, 1.8, 1.8], [50, 50, 50]),
+        ("sqlite", [1.8, 2.0, 1.8], [47.5, 50, 50]),
+    ):
+        for c, s in zip(cpu, share, strict=True):
+            r.add("small proxy cpu ms/req", proxy, c)
+            r.add("small proxy cpu share %", proxy, s)
+    assert bench_proxy.estimator_lines(r, ["sqlite"]) == [
+        f"{'small':8}{'sqlite':>19} paired median 0.950, ratio of medians 0.950, total over total 0.950;"
+        " CPU per request plain/sqlite 1.000, CPU share sqlite/plain 1.000"
+    ]
+
+
+def test_run_seconds_reads_the_schedulers_account_of_this_thread():
+    import os
+    import threading as th
+
+    mine = bench_proxy._run_seconds(os.getpid(), th.get_native_id())
+    end = time.thread_time() + 0.05
+    while time.thread_time() < end:
+        pass
+    assert bench_proxy._run_seconds(os.getpid(), th.get_native_id()) - mine == pytest.approx(0.05, abs=0.02)
+    assert bench_proxy._run_seconds(os.getpid()) >= bench_proxy._run_seconds(os.getpid(), th.get_native_id())
+    assert bench_proxy._run_seconds(2**22 + 12345) == 0.0  # no such process

@@ -806,3 +806,32 @@ def test_give_back_free_memory_calls_glibc() -> None:
 
     assert writerproc._TRIM is not None
     assert writerproc.give_back_free_memory() in (True, False)
+
+
+def _switches(tid: int) -> int:
+    status = Path(f"/proc/self/task/{tid}/status").read_text()
+    return sum(int(line.split()[1]) for line in status.splitlines() if "ctxt_switches:" in line)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads Linux's /proc")
+def test_the_watchdog_and_the_reader_sleep_while_no_row_is_held_and_wake_for_one(tmp_path: Path):
+    """Issue #12 (session 19): no wake-up every WATCH_SECONDS (the watchdog) nor every
+    HEARTBEAT_SECONDS (the reader of an idle child's heartbeat) in the proxy while the writer holds
+    nothing (the small clean flow's traffic stores nothing); a row sent wakes both (the stopped
+    writer above is still found)."""
+    store = ProcessStore(tmp_path / "t.db")
+    store.start()
+    try:
+        store.put(capture("one", {"model": "gpt-4o"}))
+        wait_for(lambda: store.written == 1)
+        tids = [store._watchdog.native_id, store._supervisor.native_id]
+        assert None not in tids
+        time.sleep(0.6)  # the row's acknowledgement read, the watchdog's last look, then asleep
+        before = [_switches(tid) for tid in tids]
+        time.sleep(2.2)  # WATCH_SECONDS 0.25, HEARTBEAT_SECONDS 1: 8 and 2 wake-ups before
+        assert [_switches(tid) for tid in tids] == before
+        store.put(capture("two", {"model": "gpt-4o"}))
+        wait_for(lambda: all(_switches(t) > b for t, b in zip(tids, before, strict=True)), timeout=5)
+        wait_for(lambda: store.written == 2)
+    finally:
+        store.close()

@@ -126,6 +126,7 @@ class Writer:
         self.otlp: Any = None
         self._last: dict[str, Any] | None = None
         self._sent_at = time.monotonic()  # of the last frame with the counters
+        self._received = 0  # items read from the proxy (each is processed once written or dropped)
         self._done = threading.Event()
         self._draining = False  # the end of input: the writer thread finishes on purpose
 
@@ -198,12 +199,14 @@ class Writer:
             self.link.send({"t": "ack", **counts})
 
     def _acks(self) -> None:
-        """Counters every ACK_SECONDS while they change, and every HEARTBEAT_SECONDS anyway (the
-        proxy's watchdog takes a silent writer holding rows for a stuck one: writerproc.py); a
-        writer thread that died ends the process (the proxy then counts what it held as dropped and
-        starts another writer)."""
+        """Counters every ACK_SECONDS while they change, and every HEARTBEAT_SECONDS while it holds
+        items not yet processed (the proxy's watchdog takes a silent writer holding rows for a stuck
+        one: writerproc.py; holding none, it has nothing to say: no frame that would wake the proxy's
+        reader thread once a second, issue #12 session 19); a writer thread that died ends the
+        process (the proxy then counts what it held as dropped and starts another writer)."""
         while not self._done.wait(ACK_SECONDS):
-            self.ack(force=time.monotonic() - self._sent_at >= HEARTBEAT_SECONDS)
+            holding = self._received != self.store.processed
+            self.ack(force=holding and time.monotonic() - self._sent_at >= HEARTBEAT_SECONDS)
             if not self._draining and not self.store._thread.is_alive():
                 logging.getLogger(__name__).error("toolguard: the writer thread stopped; exiting")
                 self.link.out.flush()
@@ -221,8 +224,10 @@ class Writer:
         while (message := read_message(stdin)) is not None:
             kind, value = message
             if kind == "item":
+                self._received += 1
                 self.store.put(value)
             elif kind == "capture":  # a Capture's values (writerproc._frame)
+                self._received += 1
                 self.store.put(capture_from(value))
             elif kind == "demote_after":
                 self.store.demote_after = value

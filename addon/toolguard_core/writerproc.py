@@ -30,8 +30,8 @@ Never break traffic: a child that dies is restarted; the items it had been sent 
 acknowledged are looked up in the database (a row on disk counts as written), the others counted
 as dropped (``rows_dropped[writer process died ...]``) and logged; the items not sent yet go to
 the new child. A child that is alive but stuck (stopped, frozen, a statement that never returns)
-is found by a watchdog: it answers a heartbeat every :data:`HEARTBEAT_SECONDS`, so one that holds
-rows and has said nothing for ``silence_seconds``, or has acknowledged none of them for
+is found by a watchdog: it sends a heartbeat every :data:`HEARTBEAT_SECONDS` while it holds rows
+(silence counted from the first row sent after an idle spell), so one that holds rows and has said nothing for ``silence_seconds``, or has acknowledged none of them for
 ``stall_seconds`` (longer than its own store's retry budget), is killed, counted (``writer_stuck``)
 and replaced, its rows accounted as for a death (``rows_dropped[writer process stuck ...]``).
 
@@ -91,8 +91,9 @@ RESTART_BACKOFF = (0.2, 5.0)
 #: A restart that keeps failing is logged at its first attempt and then every this many (a minute
 #: at the back-off's cap).
 RESTART_LOG_EVERY = 12
-#: The child sends its counters at least this often, changed or not (writer.py): the watchdog's
-#: sign of life.
+#: The child sends its counters at least this often while it holds rows, changed or not
+#: (writer.py): the watchdog's sign of life. Idle, it sends nothing (session 19: no wake-up of the
+#: proxy's reader thread a second for nothing).
 HEARTBEAT_SECONDS = 1.0
 #: A child that holds unacknowledged rows and has sent nothing for this long is stuck: stopped
 #: (SIGSTOP), frozen, or its process starved; killed and replaced. Many heartbeats, so a loaded
@@ -386,6 +387,11 @@ class ProcessStore:
         self._stopping = False
         self._sender_done = False
         self._finished = threading.Event()
+        # Set (under ``_lock``) when a child's first unacknowledged row is sent, and at the end: the
+        # watchdog sleeps on it while no child holds a row, instead of waking every WATCH_SECONDS
+        # for nothing (issue #12, session 19: four wake-ups a second, each taking the interpreter
+        # lock from the event loop, the small clean flow's only steady ones in the proxy).
+        self._watching = threading.Event()
         self._sender = threading.Thread(target=self._send_loop, name="toolguard-writer-send", daemon=True)
         self._supervisor = threading.Thread(target=self._supervise, name="toolguard-writer-read", daemon=True)
         self._watchdog = threading.Thread(target=self._watch, name="toolguard-writer-watch", daemon=True)
@@ -648,7 +654,10 @@ class ProcessStore:
                 if child.dead or child is not self._child:
                     return False
                 if not child.unacked:
-                    child.last_progress = time.monotonic()  # the stall clock starts with work held
+                    # The stall and silence clocks start with work held (an idle child sends no
+                    # heartbeat: writer.py).
+                    child.last_progress = child.last_frame = time.monotonic()
+                    self._watching.set()
                 child.sent += 1
                 child.unacked.append((not isinstance(item, RunRow), _name(item)))
             if held is None:
@@ -855,6 +864,7 @@ class ProcessStore:
                 self._serve()
         finally:
             self._finished.set()
+            self._watching.set()
 
     def _first_handshake(self) -> bool:
         """The first child's ``ready``, read here (off the proxy's event loop); ``started`` says how
@@ -961,10 +971,15 @@ class ProcessStore:
     def _watch(self) -> None:
         """Kill a child that holds rows and is stuck (silent, or acknowledging nothing); the
         supervisor then accounts for its rows and starts another, as after a death."""
-        while not self._finished.wait(WATCH_SECONDS):
+        while self._watching.wait() and not self._finished.wait(WATCH_SECONDS):
             with self._lock:
                 child = self._child
-                if child is None or child.dead or not child.ready or child.stuck or not child.unacked:
+                if child is None or not child.unacked:
+                    # Nothing held: asleep until a row is sent (cleared under the lock its setters
+                    # hold, so a row sent meanwhile sets it again and is watched).
+                    self._watching.clear()
+                    continue
+                if child.dead or not child.ready or child.stuck:
                     continue
                 now = time.monotonic()
                 if now - child.last_frame > self.silence_seconds:
@@ -1068,7 +1083,9 @@ class ProcessStore:
                         self._items_bytes -= taken - sum(_bulk_bytes(item) for item in sendable)
                         continue
                     if not child.unacked and names:
-                        child.last_progress = time.monotonic()  # the stall clock starts with work held
+                        # The stall and silence clocks start with work held (see put).
+                        child.last_progress = child.last_frame = time.monotonic()
+                        self._watching.set()
                     child.sent += len(names)
                     child.unacked.extend(names)
                 if parts:
