@@ -142,7 +142,7 @@ def test_an_error_event_inside_a_200_stream_is_said_next_to_the_upstreams_words(
     assert flow_lines(report(db_path, "run"))[1:3] == [
         "    aaaaaaaa-0001  200  POST 127.0.0.1:8080/v1/messages  recognised: rejected by the upstream for a known "
         "root cause; no rule is credited with it",
-        "        upstream (an error event inside the stream): Overloaded",
+        "        upstream (an error inside the answer, not an error status): Overloaded",
     ]
 
 
@@ -208,7 +208,7 @@ def test_run_lists_a_retried_rejection_once_and_says_an_in_stream_error(
         "        2 more flows alike (same client, request line, verdict, findings and answer): "
         f"{flows[1]['id'][:8]}, {flows[2]['id'][:8]}",
         f"    {flows[3]['id']}  200  {where}  {recognised}",
-        "        upstream (an error event inside the stream): Overloaded",
+        "        upstream (an error inside the answer, not an error status): Overloaded",
         "        root cause: cause.overloaded: The provider is overloaded.",
         f"        fix: {ANTHROPIC_FIX}",
     ]

@@ -58,7 +58,16 @@ from toolguard_core.analyze import (
     InternalError,
     analyse_request,
 )
-from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body, stored_request
+from toolguard_core.capture import (
+    ERROR_HEAD,
+    ERROR_HEAD_BYTES,
+    Capture,
+    EarlyAnswer,
+    early_recognition,
+    error_in_2xx_body,
+    response_body,
+    stored_request,
+)
 from toolguard_core.causes import (
     STATUS_ONLY,
     Recognition,
@@ -1986,6 +1995,9 @@ class ToolGuard:
             and pending.sse_tap is None
             and flow.error is None
             and not pending.extra  # no hook failure, no shutdown
+            # An HTML page or an {"error": ...} object sent with a 2xx status (capture.error_in_2xx_body):
+            # a slice of the raw bytes, decided below (a new user's trial, session 19).
+            and ERROR_HEAD.match((response.data.content or b"")[:ERROR_HEAD_BYTES]) is None
             and not pending.blocked
             and pending.repair is None
             and not (self.settings is not None and self.settings.store_all)
@@ -2006,6 +2018,21 @@ class ToolGuard:
             tap(flow.response.raw_content)
             tap(b"")
         stream_error = tap is not None and tap.stream_error
+        if tap is None and status is not None and 200 <= status < 300 and flow.response is not None:
+            # An error the 2xx answer carries in its body instead of the API's answer (an HTML page, an
+            # {"error": ...} object): a rejection like an error event inside a stream. The row's error is
+            # read from the stored body again (capture.answer_error), so only the bool is kept here.
+            raw = flow.response.data.content
+            if raw and ERROR_HEAD.match(raw[:ERROR_HEAD_BYTES]) is not None:
+                fields = flow.response.data.headers.fields
+                stream_error = (
+                    error_in_2xx_body(
+                        response_body(raw, _header(fields, b"content-encoding")),
+                        _header(fields, b"content-type"),
+                        status,
+                    )
+                    is not None
+                )
         was_rejected = rejected(status, stream_error)
         flow_error = flow.error.msg if flow.error else pending.extra.get("flow_error")
         verdict = verdict_for(
