@@ -42,6 +42,7 @@ from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.rule_links import ROOT_CAUSE
 from toolguard_analysis.summary import repair_stats
 from toolguard_analysis.terminal import printable
+from toolguard_core.clients import retry_count
 from toolguard_core.dburl import command_url, is_postgres_url, label, redact_url, spool_path_for
 from toolguard_core.modes import Mode, parse_mode
 from toolguard_core.providers import GENERIC
@@ -517,7 +518,7 @@ def read_run(db_path: Path, run_id: str) -> RunData:
             db.query(
                 "select id, datetime_utc, method, scheme, host, port, path, provider, client, status, verdict, error_message, "
                 "error_json, "
-                f"flow_error, cause_json, {websocket} from flows where run_id = ? "
+                f"flow_error, cause_json, request_headers_json, {websocket} from flows where run_id = ? "
                 "order by datetime_utc desc, id desc limit ?",
                 [run_id, MAX_REPORT_FLOWS],
             )
@@ -680,11 +681,15 @@ def report(
     for flow in flows:
         head, details = _flow_block(flow, findings.get(flow["id"], []))
         blocks.setdefault((head, tuple(details), flow.get("client")), []).append(flow["id"])
+    retries = {flow["id"]: retry_count(flow.get("request_headers_json")) for flow in flows}
     for (head, details, _client), ids in blocks.items():
         lines.append(f"    {ids[0]}  {head}")
         lines += details
         if len(ids) > 1:
             lines.append(f"        {_repeats_line(ids[1:])}")
+        retried = _retries_line([retries[flow_id] for flow_id in ids])
+        if retried:
+            lines.append(f"        {retried}")
     # Said once per run: the rules that ran were the generic profile's and the model catalog's
     # (docs/providers.md), not a provider's; a loopback fake or a company gateway gets here. The
     # proxy's count (runs.unrecognised_hosts: every request, stored or not; a clean run stores none)
@@ -800,6 +805,25 @@ def _repeats_line(ids: list[str]) -> str:
     return (
         f"{_plural(len(ids), 'more flow')} alike (same client, request line, verdict, findings and answer): "
         f"{named}{rest}"
+    )
+
+
+def _retries_line(counts: list[int]) -> str | None:
+    """Which of a block's flows are the client SDK's own retries (``x-stainless-retry-count`` > 0), or
+    None: the openai SDK's default max_retries=2 turned one call answered 500 into three stored flows,
+    which read as three failing calls of the app (a new user's trial, session 19)."""
+    retried = [n for n in counts if n > 0]
+    if not retried:
+        return None
+    which = ", ".join(str(n) for n in retried)
+    if len(counts) == 1:
+        return (
+            f"the client's own retry {which} of a call (x-stainless-retry-count): its SDK resent the call "
+            "after a failed try (max_retries), the app did not call again"
+        )
+    return (
+        f"{len(retried)} of these {len(counts)} flows are the client's own retries (x-stainless-retry-count "
+        f"{which}): its SDK resent a failed call (max_retries), the app did not call again"
     )
 
 
