@@ -821,9 +821,10 @@ def _retries_line(counts: list[int]) -> str | None:
             f"the client's own retry {which} of a call (x-stainless-retry-count): its SDK resent the call "
             "after a failed try (max_retries), the app did not call again"
         )
+    are = "is the client's own retry" if len(retried) == 1 else "are the client's own retries"
     return (
-        f"{len(retried)} of these {len(counts)} flows are the client's own retries (x-stainless-retry-count "
-        f"{which}): its SDK resent a failed call (max_retries), the app did not call again"
+        f"{len(retried)} of these {len(counts)} flows {are} (x-stainless-retry-count {which}): its SDK resent "
+        "a failed call (max_retries), the app did not call again"
     )
 
 

@@ -144,6 +144,17 @@ SDK_RETRIES = (
 )
 
 
+# OpenAI's 500 (the text of its server_error, as tests/support/upstream.py sends it in a stream).
+OPENAI_500 = {
+    "error": {
+        "message": "The server had an error while processing your request.",
+        "type": "server_error",
+        "param": None,
+        "code": None,
+    }
+}
+
+
 def headers(retry: int | None) -> str:
     """A stored request's headers as the writer keeps them (authorization redacted)."""
     sent = {"authorization": "[REDACTED]", "user-agent": "OpenAI/Python 3.57.0", "x-stainless-lang": "python"}
@@ -160,6 +171,9 @@ def test_the_sdks_own_retries_are_said_under_the_flows_they_are(tmp_path: Path) 
         rejected_flow("dddddddd-0004", 4, 429, OPENAI_429, "/v1/chat/completions", request_headers_json=headers(0)),
         rejected_flow("eeeeeeee-0005", 5, 401, OPENAI_401, "/v1/chat/completions", request_headers_json=headers(1)),
         rejected_flow("ffffffff-0006", 6, 401, OPENAI_401, "/v1/messages", request_headers_json=headers(None)),
+        # The openai SDK with max_retries=1 (LangChain's ChatOpenAI): one retry of two flows alike.
+        rejected_flow("77777777-0008", 8, 500, OPENAI_500, "/v1/chat/completions", request_headers_json=headers(0)),
+        rejected_flow("88888888-0009", 9, 500, OPENAI_500, "/v1/chat/completions", request_headers_json=headers(1)),
         rejected_flow("99999999-0007", 7, 429, OPENAI_429, "/v1/messages", request_headers_json='{"x-stainless-retry-count": "-1"}'),
     ]  # fmt: skip
     db_path = tmp_path / "sdk-retries.db"
@@ -169,6 +183,8 @@ def test_the_sdks_own_retries_are_said_under_the_flows_they_are(tmp_path: Path) 
     assert said == [
         SDK_RETRIES,
         "the client's own retry 1 of a call (x-stainless-retry-count): its SDK resent the call after a failed try "
+        "(max_retries), the app did not call again",
+        "1 of these 2 flows is the client's own retry (x-stainless-retry-count 1): its SDK resent a failed call "
         "(max_retries), the app did not call again",
     ]
     # Each under its own block: the three 529s', then the 401 that was a retry.
