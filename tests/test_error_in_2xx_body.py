@@ -49,8 +49,18 @@ def guard(tmp_path: Path) -> Iterator[tuple[ToolGuard, Path]]:
 
 
 # (case, the answer's headers, body, then the stored row: verdict, error_source, error_message, cause_id)
+ORPHAN_ROW = (
+    "recognised",
+    "body",
+    "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+    "cause.orphan-tool-result",
+)
 CASES = [
     ("an HTML page", HTML, PAGE, ("unexplained", "body", "Open WebUI", None)),
+    # Compressed as a real gateway sends it to a client that accepts gzip or br (mitmproxy encodes the
+    # body by the header): read decoded, like any stored answer.
+    ("gzip", {"content-type": "application/json", "content-encoding": "gzip"}, ORPHAN_200, ORPHAN_ROW),
+    ("brotli", {"content-type": "application/json", "content-encoding": "br"}, ORPHAN_200, ORPHAN_ROW),
     (
         "LM Studio's error object with status 200",
         None,

@@ -59,12 +59,11 @@ from toolguard_core.analyze import (
     analyse_request,
 )
 from toolguard_core.capture import (
-    ERROR_HEAD,
-    ERROR_HEAD_BYTES,
     Capture,
     EarlyAnswer,
     early_recognition,
     error_in_2xx_body,
+    may_be_error_body,
     response_body,
     stored_request,
 )
@@ -256,6 +255,11 @@ def _request_fields(fields: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[byte
 #: ``rawstream.py`` (Bedrock's event stream, Ollama's NDJSON), as raw Content-Type media types.
 _SSE_TYPE: Final = b"text/event-stream"
 _RAW_STREAM_TYPES: Final = frozenset(media.encode() for media in RAW_STREAM_TYPES)
+
+
+def _encoding_of(response: http.Response) -> Callable[[], str | None]:
+    """The answer's Content-Encoding, read only when called (capture.may_be_error_body)."""
+    return lambda: _header(response.data.headers.fields, b"content-encoding")
 
 
 def _stream_kind(fields: tuple[tuple[bytes, bytes], ...]) -> Literal["sse", "raw"] | None:
@@ -1997,7 +2001,7 @@ class ToolGuard:
             and not pending.extra  # no hook failure, no shutdown
             # An HTML page or an {"error": ...} object sent with a 2xx status (capture.error_in_2xx_body):
             # a slice of the raw bytes, decided below (a new user's trial, session 19).
-            and ERROR_HEAD.match((response.data.content or b"")[:ERROR_HEAD_BYTES]) is None
+            and may_be_error_body(response.data.content, _encoding_of(response)) is None
             and not pending.blocked
             and pending.repair is None
             and not (self.settings is not None and self.settings.store_all)
@@ -2022,17 +2026,10 @@ class ToolGuard:
             # An error the 2xx answer carries in its body instead of the API's answer (an HTML page, an
             # {"error": ...} object): a rejection like an error event inside a stream. The row's error is
             # read from the stored body again (capture.answer_error), so only the bool is kept here.
-            raw = flow.response.data.content
-            if raw and ERROR_HEAD.match(raw[:ERROR_HEAD_BYTES]) is not None:
-                fields = flow.response.data.headers.fields
-                stream_error = (
-                    error_in_2xx_body(
-                        response_body(raw, _header(fields, b"content-encoding")),
-                        _header(fields, b"content-type"),
-                        status,
-                    )
-                    is not None
-                )
+            decoded = may_be_error_body(flow.response.data.content, _encoding_of(flow.response))
+            if decoded is not None:
+                content_type_seen = _header(flow.response.data.headers.fields, b"content-type")
+                stream_error = error_in_2xx_body(decoded, content_type_seen, status) is not None
         was_rejected = rejected(status, stream_error)
         flow_error = flow.error.msg if flow.error else pending.extra.get("flow_error")
         verdict = verdict_for(

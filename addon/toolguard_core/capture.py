@@ -100,9 +100,31 @@ def _early_from(blob: bytes) -> EarlyAnswer:
 
 #: The start of a 2xx answer that may be an error rather than the API's answer: an HTML page, or a JSON
 #: object whose first key is ``error``. Read on the raw bytes, so the clean path's check costs a slice
-#: (addon._finish); :func:`error_in_2xx_body` decides. A compressed answer is not read (not seen).
+#: (addon._finish); :func:`error_in_2xx_body` decides.
 ERROR_HEAD = re.compile(rb'\A\s*(?:<|\{\s*"error"\s*:)')
 ERROR_HEAD_BYTES = 64
+#: A compressed 2xx answer (a gateway's gzip or br to a client that accepts them) is decoded for that
+#: check only up to this size: error bodies are short, completions mostly longer.
+MAX_COMPRESSED_ERROR_BYTES = 4096
+
+
+def may_be_error_body(raw: bytes | None, content_encoding: Callable[[], str | None]) -> bytes | None:
+    """The 2xx answer's body, decoded, when it may be an error (:data:`ERROR_HEAD`), else None. A plain
+    JSON answer costs a slice; ``content_encoding`` (the header, read lazily) is asked only for a short
+    body that does not start like JSON."""
+    if not raw:
+        return None
+    if ERROR_HEAD.match(raw[:ERROR_HEAD_BYTES]) is not None:
+        return raw
+    if raw[:1] == b"{" or len(raw) > MAX_COMPRESSED_ERROR_BYTES:
+        return None
+    encoding = content_encoding()
+    if not encoding:
+        return None
+    body = response_body(raw, encoding)
+    return body if body and ERROR_HEAD.match(body[:ERROR_HEAD_BYTES]) is not None else None
+
+
 #: Top-level keys of an API's answer (Chat Completions, Responses, Anthropic Messages, Gemini, Ollama):
 #: an object with one of them is an answer, whatever its ``error`` key says.
 _ANSWER_KEYS = frozenset(("choices", "output", "content", "candidates", "message", "data"))
