@@ -42,6 +42,7 @@ from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.rule_links import ROOT_CAUSE
 from toolguard_analysis.summary import repair_stats
 from toolguard_analysis.terminal import printable
+from toolguard_core.clients import retry_count
 from toolguard_core.dburl import command_url, is_postgres_url, label, redact_url, spool_path_for
 from toolguard_core.flowids import short_flow_id
 from toolguard_core.modes import Mode, parse_mode
@@ -520,7 +521,7 @@ def read_run(db_path: Path, run_id: str) -> RunData:
             db.query(
                 "select id, datetime_utc, method, scheme, host, port, path, provider, client, status, verdict, error_message, "
                 "error_json, error_param, "
-                f"flow_error, cause_json, {websocket} from flows where run_id = ? "
+                f"flow_error, cause_json, request_headers_json, {websocket} from flows where run_id = ? "
                 "order by datetime_utc desc, id desc limit ?",
                 [run_id, MAX_REPORT_FLOWS],
             )
@@ -695,10 +696,14 @@ def report(
             (head, alike, flow.get("client")), ([f"    {flow['id']}  {head}", *details], [])
         )
         block[1].append(flow["id"])
+    retries = {flow["id"]: retry_count(flow.get("request_headers_json")) for flow in flows}
     for block_lines, ids in blocks.values():
         lines += block_lines
         if len(ids) > 1:
             lines.append(f"        {_repeats_line(ids[1:])}")
+        retried = _retries_line([retries[flow_id] for flow_id in ids])
+        if retried:
+            lines.append(f"        {retried}")
     # Said once per run: the rules that ran were the generic profile's and the model catalog's
     # (docs/providers.md), not a provider's; a loopback fake or a company gateway gets here. The
     # proxy's count (runs.unrecognised_hosts: every request, stored or not; a clean run stores none)
@@ -830,6 +835,26 @@ def _repeats_line(ids: list[str]) -> str:
     return (
         f"{_plural(len(ids), 'more flow')} alike (same client, request line, verdict, findings and answer): "
         f"{named}{rest}"
+    )
+
+
+def _retries_line(counts: list[int]) -> str | None:
+    """Which of a block's flows are the client SDK's own retries (``x-stainless-retry-count`` > 0), or
+    None: the openai SDK's default max_retries=2 turned one call answered 500 into three stored flows,
+    which read as three failing calls of the app (a new user's trial, session 19)."""
+    retried = [n for n in counts if n > 0]
+    if not retried:
+        return None
+    which = ", ".join(str(n) for n in retried)
+    if len(counts) == 1:
+        return (
+            f"the client's own retry {which} of a call (x-stainless-retry-count): its SDK resent the call "
+            "after a failed try (max_retries), the app did not call again"
+        )
+    are = "is the client's own retry" if len(retried) == 1 else "are the client's own retries"
+    return (
+        f"{len(retried)} of these {len(counts)} flows {are} (x-stainless-retry-count {which}): its SDK resent "
+        "a failed call (max_retries), the app did not call again"
     )
 
 

@@ -22,6 +22,7 @@ from toolguard_analysis.rule_links import CAUSES_DOC, ROOT_CAUSE, rule_doc_link
 from toolguard_analysis.terminal import printable
 from toolguard_core import dburl, redact, repair_rows
 from toolguard_core.cause_rules import PREDICTING_RULES
+from toolguard_core.clients import RETRY_COUNT_HEADER, retry_count
 from toolguard_core.conversation import (
     native_as_chat,
     render_conversation,
@@ -437,7 +438,7 @@ def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
     facts = [
         ("request", f"{method} {row.get('url') or ''}".strip()),
         ("provider", f"{row.get('provider') or '?'}, model {model}"),
-        ("client", row.get("client") or "?"),
+        ("client", (row.get("client") or "?") + _retry_words(row.get("request_headers_json"))),
         (
             "when",
             str(row.get("datetime_utc"))
@@ -450,6 +451,13 @@ def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
     if row.get("run_id"):
         facts.append(("run", str(row["run_id"])))
     return facts
+
+
+def _retry_words(headers_json: str | None) -> str:
+    """`` (its SDK's retry 2 of this call: x-stainless-retry-count)`` for a flow the client's SDK resent
+    on its own after a failed try (max_retries), else nothing (a new user's trial, session 19)."""
+    n = retry_count(headers_json)
+    return f" (its SDK's retry {n} of this call: {RETRY_COUNT_HEADER})" if n else ""
 
 
 def _duration(ms: int | None, *, answered: bool) -> str:

@@ -24,7 +24,7 @@ from test_addon import API_KEY, HEADERS, answer, make_flow, ok_completion, run
 from toolguard_core import analyze
 from toolguard_core.addon import METADATA_KEY, ToolGuard
 from toolguard_core.capture import Capture
-from toolguard_core.modes import blocked_answer, quoted_error
+from toolguard_core.modes import _own_path, blocked_answer, quoted_error
 from toolguard_core.repair import SYNTHETIC_MARK, NotRepaired
 
 
@@ -528,10 +528,16 @@ def test_block_answers_an_anthropic_messages_request_in_anthropics_shape(block):
     body = flow.response.json()
     assert {k: v for k, v in body.items() if k != "toolguard"} == {
         "type": "error",
-        "error": {"type": "invalid_request_error", "message": predicted.text},
+        # Anthropic's text, naming the example's own message (its call is messages[1]), not the thread's 6.
+        "error": {
+            "type": "invalid_request_error",
+            "message": predicted.text.replace("messages.6:", "messages.1:"),
+        },
         "request_id": "toolguard-blocked",
     }
+    assert predicted.text.startswith("messages.6:")
     assert body["toolguard"]["findings"][0]["rule"] == "anthropic.tool-use-without-result"
+    assert body["toolguard"]["findings"][0]["location"].startswith("messages[1].")
     assert flow.response.headers["x-toolguard-rule"] == "anthropic.tool-use-without-result"
 
 
@@ -588,7 +594,7 @@ OWN_ID_CASES = [
             {"role": "user", "content": "weather?"},
             {"role": "assistant", "content": [{"type": "tool_use", "id": _OWN_TOOLU, "name": "w", "input": {}}]},
             {"role": "user", "content": "never mind"}]},
-        "messages.6: `tool_use` ids were found without `tool_result` blocks immediately after: "
+        "messages.1: `tool_use` ids were found without `tool_result` blocks immediately after: "
         f"{_OWN_TOOLU}. Each `tool_use` block must have a corresponding `tool_result` block in the next message.",
     ),
 ]  # fmt: skip
@@ -603,6 +609,72 @@ def test_block_quotes_the_requests_own_call_id(
     block.request(flow)
     answer_body = flow.response.json()
     assert (answer_body["error"]["message"], flow.response.headers["x-toolguard-blocked"]) == (message, "1")
+
+
+# The request's own message path, where the provider's quoted text (and param) names its example
+# request's (a new user's trial: the anthropic SDK raised "messages.48.content.1: unexpected
+# `tool_use_id` ..." for a request with one message): (case, url, body, the blocked answer's error).
+OWN_PATH_CASES = [
+    (
+        "anthropic tool_result with no tool_use before it",
+        "https://api.anthropic.com/v1/messages",
+        {"model": "claude-sonnet-4-5", "max_tokens": 10, "messages": [
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "x"}]}]},
+        {"type": "invalid_request_error",
+         "message": "messages.0.content.0: unexpected `tool_use_id` found in `tool_result` blocks: toolu_1. Each "
+                    "`tool_result` block must have a corresponding `tool_use` block in the previous message."},
+    ),
+    (
+        "openai message name with a space",
+        "https://api.openai.com/v1/chat/completions",
+        {"model": "gpt-4o", "messages": [
+            {"role": "system", "content": "s"}, {"role": "user", "content": "a"},
+            {"role": "user", "name": "Bob Smith", "content": "b"}]},
+        {"message": "Invalid 'messages[2].name': string does not match pattern. Expected a string that matches "
+                    "the pattern '^[a-zA-Z0-9_-]+$'.",
+         "type": "invalid_request_error", "param": "messages[2].name", "code": None},
+    ),
+    (
+        "openai content part of an unknown type (param only)",
+        "https://api.openai.com/v1/chat/completions",
+        {"model": "gpt-4o", "messages": [
+            {"role": "user", "content": "a"},
+            {"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"},
+                                         {"type": "image", "image": "x"}]}]},
+        {"message": "Invalid value: 'image'. Supported values are: 'text' and 'image_url'.",
+         "type": "invalid_request_error", "param": "messages[1].content[2].type", "code": "invalid_value"},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "url", "body", "error"), OWN_PATH_CASES, ids=[c[0] for c in OWN_PATH_CASES])
+def test_block_names_the_requests_own_message_path(
+    block, case: str, url: str, body: dict[str, Any], error: dict[str, Any]
+):
+    flow = make_flow(body, url=url, headers={"content-type": "application/json"})
+    block.request(flow)
+    assert (flow.response.status_code, flow.response.json()["error"]) == (400, error)
+
+
+@pytest.mark.parametrize(
+    ("text", "location", "own"),
+    [
+        # Each spelling keeps its own; indices follow the location's names in order; a deeper index
+        # the location does not give, or one off its path, stays the provider's.
+        ("messages.48.content.1: unexpected", "messages[3].content[2].tool_use_id", "messages.3.content.2: unexpected"),
+        ("messages.6: `tool_use` ids", "messages[1].content[0].id", "messages.1: `tool_use` ids"),
+        ("messages.[4].role", "messages[2]", "messages.[2].role"),
+        ("Invalid 'messages[5].content[0].type'.", "messages[1].content[3].type", "Invalid 'messages[1].content[3].type'."),
+        ("messages.59.content.12.image.source.base64.data: bad", "messages[2]", "messages.2.content.12.image.source.base64.data: bad"),
+        ("messages[2].tool_calls[0].id too long", "messages[7].content", "messages[7].tool_calls[0].id too long"),
+        ("Value at 'messages.2.member.content.1.member.toolUse'", "messages[4].content[0]", "Value at 'messages.4.member.content.0.member.toolUse'"),
+        ("'messages.0' : ... ('messages.0.content' :", "messages[3].content", "'messages.3' : ... ('messages.3.content' :"),
+        ("messages.48.content.1: unexpected", "tools[0].input_schema", "messages.48.content.1: unexpected"),
+        ("No tool output found for call_1", "messages[2]", "No tool output found for call_1"),
+    ],
+)  # fmt: skip
+def test_own_path(text: str, location: str, own: str) -> None:
+    assert _own_path(text, location) == own
 
 
 # Block mode on an unrecognised host: the model rules judge the request as the model's vendor

@@ -8,6 +8,7 @@ printed the same four lines eleven times (Codex six); the anthropic SDK's stream
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -134,6 +135,65 @@ def test_many_repeats_name_the_first_ids_and_count_the_rest(tmp_path: Path) -> N
     assert len(lines) == 6
 
 
+# What the anthropic and openai SDKs' x-stainless-retry-count says (1, 2: the SDK's own second and third
+# tries of one call), under the flows they are (a new user's trial, session 19: the openai SDK's
+# max_retries=2 made one call answered 500 three stored flows, read as three failing calls).
+SDK_RETRIES = (
+    "2 of these 3 flows are the client's own retries (x-stainless-retry-count 1, 2): its SDK resent a failed "
+    "call (max_retries), the app did not call again"
+)
+
+
+# OpenAI's 500 (the text of its server_error, as tests/support/upstream.py sends it in a stream).
+OPENAI_500 = {
+    "error": {
+        "message": "The server had an error while processing your request.",
+        "type": "server_error",
+        "param": None,
+        "code": None,
+    }
+}
+
+
+def headers(retry: int | None) -> str:
+    """A stored request's headers as the writer keeps them (authorization redacted)."""
+    sent = {"authorization": "[REDACTED]", "user-agent": "OpenAI/Python 3.57.0", "x-stainless-lang": "python"}
+    return json.dumps(sent | ({"x-stainless-retry-count": str(retry)} if retry is not None else {}))
+
+
+def test_the_sdks_own_retries_are_said_under_the_flows_they_are(tmp_path: Path) -> None:
+    # One call answered 500 three times (tries 0, 1, 2); a 429 whose retry got a 400 (try 1 alone);
+    # a client that does not say (no header, or a bad value) gets no line.
+    rows = [
+        rejected_flow("aaaaaaaa-0001", 1, 529, ANTHROPIC_529, "/v1/messages", request_headers_json=headers(0)),
+        rejected_flow("bbbbbbbb-0002", 2, 529, ANTHROPIC_529, "/v1/messages", request_headers_json=headers(1)),
+        rejected_flow("cccccccc-0003", 3, 529, ANTHROPIC_529, "/v1/messages", request_headers_json=headers(2)),
+        rejected_flow("dddddddd-0004", 4, 429, OPENAI_429, "/v1/chat/completions", request_headers_json=headers(0)),
+        rejected_flow("eeeeeeee-0005", 5, 401, OPENAI_401, "/v1/chat/completions", request_headers_json=headers(1)),
+        rejected_flow("ffffffff-0006", 6, 401, OPENAI_401, "/v1/messages", request_headers_json=headers(None)),
+        # The openai SDK with max_retries=1 (LangChain's ChatOpenAI): one retry of two flows alike.
+        rejected_flow("77777777-0008", 8, 500, OPENAI_500, "/v1/chat/completions", request_headers_json=headers(0)),
+        rejected_flow("88888888-0009", 9, 500, OPENAI_500, "/v1/chat/completions", request_headers_json=headers(1)),
+        rejected_flow("99999999-0007", 7, 429, OPENAI_429, "/v1/messages", request_headers_json='{"x-stainless-retry-count": "-1"}'),
+    ]  # fmt: skip
+    db_path = tmp_path / "sdk-retries.db"
+    write(db_path, rows)
+    lines = flow_lines(report(db_path, "run"))
+    said = [line.strip() for line in lines if "x-stainless-retry-count" in line]
+    assert said == [
+        SDK_RETRIES,
+        "the client's own retry 1 of a call (x-stainless-retry-count): its SDK resent the call after a failed try "
+        "(max_retries), the app did not call again",
+        "1 of these 2 flows is the client's own retry (x-stainless-retry-count 1): its SDK resent a failed call "
+        "(max_retries), the app did not call again",
+    ]
+    # Each under its own block: the three 529s', then the 401 that was a retry.
+    assert lines[lines.index(f"        {SDK_RETRIES}") - 1].startswith("        2 more flows alike")
+    retry_at = next(i for i, line in enumerate(lines) if "retry 1 of a call" in line)
+    block_head = max(i for i, line in enumerate(lines[:retry_at]) if not line.startswith("     "))
+    assert lines[block_head].startswith("    eeeeeeee-0005  401")
+
+
 def test_an_error_event_inside_a_200_stream_is_said_next_to_the_upstreams_words(tmp_path: Path) -> None:
     # Anthropic's overloaded_error as an SSE `error` event after message_start: the status is 200.
     row = rejected_flow("aaaaaaaa-0001", 1, 200, ANTHROPIC_529, "/v1/messages")
@@ -142,7 +202,7 @@ def test_an_error_event_inside_a_200_stream_is_said_next_to_the_upstreams_words(
     assert flow_lines(report(db_path, "run"))[1:3] == [
         "    aaaaaaaa-0001  200  POST 127.0.0.1:8080/v1/messages  recognised: rejected by the upstream for a known "
         "root cause; no rule is credited with it",
-        "        upstream (an error event inside the stream): Overloaded",
+        "        upstream (an error inside the answer, not an error status): Overloaded",
     ]
 
 
@@ -207,10 +267,26 @@ def test_run_lists_a_retried_rejection_once_and_says_an_in_stream_error(
         f"        fix: {ANTHROPIC_FIX}",
         "        2 more flows alike (same client, request line, verdict, findings and answer): "
         f"{flows[1]['id'][:8]}, {flows[2]['id'][:8]}",
+        f"        {SDK_RETRIES}",
         f"    {flows[3]['id']}  200  {where}  {recognised}",
-        "        upstream (an error event inside the stream): Overloaded",
+        "        upstream (an error inside the answer, not an error status): Overloaded",
         "        root cause: cause.overloaded: The provider is overloaded.",
         f"        fix: {ANTHROPIC_FIX}",
+    ]
+    # show says it on the client line of the SDK's own retry, not on the first try's.
+    clients = []
+    for flow in (flows[0], flows[2]):
+        shown = subprocess.run(
+            [TOOLGUARD, "show", "--db", str(db_path), flow["id"][:8]],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        clients += [line for line in shown.stdout.splitlines() if line.startswith("  client:")]
+    sdk = f"Anthropic/Python {importlib.metadata.version('anthropic')}"
+    assert clients == [
+        f"  client:     {sdk}",
+        f"  client:     {sdk} (its SDK's retry 2 of this call: x-stainless-retry-count)",
     ]
 
 

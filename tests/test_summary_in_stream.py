@@ -38,7 +38,7 @@ def db_path(tmp_path: Path) -> Path:
     return path
 
 
-IN_STREAM = "200 (an error event inside the stream)"
+IN_STREAM = "200 (an error inside the answer, not an error status)"
 
 
 def test_text_summary_says_the_status_came_with_an_error_event(db_path: Path) -> None:

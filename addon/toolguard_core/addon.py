@@ -58,7 +58,15 @@ from toolguard_core.analyze import (
     InternalError,
     analyse_request,
 )
-from toolguard_core.capture import Capture, EarlyAnswer, early_recognition, response_body, stored_request
+from toolguard_core.capture import (
+    Capture,
+    EarlyAnswer,
+    early_recognition,
+    error_in_2xx_body,
+    may_be_error_body,
+    response_body,
+    stored_request,
+)
 from toolguard_core.causes import (
     STATUS_ONLY,
     Recognition,
@@ -257,6 +265,11 @@ def _request_fields(fields: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[byte
 #: ``rawstream.py`` (Bedrock's event stream, Ollama's NDJSON), as raw Content-Type media types.
 _SSE_TYPE: Final = b"text/event-stream"
 _RAW_STREAM_TYPES: Final = frozenset(media.encode() for media in RAW_STREAM_TYPES)
+
+
+def _encoding_of(response: http.Response) -> Callable[[], str | None]:
+    """The answer's Content-Encoding, read only when called (capture.may_be_error_body)."""
+    return lambda: _header(response.data.headers.fields, b"content-encoding")
 
 
 def _stream_kind(fields: tuple[tuple[bytes, bytes], ...]) -> Literal["sse", "raw"] | None:
@@ -2025,6 +2038,9 @@ class ToolGuard:
             and pending.sse_tap is None
             and flow.error is None
             and not pending.extra  # no hook failure, no shutdown
+            # An HTML page or an {"error": ...} object sent with a 2xx status (capture.error_in_2xx_body):
+            # a slice of the raw bytes, decided below (a new user's trial, session 19).
+            and may_be_error_body(response.data.content, _encoding_of(response)) is None
             and not pending.blocked
             and pending.repair is None
             and not (self.settings is not None and self.settings.store_all)
@@ -2045,6 +2061,14 @@ class ToolGuard:
             tap(flow.response.raw_content)
             tap(b"")
         stream_error = tap is not None and tap.stream_error
+        if tap is None and status is not None and 200 <= status < 300 and flow.response is not None:
+            # An error the 2xx answer carries in its body instead of the API's answer (an HTML page, an
+            # {"error": ...} object): a rejection like an error event inside a stream. The row's error is
+            # read from the stored body again (capture.answer_error), so only the bool is kept here.
+            decoded = may_be_error_body(flow.response.data.content, _encoding_of(flow.response))
+            if decoded is not None:
+                content_type_seen = _header(flow.response.data.headers.fields, b"content-type")
+                stream_error = error_in_2xx_body(decoded, content_type_seen, status) is not None
         was_rejected = rejected(status, stream_error)
         flow_error = flow.error.msg if flow.error else pending.extra.get("flow_error")
         verdict = verdict_for(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import operator
 import pickle
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -97,10 +98,71 @@ def _early_from(blob: bytes) -> EarlyAnswer:
     return EarlyAnswer(*pickle.loads(blob), pickled=blob)
 
 
+#: The start of a 2xx answer that may be an error rather than the API's answer: an HTML page, or a JSON
+#: object whose first key is ``error``. Read on the raw bytes, so the clean path's check costs a slice
+#: (addon._finish); :func:`error_in_2xx_body` decides.
+ERROR_HEAD = re.compile(rb'\A\s*(?:<|\{\s*"error"\s*:)')
+ERROR_HEAD_BYTES = 64
+#: A compressed 2xx answer (a gateway's gzip or br to a client that accepts them) is decoded for that
+#: check only up to this size: error bodies are short, completions mostly longer.
+MAX_COMPRESSED_ERROR_BYTES = 4096
+
+
+def may_be_error_body(raw: bytes | None, content_encoding: Callable[[], str | None]) -> bytes | None:
+    """The 2xx answer's body, decoded, when it may be an error (:data:`ERROR_HEAD`), else None. A plain
+    JSON answer costs a slice; ``content_encoding`` (the header, read lazily) is asked only for a short
+    body that does not start like JSON."""
+    if not raw:
+        return None
+    if ERROR_HEAD.match(raw[:ERROR_HEAD_BYTES]) is not None:
+        return raw
+    if raw[:1] == b"{" or len(raw) > MAX_COMPRESSED_ERROR_BYTES:
+        return None
+    encoding = content_encoding()
+    if not encoding:
+        return None
+    body = response_body(raw, encoding)
+    return body if body and ERROR_HEAD.match(body[:ERROR_HEAD_BYTES]) is not None else None
+
+
+#: Top-level keys of an API's answer (Chat Completions, Responses, Anthropic Messages, Gemini, Ollama):
+#: an object with one of them is an answer, whatever its ``error`` key says.
+_ANSWER_KEYS = frozenset(("choices", "output", "content", "candidates", "message", "data"))
+
+
+def error_in_2xx_body(
+    body: bytes | None, content_type: str | None, status: int = 200
+) -> UpstreamError | None:
+    """The error a 2xx answer without a stream carries instead of the API's answer, parsed, or None.
+
+    An HTML page (a base URL that points at a web app or a login page: the openai SDK returns the page as
+    a string) and a JSON object with a non-null top-level ``error`` and none of an answer's keys
+    (OpenRouter keeps status 200 once generation started and sends the error in the body,
+    shared/reference/providers.md [OR-ERR]; some local servers answer an unknown path with status 200)."""
+    if not body or ERROR_HEAD.match(body[:ERROR_HEAD_BYTES]) is None:
+        return None
+    if body.lstrip()[:1] == b"<":
+        if "html" not in (content_type or "").lower() and body.lstrip()[:5].lower() not in (
+            b"<!doc",
+            b"<html",
+        ):
+            return None  # not a page (XML, or a text that starts with "<")
+    else:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None
+        if not isinstance(data, dict) or data.get("error") in (None, "", {}) or _ANSWER_KEYS & data.keys():
+            return None
+    return parse_error(body, status=status, content_type=content_type)
+
+
 def answer_error(
     status: int | None, body: bytes | None, content_type: str | None, stream_error: UpstreamError | None
 ) -> tuple[UpstreamError | None, str | None]:
-    """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
+    """The upstream's rejection, if any, and where it was found (``body`` or ``stream``): an error status,
+    an error event inside a 2xx stream, or an error a 2xx answer carries in its body
+    (:func:`error_in_2xx_body`)."""
     if rejected(status, False):
         if stream_error is not None and body is None:
             # A rejection sent as an event stream: the tap already parsed its error event.
@@ -108,6 +170,10 @@ def answer_error(
         return parse_error(body, status=status, content_type=content_type), "body"
     if stream_error is not None:
         return stream_error, "stream"
+    if status is not None and 200 <= status < 300:
+        error = error_in_2xx_body(body, content_type, status)
+        if error is not None:
+            return error, "body"
     return None, None
 
 

@@ -79,3 +79,22 @@ def headers(raw: str | None) -> dict[str, str]:
     if isinstance(data, list):
         return {str(p[0]): str(p[1]) for p in data if isinstance(p, list | tuple) and len(p) == 2}
     return {}
+
+
+#: The header a Stainless SDK (openai-python and openai-node, the anthropic SDKs) sends with the number
+#: of times it already tried this call: 0 on the first try, then 1, 2 ... up to its ``max_retries``
+#: (openai-python ``_base_client.py``: ``headers["x-stainless-retry-count"] = str(retries_taken)``).
+RETRY_COUNT_HEADER = "x-stainless-retry-count"
+
+
+def retry_count(headers_json: str | None) -> int:
+    """How many earlier tries of this call the client's SDK made (its :data:`RETRY_COUNT_HEADER`), from
+    a row's ``request_headers_json``; 0 for a first try, a client that does not say, or bad input."""
+    try:
+        headers = json.loads(headers_json) if headers_json else None
+    except ValueError:
+        return 0
+    if not isinstance(headers, dict):
+        return 0
+    value = next((v for k, v in headers.items() if str(k).lower() == RETRY_COUNT_HEADER), None)
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 6 else 0

@@ -28,9 +28,13 @@ from toolguard_core.rules.registry import RULES, PredictedError
 
 HEADER_PREFIX = "x-toolguard-"
 BODY_KEY = "toolguard"
-# OpenAI's param spells a message index as `messages.[4].role` (the seed's bodies).
-_PARAM_INDEX = re.compile(r"^messages\.\[\d+\]")
-_LOCATION_INDEX = re.compile(r"^messages\[(\d+)\]")
+# A message path in a provider's quoted text or param, in each spelling providers use: OpenAI's
+# `messages[5].content[0].type` and `messages.[4].role` (the seed's param), Anthropic's and Bedrock's
+# `messages.48.content.1` (`messages.2.member.content.1` in Bedrock's Converse wording).
+_QUOTED_PATH = re.compile(
+    r"\bmessages(?:\.\[\d+\]|\[\d+\]|\.\d+)(?:\.\[\d+\]|\[\d+\]|\.\d+|\.[A-Za-z_][A-Za-z0-9_]*)*"
+)
+_QUOTED_STEP = re.compile(r"(\.?\[?)(\d+)(\]?)|\.?([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def parse_mode(value: str) -> Mode:
@@ -116,14 +120,54 @@ def predicted_error(finding: Finding, target: Target, body: Any = None) -> Predi
     return None
 
 
+def _own_path(text: str, location: str) -> str:
+    """The provider's quoted ``text`` (or ``param``) with the message path of its example request
+    replaced by this request's own, as the finding locates it, each in the provider's spelling:
+    Anthropic's ``messages.48.content.1: unexpected `tool_use_id` ...`` for a request whose only message
+    holds the block says ``messages.0.content.0``, OpenAI's ``Invalid 'messages[5].name'`` for the name
+    at ``messages[2].name`` says ``messages[2]`` (a blocked answer that named a message the request
+    does not have sent the user looking for it). Indices are replaced in order while the names before
+    them match the location's (``messages``, then ``content``, ``tool_calls`` ...; Bedrock's ``member``
+    is skipped); a deeper index the location does not give stays as the provider wrote it. Unchanged
+    when the finding is not located in ``messages``."""
+    own = [(name, index) for name, index in _PATH_PART.findall(location)]
+    pairs: list[tuple[str, str]] = []  # (the name before an index, the index) along the location
+    for (name, _), (_, index) in itertools.pairwise(own):
+        if name and index:
+            pairs.append((name, index))
+    if not pairs or pairs[0][0] != "messages":
+        return text
+
+    def rewrite(match: re.Match[str]) -> str:
+        out: list[str] = []
+        name, at = "", 0
+        for step in _QUOTED_STEP.finditer(match.group()):
+            before, number, after, word = step.groups()
+            if word is not None:
+                out.append(step.group())
+                name = word if word != "member" else name
+                continue
+            if 0 <= at < len(pairs) and pairs[at][0] == name:
+                number, at = pairs[at][1], at + 1
+            else:
+                at = -1  # past the location's depth or off its path: the rest stays the provider's
+            out.append(f"{before}{number}{after}")
+        return "".join(out)
+
+    return _QUOTED_PATH.sub(rewrite, text)
+
+
+def _quoted_param(quoted: dict[str, Any], finding: Finding) -> Any:
+    """A relayed vendor error's ``param``, with this request's message path (:func:`_own_path`)."""
+    param = quoted.get("param")
+    return _own_path(param, finding.location) if isinstance(param, str) else param
+
+
 def _param(predicted: PredictedError | None, finding: Finding) -> str | None:
-    """The provider's ``param``, with the message index of this request where the provider names one."""
+    """The provider's ``param``, with the message path of this request where the provider names one."""
     if predicted is None or predicted.param is None:
         return None
-    match = _LOCATION_INDEX.match(finding.location)
-    if match and _PARAM_INDEX.match(predicted.param):
-        return _PARAM_INDEX.sub(f"messages.[{match.group(1)}]", predicted.param)
-    return predicted.param
+    return _own_path(predicted.param, finding.location)
 
 
 #: An example call id inside a provider's quoted text (OpenAI's ``call_…``, Anthropic's ``toolu_…``,
@@ -217,7 +261,7 @@ def blocked_answer(findings: list[Finding], target: Target, body: Any = None) ->
     # A relay's text quoting the vendor's error object: the vendor's own message, param and code.
     quoted = quoted_error(predicted.text) if predicted is not None and "→" in predicted.provider else None
     text = quoted["message"] if quoted is not None else predicted.text if predicted is not None else None
-    message = _own_id(text, first, body) if text is not None else first.message
+    message = _own_path(_own_id(text, first, body), first.location) if text is not None else first.message
     if quoted is not None:
         message = _own_value(message, quoted.get("param"), body)
     body: dict[str, Any]
@@ -235,7 +279,7 @@ def blocked_answer(findings: list[Finding], target: Target, body: Any = None) ->
             "error": {
                 "message": message,
                 "type": (quoted.get("type") if quoted is not None else None) or "invalid_request_error",
-                "param": quoted.get("param") if quoted is not None else _param(predicted, first),
+                "param": _quoted_param(quoted, first) if quoted is not None else _param(predicted, first),
                 "code": quoted.get("code") if quoted is not None else predicted.code if predicted else None,
             },
             BODY_KEY: explanation,

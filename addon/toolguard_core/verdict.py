@@ -264,14 +264,15 @@ def answered_by(status: int | None, verdict: str | None) -> str:
     return f"upstream answered {status}"
 
 
-#: Said after the status of a rejection that came as an error event inside a 2xx stream, by ``toolguard
-#: show`` and the console line alike: "recognised: HTTP 200" alone read as an accepted request.
-IN_STREAM_WORDS = " (an error event inside the stream)"
+#: Said after the status of a rejection that came with a 2xx status (an error event inside a stream, or
+#: an error body such as an HTML page: capture.error_in_2xx_body), by ``toolguard show``, the console
+#: line, the run report and the summary alike: "recognised: HTTP 200" alone read as an accepted request.
+IN_STREAM_WORDS = " (an error inside the answer, not an error status)"
 
 
 def rejection_status(status: int) -> str:
-    """The status of a stored rejection in words: a 2xx one came as an error event inside the stream
-    (the summary's groups said "status 200" alone; trial19)."""
+    """The status of a stored rejection in words: a 2xx one came inside the answer, as an error event in
+    its stream or an error body (the summary's groups said "status 200" alone; trial19)."""
     return f"{status}{IN_STREAM_WORDS}" if not rejected(status, False) else str(status)
 
 
@@ -281,7 +282,8 @@ def rejection_statuses(statuses: Iterable[int], sep: str = ", ") -> str:
 
 
 def rejected(status: int | None, stream_error: bool) -> bool:
-    """Did the upstream reject the request? A status >= 400, or an error event inside a 2xx stream."""
+    """Did the upstream reject the request? A status >= 400, or (``stream_error``) an error inside a 2xx
+    answer: an error event in its stream or an error body (capture.error_in_2xx_body)."""
     return (status is not None and status >= 400) or stream_error
 
 

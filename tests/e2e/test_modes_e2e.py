@@ -348,12 +348,17 @@ def test_block_mode_raises_anthropics_error_in_the_anthropic_sdk(
     client = anthropic.Anthropic(
         base_url=proxy.url, api_key="sk-ant-toolguard-e2e", max_retries=0, timeout=15
     )
+    # Anthropic's text names the thread's messages.6; the answer names the example's own call message,
+    # messages[1] (a new user's trial: "messages.48.content.1" for a request with one message).
+    assert predicted.text.startswith("messages.6:")
+    message = predicted.text.replace("messages.6:", "messages.1:")
     with pytest.raises(anthropic.BadRequestError) as error:
         client.messages.create(**rule.example)
     assert error.value.status_code == predicted.status
-    assert error.value.body["error"] == {"type": "invalid_request_error", "message": predicted.text}
+    assert error.value.body["error"] == {"type": "invalid_request_error", "message": message}
+    assert f"Error code: {predicted.status} - " in str(error.value) and message in str(error.value)
     assert error.value.response.headers["x-toolguard-rule"] == rule.id
     proxy.stop()
     assert upstream.requests == []
     [flow] = proxy.flows()
-    assert (flow["verdict"], flow["error_message"]) == ("blocked", predicted.text)
+    assert (flow["verdict"], flow["error_message"]) == ("blocked", message)

@@ -103,7 +103,7 @@ def test_error_event_mid_stream_is_stored_parsed(upstream, mitmdump_reverse, ope
     # request (a new user's trial, session 15); show says "upstream answered 200 (an error event ...)".
     lines = [line.split("] ", 1)[-1] for line in output.splitlines() if "toolguard: recognised" in line]
     assert lines == [
-        "toolguard: recognised: HTTP 200 (an error event inside the stream); cause.server-error: The provider "
+        "toolguard: recognised: HTTP 200 (an error inside the answer, not an error status); cause.server-error: The provider "
         f"failed while processing the request.; flow {row['id']} (toolguard show --db {proxy.db_path} {row['id'][:8]})"
     ]
     assert {k: row[k] for k in ERROR_COLUMNS} == {
