@@ -62,6 +62,9 @@ ROUNDS = [
     # Round 18 weights OpenAI's own request validator (its array and string limits, empty and null
     # values, tool results without their call) and clients and relays in front of it.
     Round("probe-spec-18.jsonl", frozenset({"chat", "responses"}), 1, uncited=True, least=15),
+    # Round 19 weights self-hosted servers and hosts toolguard cannot name (vLLM on private hosts, a
+    # GPUStack gateway, LM Studio) and clients in front of them, with OpenAI through LiteLLM and DeepSeek.
+    Round("probe-spec-19.jsonl", frozenset({"chat"}), 1, uncited=True, least=9),
 ]
 
 
