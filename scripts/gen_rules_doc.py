@@ -43,6 +43,16 @@ model capability only a reseller's catalog entry states, a host that is not the 
 count that is an estimate) reports it as a warning "(A warning: why.)", and a host that accepted what the
 rule flags for this model before (`toolguard learned list`) demotes it.
 
+**Rejected by every known engine.** On a host toolguard cannot name (`generic`: a company gateway, a
+LiteLLM proxy, mlx_lm.server, any unmapped server) a spec rule is a warning, since the server behind it
+may accept the request, unless its condition there reads "rejected by every known engine: ...". That
+named policy says every OpenAI-compatible engine whose code or answers were read (OpenAI, vLLM, SGLang,
+llama-server, Ollama, TGI, mlx_lm.server, LocalAI where read) refuses that form and none is known to
+take it, so it is an error behind an unknown host too. The rule's notes give the evidence per engine
+(the file and function that refuse it, or take it); a form one engine takes stays a warning there, and
+the finding names the engine ("(A warning: TGI takes ...)"). tests/test_every_known_engine.py holds each
+such rule to its evidence table.
+
 Lint a request body offline with `toolguard check request.json --url <provider URL>`.
 """
 

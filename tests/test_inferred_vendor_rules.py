@@ -449,7 +449,16 @@ CONTENT_CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str, st
         "invalid-part-unknown-model",
         CHAT,
         {"model": "my-own-model", "messages": INPUT_TEXT},
-        [("content.invalid-part", "warning", "messages[0].content[0].type", INVALID_PART.format(UNKNOWN))],
+        # A warning there, and it says which engines take the part (rules/content.py, the "rejected by
+        # every known engine" policy covers only parts no engine takes).
+        [
+            (
+                "content.invalid-part",
+                "warning",
+                "messages[0].content[0].type",
+                INVALID_PART.format(UNKNOWN) + " (A warning: vLLM, SGLang take `input_text` parts.)",
+            )
+        ],
     ),
     (
         "invalid-part-openai-host",

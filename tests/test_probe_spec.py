@@ -62,6 +62,11 @@ ROUNDS = [
     # Round 18 weights OpenAI's own request validator (its array and string limits, empty and null
     # values, tool results without their call) and clients and relays in front of it.
     Round("probe-spec-18.jsonl", frozenset({"chat", "responses"}), 1, uncited=True, least=15),
+    # Round 19 weights self-hosted servers and hosts toolguard cannot name (vLLM on private hosts, a
+    # GPUStack gateway, LM Studio, one of them on a port toolguard cannot name) and clients in front of them,
+    # with OpenAI through LiteLLM and DeepSeek. Rows 10-11 were added after the level change and scored on
+    # the code before it (docs/accuracy.md, session 19).
+    Round("probe-spec-19.jsonl", frozenset({"chat"}), 1, uncited=True, least=11),
 ]
 
 

@@ -273,11 +273,38 @@ CASES = [
         {"model": "m", "messages": [{"role": "user", "content": 42}]},
         [("content.not-string-or-array", E, "messages[0].content")],
     ),
+    # Ollama's FromChatRequest refuses a content that is neither ("invalid message content type: ..."), unless
+    # the message carries tool_calls: it then reads the calls and leaves the content unread; TGI alike.
     (
-        "content-object-ollama-silent",
+        "content-object-ollama",
         "ollama",
         {"model": "m", "messages": [{"role": "user", "content": {}}]},
+        [("content.not-string-or-array", E, "messages[0].content")],
+    ),
+    (
+        "content-object-with-calls-ollama-ok",
+        "ollama",
+        {
+            "model": "m",
+            "messages": [
+                {"role": "user", "content": "List the files."},
+                {
+                    "role": "assistant",
+                    "content": {},
+                    "tool_calls": [
+                        {"id": "call_1", "type": "function", "function": {"name": "ls", "arguments": "{}"}}
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "call_1", "content": "README.md"},
+            ],
+        },
         [],
+    ),
+    (
+        "content-number-tgi",
+        "tgi",
+        {"model": "tgi", "messages": [{"role": "user", "content": 42}]},
+        [("content.not-string-or-array", E, "messages[0].content")],
     ),
     (
         "content-object-generic-warning",
@@ -301,11 +328,44 @@ CASES = [
         {"model": "qwen-plus", "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]},
         [],
     ),
+    # Ollama takes text, image_url and input_audio parts; any other is "invalid message format" (code).
     (
-        "unknown-part-ollama-silent",
+        "unknown-part-ollama",
         "ollama",
         {"model": "m", "messages": [{"role": "user", "content": [{"type": "x"}]}]},
+        [("content.invalid-part", E, "messages[0].content[0].type")],
+    ),
+    (
+        "file-part-ollama",
+        "ollama",
+        {
+            "model": "m",
+            "messages": [{"role": "user", "content": [{"type": "file", "file": {"file_id": "f"}}]}],
+        },
+        [("content.invalid-part", E, "messages[0].content[0].type")],
+    ),
+    (
+        "input-audio-part-ollama-ok",
+        "ollama",
+        {
+            "model": "m",
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}
+                    ],
+                }
+            ],
+        },
         [],
+    ),
+    # TGI's MessageChunk takes text and image_url; a message with tool_calls is read by them.
+    (
+        "anthropic-image-part-tgi",
+        "tgi",
+        {"model": "tgi", "messages": [{"role": "user", "content": [{"type": "image", "source": {}}]}]},
+        [("content.invalid-part", E, "messages[0].content[0].type")],
     ),
     # parts per role
     ("tool-text-parts-ok", "openai", tool_result_req([{"type": "text", "text": "saved to shot.png"}]), []),

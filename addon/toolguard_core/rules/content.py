@@ -16,9 +16,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.providers import BUILTIN_PROFILES
 from toolguard_core.request import RESPONSES, RequestView
 from toolguard_core.rules.inferred import judged_id, judged_name, report_judged
-from toolguard_core.rules.registry import PredictedError, check, checked_as, define, policy
+from toolguard_core.rules.registry import (
+    GROUPS,
+    PredictedError,
+    check,
+    checked_as,
+    define,
+    every_known_engine,
+    policy,
+)
 
 # doc [OAS] ChatCompletionRequest*ContentPart, per role.
 OPENAI_PART_TYPES = frozenset({"text", "image_url", "input_audio", "file", "refusal"})
@@ -40,7 +49,8 @@ SERVER_ROLE_PARTS: dict[str, dict[str, frozenset[str]]] = {
     "vllm": {"system": frozenset({"text"}), "developer": frozenset({"text"})},
     "lmstudio": {"tool": frozenset({"text"})},
 }
-# code [VLLM-MM] MM_PARSER_MAP: vLLM's extra part types.
+# code [VLLM-MM] MM_PARSER_MAP: vLLM's extra part types (vllm/entrypoints/chat_utils.py; any other type is
+# "Unsupported chat content part type: ...", a part without `type` is read by its keys, a plain string is text).
 VLLM_PART_TYPES = OPENAI_PART_TYPES | frozenset(
     {
         "audio_url",
@@ -54,15 +64,37 @@ VLLM_PART_TYPES = OPENAI_PART_TYPES | frozenset(
         "input_text",
         "output_text",
         "input_image",
+        "tool_reference",
     }
 )
+# code [SGL] python/sglang/srt/entrypoints/openai/protocol.py ChatCompletionMessageContentPart: text,
+# thinking/reasoning, image_url, video_url, audio_url, tool_reference (kept a superset of vLLM's here: the
+# narrower union is not what this pass read for).
+SGLANG_PART_TYPES = VLLM_PART_TYPES | frozenset({"reasoning"})
 # code [LCPP]: text, image_url and input_audio; `file` is refused ("unsupported content[].type").
 LLAMA_CPP_PART_TYPES = frozenset({"text", "image_url", "input_audio"})
+# code [OLL-GO] openai/openai.go FromChatRequest: text, image_url and input_audio; any other part (or one
+# that is not an object) is "invalid message format", a 400 from middleware/openai.go (since July 2024).
+OLLAMA_PART_TYPES = frozenset({"text", "image_url", "input_audio"})
+# code [TGI] router/src/lib.rs MessageChunk (serde, tagged by `type`): text and image_url. Its untagged
+# MessageBody takes a message that carries tool_calls by them and drops the content unread.
+TGI_PART_TYPES = frozenset({"text", "image_url"})
 PART_TYPES_BY_PROVIDER = {
     "vllm": VLLM_PART_TYPES,
-    "sglang": VLLM_PART_TYPES,
+    "sglang": SGLANG_PART_TYPES,
     "llama.cpp": LLAMA_CPP_PART_TYPES,
+    "ollama": OLLAMA_PART_TYPES,
+    "tgi": TGI_PART_TYPES,
 }
+#: Every part type some engine toolguard knows takes (OpenAI's and each server's above): on a host toolguard
+#: cannot name, a type in here may be served, so its finding stays a warning there.
+ENGINE_PART_TYPES = OPENAI_PART_TYPES.union(*PART_TYPES_BY_PROVIDER.values())
+#: The Anthropic Messages blocks an OpenAI-compatible client most often sends by mistake (a history converted
+#: from Claude's format); none is in ENGINE_PART_TYPES (tests/test_every_known_engine.py holds both, and that
+#: each is one of rules/anthropic.py's BLOCK_TYPES), so every known engine refuses them.
+MESSAGES_API_BLOCKS = frozenset(
+    {"image", "document", "tool_use", "tool_result", "redacted_thinking", "search_result", "server_tool_use"}
+)
 IMAGE_DETAILS = frozenset({"auto", "low", "high"})
 # code [OLL-GO]: only these data-URL types ("data:;base64," too); anything else is "invalid image input".
 OLLAMA_IMAGE_MIMES = frozenset({"", "image/jpeg", "image/jpg", "image/png", "image/webp"})
@@ -85,12 +117,26 @@ INVALID_PART = define(
     "content.invalid-part",
     Severity.ERROR,
     "A content part's `type` is missing or unknown (or a part is not an object).",
+    # An Anthropic block is rejected by every known engine (registry.EVERY_KNOWN_ENGINE; the evidence is in
+    # the notes), so an error on an unrecognised host too; a part some engine takes stays a warning there.
     policy=policy(
-        error=("openai-family", "vllm", "sglang", "llama.cpp", "deepseek"),
-        silent=("ollama",),
+        error=("openai-family", "vllm", "sglang", "llama.cpp", "deepseek", "ollama", "tgi", "generic"),
         otherwise=Severity.WARNING,
+        conditions={
+            "tgi": "a message without tool_calls (TGI takes one with tool_calls by them, its content unread)",
+            **every_known_engine(
+                "an Anthropic Messages block (an image with a `source`, document, tool_use, tool_result, ...) "
+                "in a message without tool_calls"
+            ),
+        },
     ),
     predicts=(
+        PredictedError(
+            # Ollama's /v1 layer: any part type but text, image_url and input_audio (code [OLL-GO]).
+            provider="ollama",
+            text="invalid message format",
+            source="code [OLL-GO] openai/openai.go FromChatRequest",
+        ),
         PredictedError(
             # DeepSeek's content parts are a closed serde enum whose error names what it takes
             # (esengine/DeepSeek-Reasonix#7859; the API reference lists text parts only).
@@ -133,7 +179,20 @@ INVALID_PART = define(
     },
     notes=(
         "Anthropic-style `image`/`tool_result` parts sent to an OpenAI endpoint. vLLM accepts its extra "
-        "types (`audio_url`, `video_url`, `input_image`, ...); llama.cpp refuses `file`; Ollama is silent."
+        "types (`audio_url`, `video_url`, `input_image`, ...); llama.cpp refuses `file`; Ollama takes text, "
+        'image_url and input_audio only ("invalid message format", code [OLL-GO]). An Anthropic Messages '
+        "block is rejected by every known engine, so an error on a host toolguard cannot name too: OpenAI "
+        "(its answers below); vLLM (code [VLLM-MM] vllm/entrypoints/chat_utils.py "
+        '`_parse_chat_message_content_part`: "Unsupported chat content part type"); SGLang (code [SGL] '
+        "protocol.py: the `ChatCompletionMessageContentPart` union is tagged by `type`); llama-server (code "
+        '[LCPP] common/chat.cpp: "unsupported content[].type"); Ollama (code [OLL-GO] openai/openai.go '
+        "`FromChatRequest`); TGI (code [TGI] router/src/lib.rs `MessageChunk`, serde tagged by `type`); "
+        "mlx_lm.server (mlx_lm/server.py `process_message_content`: \"Only 'text' content type is "
+        'supported."). Two forms stay warnings there, each with an engine that takes it: a message that '
+        "carries tool_calls (TGI's untagged `MessageBody` then drops the content unread) and a part some "
+        "engine takes (vLLM reads a plain string as text and a part without `type` by its keys, and takes "
+        "`video_url`, `input_image`, ...). LM Studio's validator is not public (no evidence either way); a "
+        "LiteLLM proxy forwards the parts to the server behind it."
     ),
     fixed={"model": "gpt-4o", "messages": [_image_message(_PNG)]},
 )
@@ -143,10 +202,14 @@ CONTENT_NOT_STRING_OR_ARRAY = define(
     "A message's `content` is neither a string nor an array of parts (a single part object, a number).",
     # DashScope's compatible mode answers OpenAI's own text for a content object (its refusal of an
     # unknown part *type* is not documented, so that stays content.invalid-part's warning there).
+    # Ollama and TGI refuse it too, in a message without tool_calls (CONTENT_UNREAD_WITH_CALLS). An unrecognised
+    # host keeps the warning: LocalAI (core/schema/message.go `Content any`, a non-string non-array content
+    # dropped in ToProto) and mlx_lm.server (mlx_lm/server.py `process_message_content` passes it on to the
+    # chat template) take it, so it is not rejected by every known engine.
     policy=policy(
-        error=("openai-family", "vllm", "sglang", "llama.cpp", "dashscope"),
-        silent=("ollama",),
+        error=("openai-family", "vllm", "sglang", "llama.cpp", "dashscope", "ollama", "tgi"),
         otherwise=Severity.WARNING,
+        conditions={pid: "a message without tool_calls" for pid in ("ollama", "tgi")},
     ),
     predicts=(
         PredictedError(
@@ -185,8 +248,18 @@ CONTENT_NOT_STRING_OR_ARRAY = define(
         "model": "qwen-plus",
         "messages": [{"role": "user", "content": [{"type": "text", "text": "Hello"}]}],
     },
-    notes="Wrap a single part in an array, or send its text as a string.",
+    notes=(
+        "Wrap a single part in an array, or send its text as a string. Ollama refuses it unless the message "
+        'carries tool_calls ("invalid message content type: ...", code [OLL-GO] openai/openai.go '
+        "`FromChatRequest`), and so does TGI (code [TGI] router/src/lib.rs: the untagged `MessageBody` takes a "
+        "message with tool_calls by them, its content unread)."
+    ),
 )
+#: The servers that read a message carrying tool_calls by them and leave its content unread, so a content
+#: they would refuse passes there (content.not-string-or-array; TGI for content.invalid-part too, Ollama
+#: still parses an array's parts): Ollama's FromChatRequest (code [OLL-GO]) and TGI's untagged MessageBody
+#: (code [TGI]).
+CONTENT_UNREAD_WITH_CALLS = frozenset({"ollama", "tgi"})
 PART_NOT_ALLOWED_FOR_ROLE = define(
     "content.part-not-allowed-for-role",
     Severity.ERROR,
@@ -728,6 +801,8 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
                 f"{where} is an array of parts; {takes}. Join the text parts into one string.",
             )
         if not isinstance(content, list):
+            if pid in CONTENT_UNREAD_WITH_CALLS and message.get("tool_calls"):
+                continue
             yield from report_judged(
                 CONTENT_NOT_STRING_OR_ARRAY,
                 view,
@@ -737,7 +812,15 @@ def check_content_parts(view: RequestView) -> Iterator[Finding]:
             continue
         role = message.get("role")
         for part_index, part in enumerate(content):
-            yield from _check_part(view, pid, role, f"{where}[{part_index}]", index, part)
+            yield from _check_part(
+                view,
+                pid,
+                role,
+                f"{where}[{part_index}]",
+                index,
+                part,
+                has_calls=bool(message.get("tool_calls")),
+            )
 
 
 def _check_empty_text(
@@ -775,18 +858,72 @@ def _check_empty_text(
         )
 
 
+#: Who takes each form content.invalid-part flags, for the sentence saying why it stays a warning on a host
+#: toolguard cannot name (INVALID_PART's notes): OpenAI's part types and each server's table.
+_PART_TABLES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("openai", OPENAI_PART_TYPES),
+    *PART_TYPES_BY_PROVIDER.items(),
+)
+
+
+def _is_messages_block(part: dict[str, Any]) -> bool:
+    """An Anthropic Messages block: one of MESSAGES_API_BLOCKS, an ``image`` only with Anthropic's ``source``
+    object (a bare ``{"type": "image", "image": ...}`` is another vendor's shape, not known to be refused)."""
+    kind = part.get("type")
+    return kind in MESSAGES_API_BLOCKS and (kind != "image" or isinstance(part.get("source"), dict))
+
+
+def _takers(part: Any, part_type: Any, has_calls: bool) -> tuple[tuple[str, ...], str]:
+    """The engines known to take a part content.invalid-part flags (ids, and the sentence saying so); ((), "")
+    when every known engine refuses it, ``("?",)`` when no engine's table names its type at all."""
+    if has_calls:
+        return ("tgi",), "TGI takes a message that carries tool_calls by them and leaves its content unread"
+    if isinstance(part, str):
+        return ("vllm",), "vLLM reads a plain string in a content array as text"
+    if not isinstance(part, dict) or (part_type is not None and not isinstance(part_type, str)):
+        return (), ""
+    if part_type is None:
+        return ("vllm",), "vLLM reads a part without `type` by its keys (image_url, audio_url, ...)"
+    ids = tuple(pid for pid, types in _PART_TABLES if part_type in types)
+    if ids:
+        names = [BUILTIN_PROFILES[pid].name for pid in ids]
+        return ids, f"{', '.join(names)} take{'s' if len(names) == 1 else ''} `{part_type}` parts"
+    if _is_messages_block(part):
+        return (), ""
+    return ("?",), (
+        f"no engine toolguard knows takes `{part_type}` parts, but only Anthropic Messages blocks are known to "
+        "be refused by every engine"
+    )
+
+
+def _taken_behind_host(view: RequestView, pid: str, part: Any, part_type: Any, has_calls: bool) -> str | None:
+    """Why a part the unrecognised host's error covers may pass there (``uncertain=`` of Rule.report): an
+    engine is known to take it. None where the level is not the unrecognised host's, or where the engine
+    behind the host is known and refuses it."""
+    if pid not in GROUPS["generic"]:
+        return None
+    ids, why = _takers(part, part_type, has_calls)
+    engine = view.engine.engine if view.engine is not None else None
+    if engine is not None and engine in PART_TYPES_BY_PROVIDER and engine not in ids:
+        return None
+    return why or None
+
+
 def _check_part(
-    view: RequestView, pid: str, role: Any, where: str, index: int, part: Any
+    view: RequestView, pid: str, role: Any, where: str, index: int, part: Any, *, has_calls: bool = False
 ) -> Iterator[Finding]:
     part_type = part.get("type") if isinstance(part, dict) else None
     known = PART_TYPES_BY_PROVIDER.get(pid, OPENAI_PART_TYPES)
     if not isinstance(part_type, str) or part_type not in known:
+        if pid == "tgi" and has_calls:
+            return  # TGI's untagged MessageBody takes the message by its tool_calls, the content unread
         problem = "is not an object" if not isinstance(part, dict) else f"has type {part_type!r}"
         yield from report_judged(
             INVALID_PART,
             view,
             f"{where}.type" if isinstance(part, dict) else where,
             f"{where} {problem}; {judged_name(INVALID_PART, view)} accepts {', '.join(sorted(known))}.",
+            uncertain=_taken_behind_host(view, pid, part, part_type, has_calls),
         )
         return
     # A server that judges only some roles (SERVER_ROLE_PARTS) is held to its own table, else OpenAI's.

@@ -14,7 +14,7 @@ from toolguard_core.findings import Finding
 from toolguard_core.providers import BUILTIN_PROFILES
 from toolguard_core.request import RequestView
 from toolguard_core.rules.model import inferred_vendor
-from toolguard_core.rules.registry import Rule, provider_id
+from toolguard_core.rules.registry import GROUPS, Rule, provider_id
 
 
 def judged_id(view: RequestView) -> str:
@@ -35,7 +35,11 @@ def _judging(rule: Rule, view: RequestView) -> tuple[str, str] | None:
     if vendor is None:
         return None
     pid = vendor[0]
-    if rule.policy.declares(pid) and rule.policy.level(pid) != rule.policy.level(provider_id(view)):
+    host = provider_id(view)
+    # The unrecognised host's error under the "rejected by every known engine" policy holds only for the
+    # form its condition names (registry.EVERY_KNOWN_ENGINE), so the vendor's unconditional level is read.
+    conditional = rule.policy.every_known_engine and host in GROUPS["generic"]
+    if rule.policy.declares(pid) and (conditional or rule.policy.level(pid) != rule.policy.level(host)):
         return vendor
     return None
 

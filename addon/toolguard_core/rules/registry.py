@@ -53,6 +53,22 @@ GROUPS: dict[str, frozenset[str]] = {
 }
 
 
+#: The named policy of a spec rule whose unrecognised host is an error (issue 9, session 19): what every
+#: OpenAI-compatible engine with evidence refuses, and none is known to accept, is refused behind a host
+#: toolguard cannot name too (mlx_lm.server, a company gateway, a LiteLLM proxy in front of a server). It
+#: is declared as the condition of the rule's "generic" key (:func:`every_known_engine`), the rule's notes
+#: carry the evidence (one cell per engine: the file and function that refuse it, or accept it), and a
+#: check whose request falls outside the condition (a form one engine is known to take) reports through
+#: ``uncertain=`` naming that engine, so the finding stays a warning there and says why.
+EVERY_KNOWN_ENGINE = "rejected by every known engine"
+
+
+def every_known_engine(scope: str) -> dict[str, str]:
+    """The ``conditions`` entry of a rule under the :data:`EVERY_KNOWN_ENGINE` policy: the unrecognised
+    host's error holds for ``scope``, the form every engine refuses."""
+    return {"generic": f"{EVERY_KNOWN_ENGINE}: {scope}"}
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """What each provider does with the request a rule detects, declared once on the rule.
@@ -115,6 +131,13 @@ class Policy:
             if key == provider_id or provider_id in GROUPS.get(key, ()):
                 return text
         return ""
+
+    @property
+    def every_known_engine(self) -> bool:
+        """The unrecognised host's level is an error under the :data:`EVERY_KNOWN_ENGINE` policy."""
+        return self.level("generic") == Severity.ERROR and self.condition("generic").startswith(
+            EVERY_KNOWN_ENGINE
+        )
 
     @property
     def uniform(self) -> bool:

@@ -15,7 +15,15 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.request import RequestView
 from toolguard_core.rules.inferred import report_judged
 from toolguard_core.rules.jsonvalues import arguments_problem, json_type
-from toolguard_core.rules.registry import PredictedError, check, define, policy
+from toolguard_core.rules.registry import (
+    GROUPS,
+    PredictedError,
+    check,
+    define,
+    every_known_engine,
+    policy,
+    provider_id,
+)
 from toolguard_core.rules.walk import per_message
 
 _CALL = {"id": "call_1", "type": "function", "function": {"name": "foo_tool", "arguments": "{}"}}
@@ -72,10 +80,14 @@ TOOL_CALLS_NOT_ARRAY = define(
     "shape.tool-calls-not-array",
     Severity.ERROR,
     "An assistant message's `tool_calls` is not an array (a string, an object, a number).",
-    # vLLM validates it (below); OpenAI's validator checks types ("Invalid type for 'messages[0].content':
-    # expected a string, but got an array instead", danny-avila/LibreChat#3111) but no answer for this
-    # field is quoted, so elsewhere it is a warning.
-    policy=policy(error=("vllm",), otherwise=Severity.WARNING),
+    # Rejected by every known engine (registry.EVERY_KNOWN_ENGINE; the evidence is in the notes). OpenAI's
+    # validator checks types too, but no answer for this field is quoted (spec.wrong-type reports the type
+    # against its schema there), so OpenAI keeps the warning.
+    policy=policy(
+        error=("vllm", "sglang", "llama.cpp", "ollama", "generic"),
+        otherwise=Severity.WARNING,
+        conditions=every_known_engine("an assistant message without content (TGI takes one with content)"),
+    ),
     predicts=(
         PredictedError(
             provider="vllm",
@@ -96,7 +108,23 @@ TOOL_CALLS_NOT_ARRAY = define(
     },
     example_url="http://localhost:8000/v1/chat/completions",
     fixed={"model": "Qwen/Qwen3-8B", "messages": [_USER, {"role": "assistant", "content": "..."}, _USER]},
-    notes="Send the calls as an array of {id, type, function} objects (not their JSON text), or omit the key.",
+    notes=(
+        "Send the calls as an array of {id, type, function} objects (not their JSON text), or omit the key. "
+        "Rejected by every known engine, so an error on a host toolguard cannot name too, for a message "
+        "without content: vLLM (its `tool_calls` validation, vllm-project/vllm#34438); SGLang (code "
+        "[SGL] python/sglang/srt/entrypoints/openai/protocol.py `ChatCompletionMessageGenericParam.tool_calls: "
+        "Optional[List[ToolCall]]`, pydantic takes no string or object for a list); llama-server (code "
+        '[LCPP] common/chat.cpp `common_chat_msgs_parse_oaicompat` iterates `message.at("tool_calls")` '
+        'and throws "Missing tool call type" for an element that is not a call object); Ollama (code '
+        "[OLL-GO] openai/openai.go `Message.ToolCalls []ToolCall`, decoded by middleware/openai.go "
+        '`ShouldBindJSON`: 400 with Go\'s "json: cannot unmarshal" error); LocalAI (core/schema/message.go '
+        "`ToolCalls []ToolCall`, the same Go decoding); mlx_lm.server (mlx_lm/server.py "
+        "`process_message_content` calls `.get` on each element). TGI (router/src/lib.rs, the untagged "
+        "`MessageBody`) refuses it only when the message has no content: with content it takes the "
+        "`Content` variant and drops `tool_calls`, so there it stays a warning, and so does a message with "
+        "content on an unrecognised host. LM Studio's validator is not public (no evidence either way); a "
+        "LiteLLM proxy forwards the body to the server behind it."
+    ),
 )
 MISSING_CALL_ID = define(
     "shape.missing-tool-call-id",
@@ -408,6 +436,24 @@ EMPTY_ASSISTANT = define(
 )
 
 
+#: The engines that refuse a non-array tool_calls whatever the message's content (its policy's errors).
+_REFUSE_CALLS_TEXT = frozenset(
+    pid for pid in GROUPS["self-hosted"] if TOOL_CALLS_NOT_ARRAY.policy.level(pid) == Severity.ERROR
+)
+
+
+def _content_taken_instead(view: RequestView, message: dict[str, Any]) -> str | None:
+    """Why a non-array ``tool_calls`` may pass on an unrecognised host: the message has content, and TGI's
+    untagged ``MessageBody`` then takes the message by its content and drops ``tool_calls``
+    (shape.tool-calls-not-array's notes). None where the level is not the unrecognised host's, or where
+    the engine behind the host is known to refuse it."""
+    if message.get("content") is None or provider_id(view) not in GROUPS["generic"]:
+        return None
+    if view.engine is not None and view.engine.engine in _REFUSE_CALLS_TEXT:
+        return None
+    return "TGI takes a message that has content by its content and ignores its tool_calls"
+
+
 @check
 @per_message
 def check_message_shape(view: RequestView, messages: Iterable[tuple[int, Any]]) -> Iterator[Finding]:
@@ -435,6 +481,7 @@ def check_message_shape(view: RequestView, messages: Iterable[tuple[int, Any]]) 
                     f"messages[{index}].tool_calls",
                     f"messages[{index}].tool_calls is a JSON {json_type(calls)}; send an array of tool-call "
                     "objects (not their serialised text), or omit the key.",
+                    uncertain=_content_taken_instead(view, message),
                 )
             elif message.get("content") is None and not message.get("function_call"):
                 yield from EMPTY_ASSISTANT.report(
