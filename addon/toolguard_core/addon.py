@@ -267,9 +267,9 @@ _SSE_TYPE: Final = b"text/event-stream"
 _RAW_STREAM_TYPES: Final = frozenset(media.encode() for media in RAW_STREAM_TYPES)
 
 
-def _encoding_of(response: http.Response) -> Callable[[], str | None]:
-    """The answer's Content-Encoding, read only when called (capture.may_be_error_body)."""
-    return lambda: _header(response.data.headers.fields, b"content-encoding")
+def _encoding_of(response: http.Response) -> str | None:
+    """The answer's Content-Encoding, which capture.may_be_error_body reads only when it needs it."""
+    return _header(response.data.headers.fields, b"content-encoding")
 
 
 def _stream_kind(fields: tuple[tuple[bytes, bytes], ...]) -> Literal["sse", "raw"] | None:
@@ -2040,7 +2040,7 @@ class ToolGuard:
             and not pending.extra  # no hook failure, no shutdown
             # An HTML page or an {"error": ...} object sent with a 2xx status (capture.error_in_2xx_body):
             # a slice of the raw bytes, decided below (a new user's trial, session 19).
-            and may_be_error_body(response.data.content, _encoding_of(response)) is None
+            and may_be_error_body(response.data.content, _encoding_of, response) is None
             and not pending.blocked
             and pending.repair is None
             and not (self.settings is not None and self.settings.store_all)
@@ -2065,7 +2065,7 @@ class ToolGuard:
             # An error the 2xx answer carries in its body instead of the API's answer (an HTML page, an
             # {"error": ...} object): a rejection like an error event inside a stream. The row's error is
             # read from the stored body again (capture.answer_error), so only the bool is kept here.
-            decoded = may_be_error_body(flow.response.data.content, _encoding_of(flow.response))
+            decoded = may_be_error_body(flow.response.data.content, _encoding_of, flow.response)
             if decoded is not None:
                 content_type_seen = _header(flow.response.data.headers.fields, b"content-type")
                 stream_error = error_in_2xx_body(decoded, content_type_seen, status) is not None

@@ -108,17 +108,20 @@ ERROR_HEAD_BYTES = 64
 MAX_COMPRESSED_ERROR_BYTES = 4096
 
 
-def may_be_error_body(raw: bytes | None, content_encoding: Callable[[], str | None]) -> bytes | None:
+def may_be_error_body[Source](
+    raw: bytes | None, content_encoding: Callable[[Source], str | None], source: Source
+) -> bytes | None:
     """The 2xx answer's body, decoded, when it may be an error (:data:`ERROR_HEAD`), else None. A plain
-    JSON answer costs a slice; ``content_encoding`` (the header, read lazily) is asked only for a short
-    body that does not start like JSON."""
+    JSON answer costs one bounded match; ``content_encoding(source)`` (the header, read lazily) is asked
+    only for a short body that does not start like JSON. A function and its argument rather than a
+    closure: every clean answer passes here, and a closure was an allocation per flow (issue #12)."""
     if not raw:
         return None
-    if ERROR_HEAD.match(raw[:ERROR_HEAD_BYTES]) is not None:
+    if ERROR_HEAD.match(raw, 0, ERROR_HEAD_BYTES) is not None:
         return raw
     if raw[:1] == b"{" or len(raw) > MAX_COMPRESSED_ERROR_BYTES:
         return None
-    encoding = content_encoding()
+    encoding = content_encoding(source)
     if not encoding:
         return None
     body = response_body(raw, encoding)
