@@ -205,6 +205,12 @@ GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/{}:generateCon
         (GEMINI.format("gemini-2.5-flash"), "minimal", []),
         (GEMINI.format("gemini-2.5-pro"), "low", []),
         ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-3-pro-preview:generateContent", "medium", ["error"]),
+        # Gemma 4 on the Gemini API takes minimal or high (earendil-works/pi#2812, livekit/agents#7080).
+        (GEMINI.format("gemma-4-31b-it"), "low", ["error"]),
+        (GEMINI.format("gemma-4-26b-a4b-it"), "MEDIUM", ["error"]),
+        (GEMINI.format("gemma-4-31b-it"), "MINIMAL", []),
+        (GEMINI.format("gemma-4-26b-a4b-it"), "high", []),
+        (GEMINI.format("gemma-3-27b-it"), "low", []),
     ],
 )  # fmt: skip
 def test_thinking_levels_per_gemini_pro_generation(url: str, level: str, expected: list[str]) -> None:
@@ -216,6 +222,36 @@ def test_thinking_levels_per_gemini_pro_generation(url: str, level: str, expecte
         f
         for f in analyse_request(json.dumps(body), url).findings
         if f.rule == "model.thinking-level-unsupported"
+    ]
+    assert [str(f.severity) for f in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "thinking", "expected"),
+    [
+        # "Thinking budget is not supported for this model." (perminder-klair/subwave#1044: budget 0 from the AI SDK).
+        (GEMINI.format("gemma-4-31b-it"), {"thinkingBudget": 0}, ["error"]),
+        (GEMINI.format("gemma-4-26b-a4b-it"), {"thinkingBudget": 8192, "includeThoughts": True}, ["error"]),
+        ("https://generativelanguage.googleapis.com/v1beta/models/gemma-4-31b-it:streamGenerateContent?alt=sse", {"thinking_budget": 1024}, ["error"]),
+        # A gateway's Gemini-native path is judged as Gemini; Vertex AI's answer for Gemma is not known.
+        ("https://llm.corp.example/v1beta/models/gemma-4-31b-it:generateContent", {"thinkingBudget": 512}, ["error"]),
+        ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemma-4-31b-it:generateContent", {"thinkingBudget": 512}, ["warning"]),
+        # A self-hosted server's own switches; the level instead of the budget; other models' budgets.
+        ("http://localhost:11434/v1beta/models/gemma-4-31b-it:generateContent", {"thinkingBudget": 512}, []),
+        (GEMINI.format("gemma-4-31b-it"), {"thinkingLevel": "minimal"}, []),
+        (GEMINI.format("gemma-3-27b-it"), {"thinkingBudget": 512}, []),
+        (GEMINI.format("gemini-2.5-flash"), {"thinkingBudget": 0}, []),
+    ],
+)  # fmt: skip
+def test_gemma_4_takes_no_thinking_budget(url: str, thinking: dict[str, Any], expected: list[str]) -> None:
+    body = {
+        "contents": [{"role": "user", "parts": [{"text": "Hi"}]}],
+        "generationConfig": {"thinkingConfig": thinking},
+    }
+    found = [
+        f
+        for f in analyse_request(json.dumps(body), url).findings
+        if f.rule == "model.thinking-budget-unsupported"
     ]
     assert [str(f.severity) for f in found] == expected
 

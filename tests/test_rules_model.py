@@ -58,6 +58,7 @@ LOCATIONS: dict[str, str] = {
     "model.prefill-unsupported": "messages[1].role",
     "model.effort-unsupported": "output_config.effort",
     "model.thinking-level-unsupported": "generationConfig.thinkingConfig.thinkingLevel",
+    "model.thinking-budget-unsupported": "generationConfig.thinkingConfig.thinkingBudget",
 }
 
 

@@ -978,9 +978,15 @@ JSON_SCHEMA_UNSUPPORTED = define(
 #: reference): Gemini 3 Pro takes "low" and "high" (no "medium", no "minimal"); the 3.x Pro releases after it
 #: take "low", "medium" and "high" (no "minimal": a Pro model cannot turn thinking that far down). Read by the
 #: name's generation, so a dated or ``-preview`` id names the same Pro model.
+#: Gemma 4 on the Gemini API thinks by level only (the same ``thinkingConfig``, read by name): it takes
+#: thinkingLevel "minimal" or "high" ("Gemma 4 only supports two thinking levels: MINIMAL and HIGH. Sending LOW
+#: or MEDIUM also returns 400", earendil-works/pi#2812; livekit/agents#7080 validates the same two) and no
+#: thinking budget at all (:data:`THINKING_BUDGET_UNSUPPORTED`).
+GEMMA_4 = re.compile(r"^gemma-4-")
 THINKING_LEVELS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"^gemini-3-pro(?:$|[-@])"), ("low", "high")),
     (re.compile(r"^gemini-3\.\d+-pro(?:$|[-@])"), ("low", "medium", "high")),
+    (GEMMA_4, ("minimal", "high")),
 )
 #: The other Gemini 3.x models (Flash, Flash-Lite) are judged by the levels the catalog's entry for that exact
 #: model lists (``reasoning_efforts``: LiteLLM's gemini / vertex_ai entries and models.dev's google listing,
@@ -993,9 +999,9 @@ THINKING_LEVEL_MODELS = re.compile(r"^gemini-(?:[3-9]|\d{2,})(?:\.\d+)?-")
 THINKING_LEVEL_UNSUPPORTED = define(
     "model.thinking-level-unsupported",
     Severity.ERROR,
-    "`thinkingConfig.thinkingLevel` (Gemini's native API) has a level this Gemini 3.x model does not take "
-    "(Gemini 3 Pro: low or high; later 3.x Pro: low, medium or high; other 3.x models: the levels the "
-    "vendor's catalog entry lists, e.g. Gemini 3.7 Flash: low, medium or high).",
+    "`thinkingConfig.thinkingLevel` (Gemini's native API) has a level this Gemini 3.x or Gemma 4 model does not "
+    "take (Gemini 3 Pro: low or high; later 3.x Pro: low, medium or high; Gemma 4: minimal or high; other 3.x "
+    "models: the levels the vendor's catalog entry lists, e.g. Gemini 3.7 Flash: low, medium or high).",
     policy=policy(error=("gemini", "vertex", "generic"), silent=("self-hosted",)),
     predicts=(
         PredictedError(
@@ -1028,7 +1034,42 @@ THINKING_LEVEL_UNSUPPORTED = define(
         "model reference; comet-ml/opik#8024 quotes the table for Gemini 3 Pro (low, high). Send a level the "
         "model takes, or omit `thinkingLevel`. Flash and Flash-Lite models are judged by the levels the catalog's "
         "entry for the exact model lists (they changed between releases: 3 Flash takes minimal, 3.7 Flash does "
-        "not, fishjar/kiss-translator#1051); Gemini 2.5 (a thinking budget) is not judged."
+        "not, fishjar/kiss-translator#1051); Gemini 2.5 (a thinking budget) is not judged. Gemma 4 on the Gemini "
+        "API takes minimal or high (earendil-works/pi#2812, livekit/agents#7080)."
+    ),
+)
+THINKING_BUDGET_UNSUPPORTED = define(
+    "model.thinking-budget-unsupported",
+    Severity.ERROR,
+    "`thinkingConfig.thinkingBudget` (Gemini's native API) sent to a Gemma 4 model, which is steered by "
+    "`thinkingLevel` only.",
+    # The Gemini API serves Gemma 4 and refuses the budget (a gateway's Gemini-native path is judged as Gemini,
+    # as for model.thinking-level-unsupported); Vertex AI serves Gemma through Model Garden endpoints whose
+    # answer is not known, so a warning there; a self-hosted server has its own thinking switches.
+    policy=policy(error=("gemini",), silent=("self-hosted",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text="Thinking budget is not supported for this model.",
+            # google/gemma-4-31b-it through the AI SDK, which sent thinkingBudget 0 with reasoning off.
+            source="https://github.com/perminder-klair/subwave/issues/1044",
+            status=400,
+        ),
+    ),
+    example={
+        "contents": [{"role": "user", "parts": [{"text": "Hello"}]}],
+        "generationConfig": {"thinkingConfig": {"thinkingBudget": 0}},
+    },
+    example_url="https://generativelanguage.googleapis.com/v1beta/models/gemma-4-31b-it:generateContent",
+    fixed={
+        "contents": [{"role": "user", "parts": [{"text": "Hello"}]}],
+        "generationConfig": {"thinkingConfig": {"thinkingLevel": "minimal"}},
+    },
+    notes=(
+        "Gemma 4 reasons by `thinkingLevel` (minimal or high) and the Gemini API answers any `thinkingBudget`, 0 "
+        'included, with "Thinking budget is not supported for this model." (perminder-klair/subwave#1044; '
+        "earendil-works/pi#2812: the budget path returns 400 for Gemma 4; danny-avila/LibreChat#13088 drops the "
+        'budget for it). Send `thinkingLevel` "minimal" or "high" instead, or omit `thinkingConfig`.'
     ),
 )
 UNKNOWN_MODEL = define(
@@ -1621,10 +1662,22 @@ def _check_thinking_level(
         return
     config = gemini_field(body, "generationConfig")
     thinking = gemini_field(config, "thinkingConfig") if isinstance(config, dict) else None
-    level = gemini_field(thinking, "thinkingLevel") if isinstance(thinking, dict) else None
-    if not isinstance(level, str) or not isinstance(config, dict) or not isinstance(thinking, dict):
+    if not isinstance(config, dict) or not isinstance(thinking, dict):
         return
     name = own_name(normalise_model(view.model or "")).lower()
+    budget = gemini_field(thinking, "thinkingBudget")
+    if GEMMA_4.match(name) and budget is not None:
+        yield from THINKING_BUDGET_UNSUPPORTED.report(
+            view,
+            f"{prefix}{gemini_key(body, 'generationConfig')}.{gemini_key(config, 'thinkingConfig')}."
+            f"{gemini_key(thinking, 'thinkingBudget')}",
+            f"thinkingBudget is set, but {view.model} takes no thinking budget (Gemma 4 thinks by level); send "
+            'thinkingLevel "minimal" or "high" instead, or omit thinkingConfig.',
+            judged_as="gemini" if view.provider.id == "generic" else None,
+        )
+    level = gemini_field(thinking, "thinkingLevel")
+    if not isinstance(level, str):
+        return
     allowed = next((levels for pattern, levels in THINKING_LEVELS if pattern.match(name)), None)
     where = (
         f"{prefix}{gemini_key(body, 'generationConfig')}.{gemini_key(config, 'thinkingConfig')}."
