@@ -256,6 +256,49 @@ def test_gemma_4_takes_no_thinking_budget(url: str, thinking: dict[str, Any], ex
     assert [str(f.severity) for f in found] == expected
 
 
+MISTRAL = "https://api.mistral.ai/v1/chat/completions"
+
+
+@pytest.mark.parametrize(
+    ("url", "model", "expected"),
+    [
+        # "Reasoning prompt mode is not enabled for this model" (earendil-works/pi#3096, Mistral Small 4); Mistral's
+        # reasoning guide gives Small 4, Medium 3.5 and Large 4 `reasoning_effort` instead.
+        (MISTRAL, "mistral-small-2603", ["error"]),
+        (MISTRAL, "mistral-small-latest", ["error"]),
+        (MISTRAL, "mistral-medium-2604", ["error"]),
+        (MISTRAL, "mistral-medium-3-5", ["error"]),
+        (MISTRAL, "mistral-large-4-0", ["error"]),
+        # The Magistral models take it; the aliases whose target is another model or undocumented are not read.
+        (MISTRAL, "magistral-medium-2509", []),
+        (MISTRAL, "magistral-small-2509", []),
+        (MISTRAL, "magistral-small-latest", []),
+        (MISTRAL, "mistral-medium-latest", []),
+        (MISTRAL, "mistral-small-2506", []),
+        (MISTRAL, "mistral-large-2512", []),
+        # Through a gateway a warning (it may drop the field); a self-hosted server's schema is its own.
+        (GENERIC, "mistral/mistral-small-2603", ["warning"]),
+        ("http://localhost:8000/v1/chat/completions", "mistral-small-2603", []),
+    ],
+)  # fmt: skip
+def test_prompt_mode_on_mistrals_adjustable_reasoning_models(
+    url: str, model: str, expected: list[str]
+) -> None:
+    body = {"model": model, "messages": [USER], "prompt_mode": "reasoning"}
+    found = [
+        f
+        for f in analyse_request(json.dumps(body), url).findings
+        if f.rule == "model.prompt-mode-unsupported"
+    ]
+    assert [str(f.severity) for f in found] == expected
+    fixed = {"model": model, "messages": [USER], "reasoning_effort": "high"}
+    assert not [
+        f
+        for f in analyse_request(json.dumps(fixed), url).findings
+        if f.rule == "model.prompt-mode-unsupported"
+    ]
+
+
 def test_a_hosts_own_system_is_its_vendor_entry() -> None:
     """Groq's Compound systems are Groq's own (filed under groq/ in its models.dev listing): on Groq the fact is
     the vendor's, so the finding carries no reseller doubt; its level is the policy's for Groq, a warning while

@@ -59,6 +59,7 @@ LOCATIONS: dict[str, str] = {
     "model.effort-unsupported": "output_config.effort",
     "model.thinking-level-unsupported": "generationConfig.thinkingConfig.thinkingLevel",
     "model.thinking-budget-unsupported": "generationConfig.thinkingConfig.thinkingBudget",
+    "model.prompt-mode-unsupported": "prompt_mode",
 }
 
 

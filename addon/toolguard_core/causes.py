@@ -3705,6 +3705,14 @@ CAUSES: tuple[Cause, ...] = (
                 example="Thinking budget is not supported for this model.",
                 no_constraint=True,
             ),
+            Wording(
+                provider="mistral",
+                # Mistral Small 4 asked with prompt_mode "reasoning" (code 3051): model.prompt-mode-unsupported.
+                pattern=_re(r"Reasoning prompt mode is not enabled for this model"),
+                source="https://github.com/earendil-works/pi/issues/3096",
+                example="Reasoning prompt mode is not enabled for this model",
+                no_constraint=True,
+            ),
         ),
     ),
     Cause(

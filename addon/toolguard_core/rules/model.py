@@ -1072,6 +1072,45 @@ THINKING_BUDGET_UNSUPPORTED = define(
         'budget for it). Send `thinkingLevel` "minimal" or "high" instead, or omit `thinkingConfig`.'
     ),
 )
+#: Mistral's models with adjustable reasoning: their thinking is steered by `reasoning_effort` (Mistral's reasoning
+#: guide: "Mistral Small 4 (mistral-small-2603)", "Mistral Medium 3.5 (mistral-medium-3-5)" and Mistral Large 4
+#: take it, https://docs.mistral.ai/inference/conversations/reasoning; "Adjustable reasoning is available on
+#: mistral-small-latest and mistral-medium-3-5", https://docs.mistral.ai/capabilities/reasoning/adjustable).
+#: `prompt_mode: "reasoning"` is the native reasoning models' (Magistral) system-prompt switch, and these refuse
+#: it. Medium 3.5's dated id is mistral-medium-2604 (anomalyco/models.dev#1986, live-verified);
+#: mistral-medium-latest still names Medium 3.1 (mistral-medium-2508, the same PR) and magistral-small-latest's
+#: target is not documented, so neither is matched.
+ADJUSTABLE_REASONING = re.compile(
+    r"^(?:mistral-small-(?:2603|latest)|mistral-medium-(?:2604|3[.-]5)|mistral-large-4)(?:$|[-.:@])"
+)
+PROMPT_MODE_UNSUPPORTED = define(
+    "model.prompt-mode-unsupported",
+    Severity.ERROR,
+    "`prompt_mode` sent to a Mistral model with adjustable reasoning (Small 4, Medium 3.5, Large 4), which takes "
+    "`reasoning_effort` instead.",
+    # Mistral's API refuses it; a gateway may drop a field it does not know, so elsewhere a warning; a self-hosted
+    # server serving the weights has its own request schema.
+    policy=policy(error=("mistral",), silent=("self-hosted",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="mistral",
+            text="Reasoning prompt mode is not enabled for this model",
+            # mistral-small-2603 (Mistral Small 4) asked with prompt_mode "reasoning" by pi.
+            source="https://github.com/earendil-works/pi/issues/3096",
+            code="3051",
+            status=400,
+        ),
+    ),
+    example={"model": "mistral-small-2603", "messages": [_USER], "prompt_mode": "reasoning"},
+    example_url="https://api.mistral.ai/v1/chat/completions",
+    fixed={"model": "mistral-small-2603", "messages": [_USER], "reasoning_effort": "high"},
+    notes=(
+        'Mistral answers "Reasoning prompt mode is not enabled for this model" (code 3051; earendil-works/pi#3096, '
+        "Mistral Small 4). Its reasoning guide gives Small 4, Medium 3.5 and Large 4 adjustable reasoning through "
+        '`reasoning_effort` ("none" or "high"); `prompt_mode` belongs to the Magistral models. Drop `prompt_mode` '
+        'and send `reasoning_effort: "high"` to reason.'
+    ),
+)
 UNKNOWN_MODEL = define(
     "model.rules-skipped",
     Severity.INFO,
@@ -2436,6 +2475,29 @@ TOOLS_WITH_EFFORT = define(
         "a snapshot date suffix names the same model."
     ),
 )
+
+
+@check(endpoints=(CHAT,))
+def check_prompt_mode(view: RequestView) -> Iterator[Finding]:
+    """`prompt_mode` to one of Mistral's adjustable-reasoning models (:data:`ADJUSTABLE_REASONING`), read by name:
+    the models are newer than the catalog's Mistral entries say about the field."""
+    if "prompt_mode" not in view.body or not isinstance(view.model, str):
+        return
+    name = own_name(normalise_model(view.model)).lower()
+    if not ADJUSTABLE_REASONING.match(name):
+        return
+    yield from PROMPT_MODE_UNSUPPORTED.report(
+        view,
+        "prompt_mode",
+        f"`prompt_mode` is sent, but {view.model} reasons by `reasoning_effort` (Mistral's adjustable reasoning); "
+        "Mistral refuses the Magistral prompt mode for it. Drop `prompt_mode`, and send "
+        '`reasoning_effort: "high"` to reason or "none" not to.'
+        + (
+            ""
+            if view.provider.id == "mistral"
+            else " (Read from the model name; a gateway may drop the field.)"
+        ),
+    )
 
 
 _TOOLS_EFFORT_NAMES: dict[str, str | None] = {}
