@@ -286,6 +286,24 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
             )
         },
     },
+    # GitHub Copilot serves some OpenAI models on its Responses endpoint only: its models list gives each model's
+    # `supported_endpoints`, and a model without /chat/completions there is refused on it ("model \"gpt-5.4-mini\"
+    # is not accessible via the /chat/completions endpoint", code unsupported_api_for_model, coder/xum#3769,
+    # 2026-07-31). Checked against api.githubcopilot.com on 2026-09-15 (ericc-ch/copilot-api#274): gpt-5.3-codex,
+    # gpt-5.5, gpt-5.6-luna, gpt-5.6-sol, gpt-5.6-terra and gpt-6-astra are /responses-only, while gpt-5.4 and
+    # gpt-5-mini list both endpoints (gpt-5.4 was /responses-only in March, ericc-ch/copilot-api#208, and works on
+    # chat completions since: no fact for it). OpenAI's own API serves these on chat completions, so the model's
+    # entry cannot carry it. The codex entry already says so (its vendor entry's `mode: responses`).
+    "copilot": {
+        name: {
+            "chat_completions": False,
+            "source": [
+                "https://github.com/ericc-ch/copilot-api/pull/274",
+                *(["https://github.com/coder/xum/issues/3769"] if name == "gpt-5.4-mini" else []),
+            ],
+        }
+        for name in ("gpt-5.4-mini", "gpt-5.5", "gpt-5.6-luna", "gpt-5.6-sol", "gpt-5.6-terra", "gpt-6-astra")
+    },
     # Perplexity's Sonar API takes client function tools on sonar-pro and sonar-reasoning-pro and refuses
     # them on sonar. Both listings have it the other way round (their perplexity/sonar says tools, the
     # models' own entries say sonar-pro and sonar-reasoning-pro have none). A live measurement against

@@ -37,6 +37,8 @@ HOST_LISTINGS = _script().HOST_LISTINGS
 _GROQ_FACTS = _script().HOST_FACTS["groq"]
 #: Perplexity's (sonar refuses tools, sonar-pro and sonar-reasoning-pro take them): no Perplexity listing either.
 _PERPLEXITY_FACTS = _script().HOST_FACTS["perplexity"]
+#: Copilot's (its Responses-only OpenAI models): no Copilot listing, so they stand alone.
+_COPILOT_FACTS = _script().HOST_FACTS["copilot"]
 
 
 # --- the shipped snapshot ---------------------------------------------------------------------
@@ -484,6 +486,13 @@ EXPECTED_FIXTURE_SNAPSHOT = {
                 },
             }
             for name, fact in sorted(_PERPLEXITY_FACTS.items())
+        },
+        "copilot": {
+            name: {
+                "chat_completions": False,
+                "fact": {"fields": ["chat_completions"], "from": fact["source"]},
+            }
+            for name, fact in sorted(_COPILOT_FACTS.items())
         },
         # Novita's models.dev file says tool_call = false, its LiteLLM entry does not say: one listing. Its
         # LiteLLM entry says system messages are taken, where Gemini's own entry says not: present wins there.

@@ -384,3 +384,38 @@ def test_perplexity_sonar_fact_holds_on_perplexity_only() -> None:
     assert Catalog().lookup("sonar", "perplexity").host_fact_fields == ("function_calling",)
     assert Catalog().lookup("sonar-pro", None).function_calling is False
     assert Catalog().lookup("sonar-pro", "perplexity").function_calling is True
+
+
+# The Copilot facts (HOST_FACTS["copilot"]): its Responses-only OpenAI models, checked against api.githubcopilot.com
+# on 2026-09-15 (ericc-ch/copilot-api#274); gpt-5.4 lists both endpoints since its March refusals.
+COPILOT = "https://api.githubcopilot.com/chat/completions"
+COPILOT_CHAT = [
+    ("gpt-5.5", "error"),
+    ("gpt-5.6-luna", "error"),
+    ("gpt-6-astra", "error"),
+    ("gpt-5.4-mini", "error"),
+    ("gpt-5.3-codex", "error"),  # the vendor's own entry (mode: responses)
+    ("gpt-5.4", None),
+    ("gpt-5-mini", None),
+    ("claude-sonnet-4.6", None),
+]
+
+
+@pytest.mark.parametrize(("model", "severity"), COPILOT_CHAT)
+def test_copilot_responses_only_models_on_chat_completions(model: str, severity: str | None) -> None:
+    body = {"model": model, "messages": [{"role": "user", "content": "Hi"}]}
+    found = [f for f in _findings(COPILOT, body) if f[0] == "model.chat-completions-unsupported"]
+    assert [f[1] for f in found] == ([severity] if severity else []), found
+    if severity and model != "gpt-5.3-codex":
+        assert "GitHub Copilot" in found[0][2] and "ericc-ch/copilot-api/pull/274" in found[0][2]
+
+
+def test_copilot_responses_only_fact_holds_on_copilot_only() -> None:
+    """OpenAI's own API and an unrecognised gateway serve gpt-5.5 on chat completions; Copilot's Responses API
+    takes it."""
+    body = {"model": "gpt-5.5", "messages": [{"role": "user", "content": "Hi"}]}
+    for url in ("https://api.openai.com/v1/chat/completions", "https://llm.corp.example/v1/chat/completions"):
+        assert not [f for f in _findings(url, body) if f[0] == "model.chat-completions-unsupported"]
+    assert not _findings("https://api.githubcopilot.com/responses", {"model": "gpt-5.5", "input": "Hi"})
+    assert Catalog().lookup("gpt-5.5", "copilot").host_fact_fields == ("chat_completions",)
+    assert Catalog().lookup("gpt-5.5", None).chat_completions is None

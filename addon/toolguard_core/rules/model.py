@@ -929,7 +929,10 @@ CHAT_UNSUPPORTED = define(
     fixed_url="https://api.openai.com/v1/responses",
     notes=(
         "The catalog's `chat_completions` flag: false where the vendor's own LiteLLM entry has `mode: "
-        "responses` (gpt-5-codex, gpt-5.x-codex, gpt-5-pro, o1-pro, o3-pro, the deep-research models). Send "
+        "responses` (gpt-5-codex, gpt-5.x-codex, gpt-5-pro, o1-pro, o3-pro, the deep-research models), and where "
+        "a host states it for the models it serves: GitHub Copilot serves gpt-5.4-mini, gpt-5.5, gpt-5.6-luna/sol/"
+        "terra and gpt-6-astra on /responses only (ericc-ch/copilot-api#274, checked against api.githubcopilot.com; "
+        "'model \"gpt-5.4-mini\" is not accessible via the /chat/completions endpoint', coder/xum#3769). Send "
         "the request to `/v1/responses` (`input` instead of `messages`). A gateway may translate Chat "
         "Completions to the Responses API for such a model (LiteLLM's proxy does), so on an unrecognised "
         "host it is a warning; OpenRouter translates, so it is silent there."
@@ -1789,13 +1792,14 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
     info = subject.info
     body = view.body
     if info.chat_completions is False:
+        # The field is read as the host's own statement where it makes one (Copilot's Responses-only models).
         yield from CHAT_UNSUPPORTED.report(
             view,
             "model",
             f"{subject.name()} is served by the Responses API only, so Chat Completions rejects it; send "
-            f"the request to /v1/responses (`input` instead of `messages`).{subject.provenance()}",
+            f"the request to /v1/responses (`input` instead of `messages`).{subject.provenance('chat_completions')}",
             judged_as=subject.judged_as,
-            uncertain=subject.doubt()
+            uncertain=subject.doubt("chat_completions")
             or (
                 None
                 if subject.inferred is None
