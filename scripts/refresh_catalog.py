@@ -203,18 +203,23 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
         }
         for size in ("1b", "4b", "12b", "27b")
     },
-    # DeepSeek's own API takes text content parts only: its API reference gives a message's content as a
-    # string or text parts, and its request type is a closed serde enum that refuses an image part ("unknown
-    # variant `image_url`, expected `text`", esengine/DeepSeek-Reasonix#7859 and ChatLunaLab/chatluna#867,
-    # both DeepSeek's API). The vendors' entries for V4 Flash disagree (LiteLLM: vision, models.dev: text
-    # only), so the model's entry leaves it unknown; V4 Pro's entry already says text only.
+    # DeepSeek's own API took text content parts only until V4.1 ("unknown variant `image_url`, expected `text`",
+    # esengine/DeepSeek-Reasonix#7859 and ChatLunaLab/chatluna#867, both DeepSeek's API, 2026-05 to 2026-07).
+    # On 2026-09-10 DeepSeek put V4.1 Flash on its API as `deepseek-flash`, natively multimodal, and routes the old
+    # names `deepseek-v4-flash` and `deepseek-v4-flash-vision-exp` to it (DeepSeek's announcement and Vision guide,
+    # https://api-docs.deepseek.com/zh-cn/news/news260910/ and https://api-docs.deepseek.com/guides/vision/, quoted
+    # in kuan-er/sjtu-agent#182; coulsontl/ai-toolbox#337): an image to deepseek-v4-flash is taken there now. The
+    # vendors' entries for V4 Flash disagree (LiteLLM: vision, models.dev: text only; the open weights are text
+    # only), so this host's statement is what decides on DeepSeek. deepseek-chat stays text only (the same PR:
+    # it does not take the native vision path).
     "deepseek": {
         "deepseek-v4-flash": {
-            "vision": False,
+            "vision": True,
             "source": [
-                "https://api-docs.deepseek.com/api/create-chat-completion",
-                "https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
-                "https://github.com/ChatLunaLab/chatluna/issues/867",
+                "https://api-docs.deepseek.com/zh-cn/news/news260910/",
+                "https://api-docs.deepseek.com/guides/vision/",
+                "https://github.com/kuan-er/sjtu-agent/pull/182",
+                "https://github.com/coulsontl/ai-toolbox/issues/337",
             ],
         }
     },

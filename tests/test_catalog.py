@@ -440,17 +440,18 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         # Both DeepInfra listings say GLM-4.7 takes text only; the limits (LiteLLM 202752, models.dev 16384)
         # take the larger, which is the model's own: not repeated.
         "deepinfra": {"glm-4.7": {"vision": False, "from": ["LiteLLM", "models.dev"]}},
-        # Hand-written (HOST_FACTS): DeepSeek's API takes text parts only.
+        # Hand-written (HOST_FACTS): DeepSeek's API routes deepseek-v4-flash to V4.1 Flash, which takes images.
         # A model no listing has on the host: the fact is the whole entry, and ``fact`` says so.
         "deepseek": {
             "deepseek-v4-flash": {
-                "vision": False,
+                "vision": True,
                 "fact": {
                     "fields": ["vision"],
                     "from": [
-                        "https://api-docs.deepseek.com/api/create-chat-completion",
-                        "https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
-                        "https://github.com/ChatLunaLab/chatluna/issues/867",
+                        "https://api-docs.deepseek.com/zh-cn/news/news260910/",
+                        "https://api-docs.deepseek.com/guides/vision/",
+                        "https://github.com/kuan-er/sjtu-agent/pull/182",
+                        "https://github.com/coulsontl/ai-toolbox/issues/337",
                     ],
                 },
             }

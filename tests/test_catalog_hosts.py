@@ -108,8 +108,9 @@ LOOKUPS = [
     ("google/gemma-3-27b-it", "novita", {"system_messages": True, "function_calling": False}),
     ("google/gemma-3-27b-it", None, {"system_messages": False, "function_calling": True, "host": None}),
     ("zai-org/GLM-4.7", "deepinfra", {"vision": False, "host": "deepinfra", "host_single": ()}),
-    # DeepSeek's own API takes text parts only (HOST_FACTS); the vendors' entries disagree elsewhere.
-    ("deepseek-v4-flash", "deepseek", {"vision": False, "host": "deepseek", "host_single": ()}),
+    # DeepSeek's API routes deepseek-v4-flash to V4.1 Flash, which takes images, since 2026-09-10 (HOST_FACTS);
+    # the vendors' entries disagree elsewhere.
+    ("deepseek-v4-flash", "deepseek", {"vision": True, "host": "deepseek", "host_single": ()}),
     ("deepseek-v4-flash", None, {"vision": None, "host": None}),
 ]
 
@@ -145,18 +146,6 @@ FINDINGS = [
         "error",
         ("From what DeepInfra states about the models it serves: its listing in LiteLLM and models.dev",),
     ),
-    # A hand-written host fact is the host's own word: an error at the rule's level for DeepSeek, citing
-    # DeepSeek's API reference ("unknown variant `image_url`, expected `text`", DeepSeek-Reasonix#7859).
-    (
-        "https://api.deepseek.com/chat/completions",
-        {
-            "model": "deepseek-v4-flash",
-            "messages": [{"role": "user", "content": [{"type": "text", "text": "?"}, PNG]}],
-        },
-        "model.image-unsupported",
-        "error",
-        ("From what DeepSeek states about the models it serves", "api-docs.deepseek.com"),
-    ),
     (
         "https://api.novita.ai/v3/openai/chat/completions",
         {"model": "google/gemma-3-27b-it", "messages": [{"role": "user", "content": "Hi"}], "tools": TOOLS},
@@ -191,6 +180,26 @@ def test_deepseek_v4_flash_image_elsewhere_is_not_judged() -> None:
         for f in _findings("https://llm.corp.example/v1/chat/completions", body)
         if f[0] == "model.image-unsupported"
     ]
+
+
+def test_deepseek_v4_flash_takes_images_on_deepseek_since_v4_1() -> None:
+    """deepseek-v4-flash refused image parts on DeepSeek's API until 2026-09-10 ("unknown variant `image_url`,
+    expected `text`", DeepSeek-Reasonix#7859); DeepSeek now routes the name to V4.1 Flash, which takes them
+    (its announcement and Vision guide, quoted in kuan-er/sjtu-agent#182): no finding there, while
+    deepseek-chat, which stays text only, keeps its error."""
+    image = {"role": "user", "content": [{"type": "text", "text": "?"}, PNG]}
+    url = "https://api.deepseek.com/chat/completions"
+    assert not [
+        f
+        for f in _findings(url, {"model": "deepseek-v4-flash", "messages": [image]})
+        if f[0] == "model.image-unsupported"
+    ]
+    found = [
+        f
+        for f in _findings(url, {"model": "deepseek-chat", "messages": [image]})
+        if f[0] == "model.image-unsupported"
+    ]
+    assert [f[1] for f in found] == ["error"]
 
 
 def test_host_present_beats_model_absent_in_findings() -> None:
