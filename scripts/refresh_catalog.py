@@ -210,8 +210,11 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
     # https://api-docs.deepseek.com/zh-cn/news/news260910/ and https://api-docs.deepseek.com/guides/vision/, quoted
     # in kuan-er/sjtu-agent#182; coulsontl/ai-toolbox#337): an image to deepseek-v4-flash is taken there now. The
     # vendors' entries for V4 Flash disagree (LiteLLM: vision, models.dev: text only; the open weights are text
-    # only), so this host's statement is what decides on DeepSeek. deepseek-chat stays text only (the same PR:
-    # it does not take the native vision path).
+    # only), so this host's statement is what decides on DeepSeek. deepseek-v4-pro routes to V4.1 Flash too from
+    # 2026-09-14 until a V4.1 Pro ships ("requests to `deepseek-v4-pro` will all be routed to V4.1 Flash", DeepSeek's
+    # API docs' first page, quoted in EvoScientist/EvoScientist#483; its pricing page, gptme/gptme#3799; "V4-Pro goes offline
+    # Sept 14, requests migrate to Flash", ikaijua/Awesome-AITools#967), so its model entry's "text only" no longer
+    # holds there. deepseek-chat stays text only (kuan-er/sjtu-agent#182: it does not take the native vision path).
     "deepseek": {
         "deepseek-v4-flash": {
             "vision": True,
@@ -221,7 +224,17 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
                 "https://github.com/kuan-er/sjtu-agent/pull/182",
                 "https://github.com/coulsontl/ai-toolbox/issues/337",
             ],
-        }
+        },
+        "deepseek-v4-pro": {
+            "vision": True,
+            "source": [
+                "https://api-docs.deepseek.com/",
+                "https://github.com/EvoScientist/EvoScientist/pull/483",
+                "https://api-docs.deepseek.com/quick_start/pricing",
+                "https://github.com/gptme/gptme/pull/3799",
+                "https://github.com/ikaijua/Awesome-AITools/pull/967",
+            ],
+        },
     },
     # Groq states per model which take `reasoning_effort` (its reasoning guide, "Reasoning Effort":
     # gpt-oss low, medium, high; Qwen 3 32B none and default; https://console.groq.com/docs/reasoning).

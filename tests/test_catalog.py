@@ -454,7 +454,20 @@ EXPECTED_FIXTURE_SNAPSHOT = {
                         "https://github.com/coulsontl/ai-toolbox/issues/337",
                     ],
                 },
-            }
+            },
+            "deepseek-v4-pro": {
+                "vision": True,
+                "fact": {
+                    "fields": ["vision"],
+                    "from": [
+                        "https://api-docs.deepseek.com/",
+                        "https://github.com/EvoScientist/EvoScientist/pull/483",
+                        "https://api-docs.deepseek.com/quick_start/pricing",
+                        "https://github.com/gptme/gptme/pull/3799",
+                        "https://github.com/ikaijua/Awesome-AITools/pull/967",
+                    ],
+                },
+            },
         },
         "gemini": {
             f"gemma-3-{size}-it": {

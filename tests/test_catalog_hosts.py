@@ -189,11 +189,13 @@ def test_deepseek_v4_flash_takes_images_on_deepseek_since_v4_1() -> None:
     deepseek-chat, which stays text only, keeps its error."""
     image = {"role": "user", "content": [{"type": "text", "text": "?"}, PNG]}
     url = "https://api.deepseek.com/chat/completions"
-    assert not [
-        f
-        for f in _findings(url, {"model": "deepseek-v4-flash", "messages": [image]})
-        if f[0] == "model.image-unsupported"
-    ]
+    for model in ("deepseek-v4-flash", "deepseek-v4-pro"):  # V4 Pro routes to V4.1 Flash from 2026-09-14
+        found = [
+            f
+            for f in _findings(url, {"model": model, "messages": [image]})
+            if f[0] == "model.image-unsupported"
+        ]
+        assert not found, (model, found)
     found = [
         f
         for f in _findings(url, {"model": "deepseek-chat", "messages": [image]})
