@@ -1049,7 +1049,9 @@ THINKING_BUDGET_UNSUPPORTED = define(
     # The Gemini API serves Gemma 4 and refuses the budget (a gateway's Gemini-native path is judged as Gemini,
     # as for model.thinking-level-unsupported); Vertex AI serves Gemma through Model Garden endpoints whose
     # answer is not known, so a warning there; a self-hosted server has its own thinking switches.
-    policy=policy(error=("gemini",), silent=("self-hosted",), otherwise=Severity.WARNING),
+    policy=policy(
+        error=("gemini", "generic"), warning=("vertex",), silent=("self-hosted",), otherwise=Severity.WARNING
+    ),
     predicts=(
         PredictedError(
             provider="gemini",
