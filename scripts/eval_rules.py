@@ -2276,6 +2276,9 @@ GEMINI_CAUSE_FIELDS: Final[dict[str, str]] = {
     "cause.tool-schema-invalid": "tools",
     "cause.response-format-invalid": "generation_config",
     "cause.param-value-unsupported": "generation_config",
+    # A parameter the model refuses whole, named in words ("Thinking budget is not supported for this model."):
+    # the Gemini API's parameters a model may refuse live in generationConfig, as the refused values do.
+    "cause.param-unsupported": "generation_config",
     "cause.tools-with-json-mode": "generation_config",
     "cause.model-no-system-role": "system_instruction",
     "cause.model-no-tools": "tools",

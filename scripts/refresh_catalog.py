@@ -203,20 +203,38 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
         }
         for size in ("1b", "4b", "12b", "27b")
     },
-    # DeepSeek's own API takes text content parts only: its API reference gives a message's content as a
-    # string or text parts, and its request type is a closed serde enum that refuses an image part ("unknown
-    # variant `image_url`, expected `text`", esengine/DeepSeek-Reasonix#7859 and ChatLunaLab/chatluna#867,
-    # both DeepSeek's API). The vendors' entries for V4 Flash disagree (LiteLLM: vision, models.dev: text
-    # only), so the model's entry leaves it unknown; V4 Pro's entry already says text only.
+    # DeepSeek's own API took text content parts only until V4.1 ("unknown variant `image_url`, expected `text`",
+    # esengine/DeepSeek-Reasonix#7859 and ChatLunaLab/chatluna#867, both DeepSeek's API, 2026-05 to 2026-07).
+    # On 2026-09-10 DeepSeek put V4.1 Flash on its API as `deepseek-flash`, natively multimodal, and routes the old
+    # names `deepseek-v4-flash` and `deepseek-v4-flash-vision-exp` to it (DeepSeek's announcement and Vision guide,
+    # https://api-docs.deepseek.com/zh-cn/news/news260910/ and https://api-docs.deepseek.com/guides/vision/, quoted
+    # in kuan-er/sjtu-agent#182; coulsontl/ai-toolbox#337): an image to deepseek-v4-flash is taken there now. The
+    # vendors' entries for V4 Flash disagree (LiteLLM: vision, models.dev: text only; the open weights are text
+    # only), so this host's statement is what decides on DeepSeek. deepseek-v4-pro routes to V4.1 Flash too from
+    # 2026-09-14 until a V4.1 Pro ships ("requests to `deepseek-v4-pro` will all be routed to V4.1 Flash", DeepSeek's
+    # API docs' first page, quoted in EvoScientist/EvoScientist#483; its pricing page, gptme/gptme#3799; "V4-Pro goes offline
+    # Sept 14, requests migrate to Flash", ikaijua/Awesome-AITools#967), so its model entry's "text only" no longer
+    # holds there. deepseek-chat stays text only (kuan-er/sjtu-agent#182: it does not take the native vision path).
     "deepseek": {
         "deepseek-v4-flash": {
-            "vision": False,
+            "vision": True,
             "source": [
-                "https://api-docs.deepseek.com/api/create-chat-completion",
-                "https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
-                "https://github.com/ChatLunaLab/chatluna/issues/867",
+                "https://api-docs.deepseek.com/zh-cn/news/news260910/",
+                "https://api-docs.deepseek.com/guides/vision/",
+                "https://github.com/kuan-er/sjtu-agent/pull/182",
+                "https://github.com/coulsontl/ai-toolbox/issues/337",
             ],
-        }
+        },
+        "deepseek-v4-pro": {
+            "vision": True,
+            "source": [
+                "https://api-docs.deepseek.com/",
+                "https://github.com/EvoScientist/EvoScientist/pull/483",
+                "https://api-docs.deepseek.com/quick_start/pricing",
+                "https://github.com/gptme/gptme/pull/3799",
+                "https://github.com/ikaijua/Awesome-AITools/pull/967",
+            ],
+        },
     },
     # Groq states per model which take `reasoning_effort` (its reasoning guide, "Reasoning Effort":
     # gpt-oss low, medium, high; Qwen 3 32B none and default; https://console.groq.com/docs/reasoning).
@@ -285,6 +303,24 @@ HOST_FACTS: dict[str, dict[str, dict[str, Any]]] = {
                 "llama-4-maverick-17b-128e-instruct",
             )
         },
+    },
+    # GitHub Copilot serves some OpenAI models on its Responses endpoint only: its models list gives each model's
+    # `supported_endpoints`, and a model without /chat/completions there is refused on it ("model \"gpt-5.4-mini\"
+    # is not accessible via the /chat/completions endpoint", code unsupported_api_for_model, coder/xum#3769,
+    # 2026-07-31). Checked against api.githubcopilot.com on 2026-09-15 (ericc-ch/copilot-api#274): gpt-5.3-codex,
+    # gpt-5.5, gpt-5.6-luna, gpt-5.6-sol, gpt-5.6-terra and gpt-6-astra are /responses-only, while gpt-5.4 and
+    # gpt-5-mini list both endpoints (gpt-5.4 was /responses-only in March, ericc-ch/copilot-api#208, and works on
+    # chat completions since: no fact for it). OpenAI's own API serves these on chat completions, so the model's
+    # entry cannot carry it. The codex entry already says so (its vendor entry's `mode: responses`).
+    "copilot": {
+        name: {
+            "chat_completions": False,
+            "source": [
+                "https://github.com/ericc-ch/copilot-api/pull/274",
+                *(["https://github.com/coder/xum/issues/3769"] if name == "gpt-5.4-mini" else []),
+            ],
+        }
+        for name in ("gpt-5.4-mini", "gpt-5.5", "gpt-5.6-luna", "gpt-5.6-sol", "gpt-5.6-terra", "gpt-6-astra")
     },
     # Perplexity's Sonar API takes client function tools on sonar-pro and sonar-reasoning-pro and refuses
     # them on sonar. Both listings have it the other way round (their perplexity/sonar says tools, the

@@ -37,6 +37,8 @@ HOST_LISTINGS = _script().HOST_LISTINGS
 _GROQ_FACTS = _script().HOST_FACTS["groq"]
 #: Perplexity's (sonar refuses tools, sonar-pro and sonar-reasoning-pro take them): no Perplexity listing either.
 _PERPLEXITY_FACTS = _script().HOST_FACTS["perplexity"]
+#: Copilot's (its Responses-only OpenAI models): no Copilot listing, so they stand alone.
+_COPILOT_FACTS = _script().HOST_FACTS["copilot"]
 
 
 # --- the shipped snapshot ---------------------------------------------------------------------
@@ -438,20 +440,34 @@ EXPECTED_FIXTURE_SNAPSHOT = {
         # Both DeepInfra listings say GLM-4.7 takes text only; the limits (LiteLLM 202752, models.dev 16384)
         # take the larger, which is the model's own: not repeated.
         "deepinfra": {"glm-4.7": {"vision": False, "from": ["LiteLLM", "models.dev"]}},
-        # Hand-written (HOST_FACTS): DeepSeek's API takes text parts only.
+        # Hand-written (HOST_FACTS): DeepSeek's API routes deepseek-v4-flash to V4.1 Flash, which takes images.
         # A model no listing has on the host: the fact is the whole entry, and ``fact`` says so.
         "deepseek": {
             "deepseek-v4-flash": {
-                "vision": False,
+                "vision": True,
                 "fact": {
                     "fields": ["vision"],
                     "from": [
-                        "https://api-docs.deepseek.com/api/create-chat-completion",
-                        "https://github.com/esengine/DeepSeek-Reasonix/issues/7859",
-                        "https://github.com/ChatLunaLab/chatluna/issues/867",
+                        "https://api-docs.deepseek.com/zh-cn/news/news260910/",
+                        "https://api-docs.deepseek.com/guides/vision/",
+                        "https://github.com/kuan-er/sjtu-agent/pull/182",
+                        "https://github.com/coulsontl/ai-toolbox/issues/337",
                     ],
                 },
-            }
+            },
+            "deepseek-v4-pro": {
+                "vision": True,
+                "fact": {
+                    "fields": ["vision"],
+                    "from": [
+                        "https://api-docs.deepseek.com/",
+                        "https://github.com/EvoScientist/EvoScientist/pull/483",
+                        "https://api-docs.deepseek.com/quick_start/pricing",
+                        "https://github.com/gptme/gptme/pull/3799",
+                        "https://github.com/ikaijua/Awesome-AITools/pull/967",
+                    ],
+                },
+            },
         },
         "gemini": {
             f"gemma-3-{size}-it": {
@@ -484,6 +500,13 @@ EXPECTED_FIXTURE_SNAPSHOT = {
                 },
             }
             for name, fact in sorted(_PERPLEXITY_FACTS.items())
+        },
+        "copilot": {
+            name: {
+                "chat_completions": False,
+                "fact": {"fields": ["chat_completions"], "from": fact["source"]},
+            }
+            for name, fact in sorted(_COPILOT_FACTS.items())
         },
         # Novita's models.dev file says tool_call = false, its LiteLLM entry does not say: one listing. Its
         # LiteLLM entry says system messages are taken, where Gemini's own entry says not: present wins there.

@@ -108,8 +108,9 @@ LOOKUPS = [
     ("google/gemma-3-27b-it", "novita", {"system_messages": True, "function_calling": False}),
     ("google/gemma-3-27b-it", None, {"system_messages": False, "function_calling": True, "host": None}),
     ("zai-org/GLM-4.7", "deepinfra", {"vision": False, "host": "deepinfra", "host_single": ()}),
-    # DeepSeek's own API takes text parts only (HOST_FACTS); the vendors' entries disagree elsewhere.
-    ("deepseek-v4-flash", "deepseek", {"vision": False, "host": "deepseek", "host_single": ()}),
+    # DeepSeek's API routes deepseek-v4-flash to V4.1 Flash, which takes images, since 2026-09-10 (HOST_FACTS);
+    # the vendors' entries disagree elsewhere.
+    ("deepseek-v4-flash", "deepseek", {"vision": True, "host": "deepseek", "host_single": ()}),
     ("deepseek-v4-flash", None, {"vision": None, "host": None}),
 ]
 
@@ -145,18 +146,6 @@ FINDINGS = [
         "error",
         ("From what DeepInfra states about the models it serves: its listing in LiteLLM and models.dev",),
     ),
-    # A hand-written host fact is the host's own word: an error at the rule's level for DeepSeek, citing
-    # DeepSeek's API reference ("unknown variant `image_url`, expected `text`", DeepSeek-Reasonix#7859).
-    (
-        "https://api.deepseek.com/chat/completions",
-        {
-            "model": "deepseek-v4-flash",
-            "messages": [{"role": "user", "content": [{"type": "text", "text": "?"}, PNG]}],
-        },
-        "model.image-unsupported",
-        "error",
-        ("From what DeepSeek states about the models it serves", "api-docs.deepseek.com"),
-    ),
     (
         "https://api.novita.ai/v3/openai/chat/completions",
         {"model": "google/gemma-3-27b-it", "messages": [{"role": "user", "content": "Hi"}], "tools": TOOLS},
@@ -191,6 +180,28 @@ def test_deepseek_v4_flash_image_elsewhere_is_not_judged() -> None:
         for f in _findings("https://llm.corp.example/v1/chat/completions", body)
         if f[0] == "model.image-unsupported"
     ]
+
+
+def test_deepseek_v4_flash_takes_images_on_deepseek_since_v4_1() -> None:
+    """deepseek-v4-flash refused image parts on DeepSeek's API until 2026-09-10 ("unknown variant `image_url`,
+    expected `text`", DeepSeek-Reasonix#7859); DeepSeek now routes the name to V4.1 Flash, which takes them
+    (its announcement and Vision guide, quoted in kuan-er/sjtu-agent#182): no finding there, while
+    deepseek-chat, which stays text only, keeps its error."""
+    image = {"role": "user", "content": [{"type": "text", "text": "?"}, PNG]}
+    url = "https://api.deepseek.com/chat/completions"
+    for model in ("deepseek-v4-flash", "deepseek-v4-pro"):  # V4 Pro routes to V4.1 Flash from 2026-09-14
+        found = [
+            f
+            for f in _findings(url, {"model": model, "messages": [image]})
+            if f[0] == "model.image-unsupported"
+        ]
+        assert not found, (model, found)
+    found = [
+        f
+        for f in _findings(url, {"model": "deepseek-chat", "messages": [image]})
+        if f[0] == "model.image-unsupported"
+    ]
+    assert [f[1] for f in found] == ["error"]
 
 
 def test_host_present_beats_model_absent_in_findings() -> None:
@@ -384,3 +395,38 @@ def test_perplexity_sonar_fact_holds_on_perplexity_only() -> None:
     assert Catalog().lookup("sonar", "perplexity").host_fact_fields == ("function_calling",)
     assert Catalog().lookup("sonar-pro", None).function_calling is False
     assert Catalog().lookup("sonar-pro", "perplexity").function_calling is True
+
+
+# The Copilot facts (HOST_FACTS["copilot"]): its Responses-only OpenAI models, checked against api.githubcopilot.com
+# on 2026-09-15 (ericc-ch/copilot-api#274); gpt-5.4 lists both endpoints since its March refusals.
+COPILOT = "https://api.githubcopilot.com/chat/completions"
+COPILOT_CHAT = [
+    ("gpt-5.5", "error"),
+    ("gpt-5.6-luna", "error"),
+    ("gpt-6-astra", "error"),
+    ("gpt-5.4-mini", "error"),
+    ("gpt-5.3-codex", "error"),  # the vendor's own entry (mode: responses)
+    ("gpt-5.4", None),
+    ("gpt-5-mini", None),
+    ("claude-sonnet-4.6", None),
+]
+
+
+@pytest.mark.parametrize(("model", "severity"), COPILOT_CHAT)
+def test_copilot_responses_only_models_on_chat_completions(model: str, severity: str | None) -> None:
+    body = {"model": model, "messages": [{"role": "user", "content": "Hi"}]}
+    found = [f for f in _findings(COPILOT, body) if f[0] == "model.chat-completions-unsupported"]
+    assert [f[1] for f in found] == ([severity] if severity else []), found
+    if severity and model != "gpt-5.3-codex":
+        assert "GitHub Copilot" in found[0][2] and "ericc-ch/copilot-api/pull/274" in found[0][2]
+
+
+def test_copilot_responses_only_fact_holds_on_copilot_only() -> None:
+    """OpenAI's own API and an unrecognised gateway serve gpt-5.5 on chat completions; Copilot's Responses API
+    takes it."""
+    body = {"model": "gpt-5.5", "messages": [{"role": "user", "content": "Hi"}]}
+    for url in ("https://api.openai.com/v1/chat/completions", "https://llm.corp.example/v1/chat/completions"):
+        assert not [f for f in _findings(url, body) if f[0] == "model.chat-completions-unsupported"]
+    assert not _findings("https://api.githubcopilot.com/responses", {"model": "gpt-5.5", "input": "Hi"})
+    assert Catalog().lookup("gpt-5.5", "copilot").host_fact_fields == ("chat_completions",)
+    assert Catalog().lookup("gpt-5.5", None).chat_completions is None

@@ -193,6 +193,26 @@ def test_a_cause_label_matches_an_error_at_the_named_field() -> None:
     assert EVAL.matches("x.y:detail", elsewhere, named)
 
 
+def test_a_gemini_parameter_refused_in_words_is_located_in_generation_config() -> None:
+    """Gemma 4's "Thinking budget is not supported for this model." names its parameter in words: an error on
+    the budget matches the label, one elsewhere in the request does not (eval_rules.GEMINI_CAUSE_FIELDS)."""
+    from toolguard_core.findings import Finding, Severity
+
+    body = '{"error":{"code":400,"message":"Thinking budget is not supported for this model.","status":"INVALID_ARGUMENT"}}'
+    budget = Finding(
+        rule="x.y",
+        severity=Severity.ERROR,
+        location="generationConfig.thinkingConfig.thinkingBudget",
+        message="m",
+    )
+    elsewhere = Finding(rule="x.y", severity=Severity.ERROR, location="contents[0].parts[0]", message="m")
+    assert EVAL.gemini_matches("cause.param-unsupported", budget, body)
+    assert not EVAL.gemini_matches("cause.param-unsupported", elsewhere, body)
+    assert not EVAL.gemini_matches(
+        "cause.param-unsupported", budget.model_copy(update={"severity": Severity.WARNING}), body
+    )
+
+
 def test_anthropic_names_the_field_first_in_its_message() -> None:
     # {"type":"error","error":{"type":"invalid_request_error","message":"stop_sequences: each stop sequence
     # must contain non-whitespace"}} (stanford-crfm/helm's Claude3RunExpander quotes the message).

@@ -205,6 +205,12 @@ GEMINI = "https://generativelanguage.googleapis.com/v1beta/models/{}:generateCon
         (GEMINI.format("gemini-2.5-flash"), "minimal", []),
         (GEMINI.format("gemini-2.5-pro"), "low", []),
         ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-3-pro-preview:generateContent", "medium", ["error"]),
+        # Gemma 4 on the Gemini API takes minimal or high (earendil-works/pi#2812, livekit/agents#7080).
+        (GEMINI.format("gemma-4-31b-it"), "low", ["error"]),
+        (GEMINI.format("gemma-4-26b-a4b-it"), "MEDIUM", ["error"]),
+        (GEMINI.format("gemma-4-31b-it"), "MINIMAL", []),
+        (GEMINI.format("gemma-4-26b-a4b-it"), "high", []),
+        (GEMINI.format("gemma-3-27b-it"), "low", []),
     ],
 )  # fmt: skip
 def test_thinking_levels_per_gemini_pro_generation(url: str, level: str, expected: list[str]) -> None:
@@ -218,6 +224,79 @@ def test_thinking_levels_per_gemini_pro_generation(url: str, level: str, expecte
         if f.rule == "model.thinking-level-unsupported"
     ]
     assert [str(f.severity) for f in found] == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "thinking", "expected"),
+    [
+        # "Thinking budget is not supported for this model." (perminder-klair/subwave#1044: budget 0 from the AI SDK).
+        (GEMINI.format("gemma-4-31b-it"), {"thinkingBudget": 0}, ["error"]),
+        (GEMINI.format("gemma-4-26b-a4b-it"), {"thinkingBudget": 8192, "includeThoughts": True}, ["error"]),
+        ("https://generativelanguage.googleapis.com/v1beta/models/gemma-4-31b-it:streamGenerateContent?alt=sse", {"thinking_budget": 1024}, ["error"]),
+        # A gateway's Gemini-native path is judged as Gemini; Vertex AI's answer for Gemma is not known.
+        ("https://llm.corp.example/v1beta/models/gemma-4-31b-it:generateContent", {"thinkingBudget": 512}, ["error"]),
+        ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemma-4-31b-it:generateContent", {"thinkingBudget": 512}, ["warning"]),
+        # A self-hosted server's own switches; the level instead of the budget; other models' budgets.
+        ("http://localhost:11434/v1beta/models/gemma-4-31b-it:generateContent", {"thinkingBudget": 512}, []),
+        (GEMINI.format("gemma-4-31b-it"), {"thinkingLevel": "minimal"}, []),
+        (GEMINI.format("gemma-3-27b-it"), {"thinkingBudget": 512}, []),
+        (GEMINI.format("gemini-2.5-flash"), {"thinkingBudget": 0}, []),
+    ],
+)  # fmt: skip
+def test_gemma_4_takes_no_thinking_budget(url: str, thinking: dict[str, Any], expected: list[str]) -> None:
+    body = {
+        "contents": [{"role": "user", "parts": [{"text": "Hi"}]}],
+        "generationConfig": {"thinkingConfig": thinking},
+    }
+    found = [
+        f
+        for f in analyse_request(json.dumps(body), url).findings
+        if f.rule == "model.thinking-budget-unsupported"
+    ]
+    assert [str(f.severity) for f in found] == expected
+
+
+MISTRAL = "https://api.mistral.ai/v1/chat/completions"
+
+
+@pytest.mark.parametrize(
+    ("url", "model", "expected"),
+    [
+        # "Reasoning prompt mode is not enabled for this model" (earendil-works/pi#3096, Mistral Small 4); Mistral's
+        # reasoning guide gives Small 4, Medium 3.5 and Large 4 `reasoning_effort` instead.
+        (MISTRAL, "mistral-small-2603", ["error"]),
+        (MISTRAL, "mistral-small-latest", ["error"]),
+        (MISTRAL, "mistral-medium-2604", ["error"]),
+        (MISTRAL, "mistral-medium-3-5", ["error"]),
+        (MISTRAL, "mistral-large-4-0", ["error"]),
+        # The Magistral models take it; the aliases whose target is another model or undocumented are not read.
+        (MISTRAL, "magistral-medium-2509", []),
+        (MISTRAL, "magistral-small-2509", []),
+        (MISTRAL, "magistral-small-latest", []),
+        (MISTRAL, "mistral-medium-latest", []),
+        (MISTRAL, "mistral-small-2506", []),
+        (MISTRAL, "mistral-large-2512", []),
+        # Through a gateway a warning (it may drop the field); a self-hosted server's schema is its own.
+        (GENERIC, "mistral/mistral-small-2603", ["warning"]),
+        ("http://localhost:8000/v1/chat/completions", "mistral-small-2603", []),
+    ],
+)  # fmt: skip
+def test_prompt_mode_on_mistrals_adjustable_reasoning_models(
+    url: str, model: str, expected: list[str]
+) -> None:
+    body = {"model": model, "messages": [USER], "prompt_mode": "reasoning"}
+    found = [
+        f
+        for f in analyse_request(json.dumps(body), url).findings
+        if f.rule == "model.prompt-mode-unsupported"
+    ]
+    assert [str(f.severity) for f in found] == expected
+    fixed = {"model": model, "messages": [USER], "reasoning_effort": "high"}
+    assert not [
+        f
+        for f in analyse_request(json.dumps(fixed), url).findings
+        if f.rule == "model.prompt-mode-unsupported"
+    ]
 
 
 def test_a_hosts_own_system_is_its_vendor_entry() -> None:

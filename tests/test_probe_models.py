@@ -55,6 +55,12 @@ PROBES = (
     # Opus 5 temperature on Bedrock, gpt-6-astra tool-result images on Converse, Gemma 4 thinking budgets,
     # Magistral's prompt mode, Cerebras efforts), gathered and scored before its changes (docs/accuracy.md, session 18).
     ("probe-models-18.jsonl", "probe-m18-", 14),
+    # Session 19: late-2026 models and hosted providers (Grok 4.1 Fast and Grok Code Fast efforts on xAI, Kimi K2.7
+    # Code highspeed thinking off on Moonshot, Claude Opus 4.7 thinking.type.enabled direct and through LiteLLM, MiniMax
+    # M2.7 temperature on Fireworks, Haiku 4.5 effort on Bedrock, DeepSeek V4 Flash images through OpenCode Go, Copilot's
+    # gpt-5.4 on chat completions, Qwen2.5-Coder tools on Hugging Face, an Ollama model without thinking), gathered
+    # and scored before its changes (docs/accuracy.md, session 19).
+    ("probe-models-19.jsonl", "probe-m19-", 11),
 )
 #: Rows of another probe file collected in the same session, in parallel, from the same thread: each file
 #: was scored untouched before the other existed, and neither branch wrote a rule from it.

@@ -58,6 +58,8 @@ LOCATIONS: dict[str, str] = {
     "model.prefill-unsupported": "messages[1].role",
     "model.effort-unsupported": "output_config.effort",
     "model.thinking-level-unsupported": "generationConfig.thinkingConfig.thinkingLevel",
+    "model.thinking-budget-unsupported": "generationConfig.thinkingConfig.thinkingBudget",
+    "model.prompt-mode-unsupported": "prompt_mode",
 }
 
 

@@ -63,7 +63,14 @@ CASES: list[tuple[str, dict[str, Any], str, list[tuple[str, str, str]]]] = [
     ),
     ("gpt-5.6 tools + none", body("gpt-5.6", "none"), OPENAI, []),
     ("gpt-5.6-luna, no tools", body("gpt-5.6-luna", tools=False), OPENAI, []),
-    ("gpt-5.6-luna via Copilot", body("gpt-5.6-luna"), COPILOT, [(RULE, "error", "reasoning_effort")]),
+    # Copilot serves gpt-5.6-luna on /responses only (catalog host fact, ericc-ch/copilot-api#274): chat
+    # completions refuse the model itself as well.
+    (
+        "gpt-5.6-luna via Copilot",
+        body("gpt-5.6-luna"),
+        COPILOT,
+        [("model.chat-completions-unsupported", "error", "model"), (RULE, "error", "reasoning_effort")],
+    ),
     # Azure answers OpenAI's text (Azure AI Foundry, agentgateway#2894; maximhq/bifrost#7275).
     ("gpt-5.4 on Azure", body("gpt-5.4", "medium"), AZURE, [(RULE, "error", "reasoning_effort")]),
     ("gpt-5.6-luna on Azure, no effort", body("gpt-5.6-luna"), AZURE, [(RULE, "error", "reasoning_effort")]),

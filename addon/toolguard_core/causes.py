@@ -3692,6 +3692,23 @@ CAUSES: tuple[Cause, ...] = (
                 example="Penalty is not enabled for models/gemini-2.5-flash-preview-05-20",
                 no_constraint=True,
             ),
+            Wording(
+                provider="gemini",
+                # Gemma 4 on the Gemini API, which thinks by level and takes no thinkingBudget (0 included):
+                # model.thinking-budget-unsupported.
+                pattern=_re(r"Thinking budget is not supported for this model"),
+                source="https://github.com/perminder-klair/subwave/issues/1044",
+                example="Thinking budget is not supported for this model.",
+                no_constraint=True,
+            ),
+            Wording(
+                provider="mistral",
+                # Mistral Small 4 asked with prompt_mode "reasoning" (code 3051): model.prompt-mode-unsupported.
+                pattern=_re(r"Reasoning prompt mode is not enabled for this model"),
+                source="https://github.com/earendil-works/pi/issues/3096",
+                example="Reasoning prompt mode is not enabled for this model",
+                no_constraint=True,
+            ),
         ),
     ),
     Cause(

@@ -929,7 +929,10 @@ CHAT_UNSUPPORTED = define(
     fixed_url="https://api.openai.com/v1/responses",
     notes=(
         "The catalog's `chat_completions` flag: false where the vendor's own LiteLLM entry has `mode: "
-        "responses` (gpt-5-codex, gpt-5.x-codex, gpt-5-pro, o1-pro, o3-pro, the deep-research models). Send "
+        "responses` (gpt-5-codex, gpt-5.x-codex, gpt-5-pro, o1-pro, o3-pro, the deep-research models), and where "
+        "a host states it for the models it serves: GitHub Copilot serves gpt-5.4-mini, gpt-5.5, gpt-5.6-luna/sol/"
+        "terra and gpt-6-astra on /responses only (ericc-ch/copilot-api#274, checked against api.githubcopilot.com; "
+        "'model \"gpt-5.4-mini\" is not accessible via the /chat/completions endpoint', coder/xum#3769). Send "
         "the request to `/v1/responses` (`input` instead of `messages`). A gateway may translate Chat "
         "Completions to the Responses API for such a model (LiteLLM's proxy does), so on an unrecognised "
         "host it is a warning; OpenRouter translates, so it is silent there."
@@ -978,9 +981,15 @@ JSON_SCHEMA_UNSUPPORTED = define(
 #: reference): Gemini 3 Pro takes "low" and "high" (no "medium", no "minimal"); the 3.x Pro releases after it
 #: take "low", "medium" and "high" (no "minimal": a Pro model cannot turn thinking that far down). Read by the
 #: name's generation, so a dated or ``-preview`` id names the same Pro model.
+#: Gemma 4 on the Gemini API thinks by level only (the same ``thinkingConfig``, read by name): it takes
+#: thinkingLevel "minimal" or "high" ("Gemma 4 only supports two thinking levels: MINIMAL and HIGH. Sending LOW
+#: or MEDIUM also returns 400", earendil-works/pi#2812; livekit/agents#7080 validates the same two) and no
+#: thinking budget at all (:data:`THINKING_BUDGET_UNSUPPORTED`).
+GEMMA_4 = re.compile(r"^gemma-4-")
 THINKING_LEVELS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
     (re.compile(r"^gemini-3-pro(?:$|[-@])"), ("low", "high")),
     (re.compile(r"^gemini-3\.\d+-pro(?:$|[-@])"), ("low", "medium", "high")),
+    (GEMMA_4, ("minimal", "high")),
 )
 #: The other Gemini 3.x models (Flash, Flash-Lite) are judged by the levels the catalog's entry for that exact
 #: model lists (``reasoning_efforts``: LiteLLM's gemini / vertex_ai entries and models.dev's google listing,
@@ -993,9 +1002,9 @@ THINKING_LEVEL_MODELS = re.compile(r"^gemini-(?:[3-9]|\d{2,})(?:\.\d+)?-")
 THINKING_LEVEL_UNSUPPORTED = define(
     "model.thinking-level-unsupported",
     Severity.ERROR,
-    "`thinkingConfig.thinkingLevel` (Gemini's native API) has a level this Gemini 3.x model does not take "
-    "(Gemini 3 Pro: low or high; later 3.x Pro: low, medium or high; other 3.x models: the levels the "
-    "vendor's catalog entry lists, e.g. Gemini 3.7 Flash: low, medium or high).",
+    "`thinkingConfig.thinkingLevel` (Gemini's native API) has a level this Gemini 3.x or Gemma 4 model does not "
+    "take (Gemini 3 Pro: low or high; later 3.x Pro: low, medium or high; Gemma 4: minimal or high; other 3.x "
+    "models: the levels the vendor's catalog entry lists, e.g. Gemini 3.7 Flash: low, medium or high).",
     policy=policy(error=("gemini", "vertex", "generic"), silent=("self-hosted",)),
     predicts=(
         PredictedError(
@@ -1028,7 +1037,83 @@ THINKING_LEVEL_UNSUPPORTED = define(
         "model reference; comet-ml/opik#8024 quotes the table for Gemini 3 Pro (low, high). Send a level the "
         "model takes, or omit `thinkingLevel`. Flash and Flash-Lite models are judged by the levels the catalog's "
         "entry for the exact model lists (they changed between releases: 3 Flash takes minimal, 3.7 Flash does "
-        "not, fishjar/kiss-translator#1051); Gemini 2.5 (a thinking budget) is not judged."
+        "not, fishjar/kiss-translator#1051); Gemini 2.5 (a thinking budget) is not judged. Gemma 4 on the Gemini "
+        "API takes minimal or high (earendil-works/pi#2812, livekit/agents#7080)."
+    ),
+)
+THINKING_BUDGET_UNSUPPORTED = define(
+    "model.thinking-budget-unsupported",
+    Severity.ERROR,
+    "`thinkingConfig.thinkingBudget` (Gemini's native API) sent to a Gemma 4 model, which is steered by "
+    "`thinkingLevel` only.",
+    # The Gemini API serves Gemma 4 and refuses the budget (a gateway's Gemini-native path is judged as Gemini,
+    # as for model.thinking-level-unsupported); Vertex AI serves Gemma through Model Garden endpoints whose
+    # answer is not known, so a warning there; a self-hosted server has its own thinking switches.
+    policy=policy(
+        error=("gemini", "generic"), warning=("vertex",), silent=("self-hosted",), otherwise=Severity.WARNING
+    ),
+    predicts=(
+        PredictedError(
+            provider="gemini",
+            text="Thinking budget is not supported for this model.",
+            # google/gemma-4-31b-it through the AI SDK, which sent thinkingBudget 0 with reasoning off.
+            source="https://github.com/perminder-klair/subwave/issues/1044",
+            status=400,
+        ),
+    ),
+    example={
+        "contents": [{"role": "user", "parts": [{"text": "Hello"}]}],
+        "generationConfig": {"thinkingConfig": {"thinkingBudget": 0}},
+    },
+    example_url="https://generativelanguage.googleapis.com/v1beta/models/gemma-4-31b-it:generateContent",
+    fixed={
+        "contents": [{"role": "user", "parts": [{"text": "Hello"}]}],
+        "generationConfig": {"thinkingConfig": {"thinkingLevel": "minimal"}},
+    },
+    notes=(
+        "Gemma 4 reasons by `thinkingLevel` (minimal or high) and the Gemini API answers any `thinkingBudget`, 0 "
+        'included, with "Thinking budget is not supported for this model." (perminder-klair/subwave#1044; '
+        "earendil-works/pi#2812: the budget path returns 400 for Gemma 4; danny-avila/LibreChat#13088 drops the "
+        'budget for it). Send `thinkingLevel` "minimal" or "high" instead, or omit `thinkingConfig`.'
+    ),
+)
+#: Mistral's models with adjustable reasoning: their thinking is steered by `reasoning_effort` (Mistral's reasoning
+#: guide: "Mistral Small 4 (mistral-small-2603)", "Mistral Medium 3.5 (mistral-medium-3-5)" and Mistral Large 4
+#: take it, https://docs.mistral.ai/inference/conversations/reasoning; "Adjustable reasoning is available on
+#: mistral-small-latest and mistral-medium-3-5", https://docs.mistral.ai/capabilities/reasoning/adjustable).
+#: `prompt_mode: "reasoning"` is the native reasoning models' (Magistral) system-prompt switch, and these refuse
+#: it. Medium 3.5's dated id is mistral-medium-2604 (anomalyco/models.dev#1986, live-verified);
+#: mistral-medium-latest still names Medium 3.1 (mistral-medium-2508, the same PR) and magistral-small-latest's
+#: target is not documented, so neither is matched.
+ADJUSTABLE_REASONING = re.compile(
+    r"^(?:mistral-small-(?:2603|latest)|mistral-medium-(?:2604|3[.-]5)|mistral-large-4)(?:$|[-.:@])"
+)
+PROMPT_MODE_UNSUPPORTED = define(
+    "model.prompt-mode-unsupported",
+    Severity.ERROR,
+    "`prompt_mode` sent to a Mistral model with adjustable reasoning (Small 4, Medium 3.5, Large 4), which takes "
+    "`reasoning_effort` instead.",
+    # Mistral's API refuses it; a gateway may drop a field it does not know, so elsewhere a warning; a self-hosted
+    # server serving the weights has its own request schema.
+    policy=policy(error=("mistral",), silent=("self-hosted",), otherwise=Severity.WARNING),
+    predicts=(
+        PredictedError(
+            provider="mistral",
+            text="Reasoning prompt mode is not enabled for this model",
+            # mistral-small-2603 (Mistral Small 4) asked with prompt_mode "reasoning" by pi.
+            source="https://github.com/earendil-works/pi/issues/3096",
+            code="3051",
+            status=400,
+        ),
+    ),
+    example={"model": "mistral-small-2603", "messages": [_USER], "prompt_mode": "reasoning"},
+    example_url="https://api.mistral.ai/v1/chat/completions",
+    fixed={"model": "mistral-small-2603", "messages": [_USER], "reasoning_effort": "high"},
+    notes=(
+        'Mistral answers "Reasoning prompt mode is not enabled for this model" (code 3051; earendil-works/pi#3096, '
+        "Mistral Small 4). Its reasoning guide gives Small 4, Medium 3.5 and Large 4 adjustable reasoning through "
+        '`reasoning_effort` ("none" or "high"); `prompt_mode` belongs to the Magistral models. Drop `prompt_mode` '
+        'and send `reasoning_effort: "high"` to reason.'
     ),
 )
 UNKNOWN_MODEL = define(
@@ -1621,10 +1706,22 @@ def _check_thinking_level(
         return
     config = gemini_field(body, "generationConfig")
     thinking = gemini_field(config, "thinkingConfig") if isinstance(config, dict) else None
-    level = gemini_field(thinking, "thinkingLevel") if isinstance(thinking, dict) else None
-    if not isinstance(level, str) or not isinstance(config, dict) or not isinstance(thinking, dict):
+    if not isinstance(config, dict) or not isinstance(thinking, dict):
         return
     name = own_name(normalise_model(view.model or "")).lower()
+    budget = gemini_field(thinking, "thinkingBudget")
+    if GEMMA_4.match(name) and budget is not None:
+        yield from THINKING_BUDGET_UNSUPPORTED.report(
+            view,
+            f"{prefix}{gemini_key(body, 'generationConfig')}.{gemini_key(config, 'thinkingConfig')}."
+            f"{gemini_key(thinking, 'thinkingBudget')}",
+            f"thinkingBudget is set, but {view.model} takes no thinking budget (Gemma 4 thinks by level); send "
+            'thinkingLevel "minimal" or "high" instead, or omit thinkingConfig.',
+            judged_as="gemini" if view.provider.id == "generic" else None,
+        )
+    level = gemini_field(thinking, "thinkingLevel")
+    if not isinstance(level, str):
+        return
     allowed = next((levels for pattern, levels in THINKING_LEVELS if pattern.match(name)), None)
     where = (
         f"{prefix}{gemini_key(body, 'generationConfig')}.{gemini_key(config, 'thinkingConfig')}."
@@ -1697,13 +1794,14 @@ def _check_capabilities(view: RequestView, subject: _Subject) -> Iterator[Findin
     info = subject.info
     body = view.body
     if info.chat_completions is False:
+        # The field is read as the host's own statement where it makes one (Copilot's Responses-only models).
         yield from CHAT_UNSUPPORTED.report(
             view,
             "model",
             f"{subject.name()} is served by the Responses API only, so Chat Completions rejects it; send "
-            f"the request to /v1/responses (`input` instead of `messages`).{subject.provenance()}",
+            f"the request to /v1/responses (`input` instead of `messages`).{subject.provenance('chat_completions')}",
             judged_as=subject.judged_as,
-            uncertain=subject.doubt()
+            uncertain=subject.doubt("chat_completions")
             or (
                 None
                 if subject.inferred is None
@@ -2383,6 +2481,29 @@ TOOLS_WITH_EFFORT = define(
         "a snapshot date suffix names the same model."
     ),
 )
+
+
+@check(endpoints=(CHAT,))
+def check_prompt_mode(view: RequestView) -> Iterator[Finding]:
+    """`prompt_mode` to one of Mistral's adjustable-reasoning models (:data:`ADJUSTABLE_REASONING`), read by name:
+    the models are newer than the catalog's Mistral entries say about the field."""
+    if "prompt_mode" not in view.body or not isinstance(view.model, str):
+        return
+    name = own_name(normalise_model(view.model)).lower()
+    if not ADJUSTABLE_REASONING.match(name):
+        return
+    yield from PROMPT_MODE_UNSUPPORTED.report(
+        view,
+        "prompt_mode",
+        f"`prompt_mode` is sent, but {view.model} reasons by `reasoning_effort` (Mistral's adjustable reasoning); "
+        "Mistral refuses the Magistral prompt mode for it. Drop `prompt_mode`, and send "
+        '`reasoning_effort: "high"` to reason or "none" not to.'
+        + (
+            ""
+            if view.provider.id == "mistral"
+            else " (Read from the model name; a gateway may drop the field.)"
+        ),
+    )
 
 
 _TOOLS_EFFORT_NAMES: dict[str, str | None] = {}
