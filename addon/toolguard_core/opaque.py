@@ -152,3 +152,20 @@ def is_opaque_summary(error_json: str | None) -> bool:
     if not isinstance(summary, Mapping):
         return True
     return not any(content_words(field) for field in _summary_fields(summary))
+
+
+def is_opaque_stored(error_json: str | None, error_message: str | None) -> bool:
+    """:func:`is_opaque` for a stored rejection: its ``error_json`` when there is one, else its
+    ``error_message`` (a body nothing was parsed from); a rejection with neither is opaque."""
+    if error_json:
+        return is_opaque_summary(error_json)
+    return not content_words(error_message or "")
+
+
+#: What the summary, ``toolguard show`` and the run report say of an opaque rejection no rule and no
+#: root cause explains: honest about what the answer does not say, so "unexplained" is not read as a
+#: catalogue gap when it is the provider's silence.
+OPAQUE_WORDS = "the answer names nothing beyond its status, so no root cause can be read from its text"
+
+#: The mark an opaque group carries in the summary's list of unexplained rejections.
+OPAQUE_MARK = "(opaque)"
