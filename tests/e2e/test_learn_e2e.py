@@ -243,6 +243,12 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # client's printed error read through its `details`; leave-one-out 360 -> 363 of 449, probe round
         # 21 13 -> 17 of 25 agreeing; dev replay 95.1%) measured 79.3% at its end (119 of 150, 0 mixing):
         # unchanged, so the mark stays.
+        # Round 20 (branch causes20: causes round 23, the ceiling of the text: an opaque answer,
+        # toolguard_core.opaque, names nothing beyond its status; readings by mechanism for a model past its
+        # end of life, a template engine's own error format, the developer role refused; probe round 23
+        # 11 -> 14 of 20 agreeing; dev replay 95.1%, its 22 unexplained 7 opaque and 15 informative) measured
+        # 79.3% at its end (119 of 150, 0 mixing; its 31 unexplained: 5 opaque, 26 informative): the text is
+        # not what stops it, the readings are, so the mark stays.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
