@@ -242,3 +242,12 @@ def test_a_round_twenty_three_probe_text_is_named_on_the_live_path(
     whole = whole_recognition(str(row["body"]), status)
     assert whole is not None, probe_id
     assert whole[:2] == (cause, rule), (probe_id, whole)
+
+
+def test_a_request_key_spelt_empty_is_named_nowhere_and_the_reading_ends() -> None:
+    """Hypothesis found it (tests/test_fuzz_upstream_errors.py, once round 23's probe rows changed its
+    seeds): a request carrying the key "" sent the request-aware tier's scan for mentions round forever,
+    since an empty string is found at every position. The writer's second reading must end, naming nothing."""
+    error = parse_error("{", status=503)
+    found = recognise_error(error, status=503, request={"model": "sonar", "": 1, "messages": []})
+    assert found is None or found.cause_id == "cause.overloaded"

@@ -7324,7 +7324,10 @@ def _request_candidates(request: Mapping[str, object]) -> list[_Candidate]:
 def _mentions(text: str, token: str, *, bare: bool) -> Iterable[tuple[int, int]]:
     """Where ``text`` names ``token`` as a key or value: quoted ('x', "x", `x`, [x]), as a path
     component (body.x, messages.0.x, $.x), or, for names no English word spells (top_p,
-    presencePenalty), bare. Bounded by the text (at most one scan per token)."""
+    presencePenalty), bare. Bounded by the text (at most one scan per token). An empty token (a request
+    key spelt "") is named nowhere: ``find`` would match it at every position without moving on."""
+    if not token:
+        return
     start = 0
     length = len(token)
     while True:
