@@ -19,6 +19,7 @@ from toolguard_analysis.summary import (
     unconfirmed_line,
 )
 from toolguard_analysis.terminal import printable
+from toolguard_core.opaque import OPAQUE_MARK, OPAQUE_WORDS
 from toolguard_core.upstreams import listed
 from toolguard_core.verdict import REJECTION_VOCABULARY, Verdict, rejection_statuses
 from toolguard_core.visibility import NOTHING_SEEN
@@ -128,7 +129,10 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
         out.append("  none")
     for group in summary["unexplained"]:
         statuses = rejection_statuses(group["statuses"], ",") or "-"
-        out.append(_trim(f"{group['count']:>5}×  {statuses:<7} {group['template']}", width))
+        mark = f"{OPAQUE_MARK} " if group.get("opaque") else ""
+        out.append(_trim(f"{group['count']:>5}×  {statuses:<7} {mark}{group['template']}", width))
+    if any(group.get("opaque") for group in summary["unexplained"]):
+        out.append(_trim(f"  {OPAQUE_MARK} {OPAQUE_WORDS}", width))
     out.append("")
     out.append(
         style("Findings by rule: confirmed by the upstream vs false alarms", bold=True, underline=True)
@@ -302,9 +306,12 @@ def render_markdown(summary: dict[str, Any]) -> str:
     if summary["unexplained"]:
         out += ["| count | status | template |", "|---:|---|---|"]
         out += [
-            f"| {g['count']} | {rejection_statuses(g['statuses'])} | {_md(g['template'])} |"
+            f"| {g['count']} | {rejection_statuses(g['statuses'])} | "
+            f"{OPAQUE_MARK + ' ' if g.get('opaque') else ''}{_md(g['template'])} |"
             for g in summary["unexplained"]
         ]
+        if any(g.get("opaque") for g in summary["unexplained"]):
+            out += ["", f"{OPAQUE_MARK} {OPAQUE_WORDS}."]
     else:
         out.append("None.")
     out += ["", "## Findings by rule", ""]

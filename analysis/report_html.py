@@ -30,6 +30,7 @@ from toolguard_analysis.summary import (
     seen_notes,
     unconfirmed_line,
 )
+from toolguard_core.opaque import OPAQUE_MARK, OPAQUE_WORDS
 from toolguard_core.verdict import (
     REJECTED_VERDICTS,
     Verdict,
@@ -465,12 +466,19 @@ def render_html(summary: dict[str, Any]) -> str:
     )
     unexplained = "".join(
         f'<tr><td class="num">{g["count"]}</td><td class="mono">{_e(rejection_statuses(g["statuses"]))}</td>'
-        f'<td class="mono err">{_e(g["template"])}</td><td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
+        f'<td class="mono err">{_e(OPAQUE_MARK + " ") if g.get("opaque") else ""}{_e(g["template"])}</td>'
+        f'<td class="mono fp">{_e(g["fingerprint"])}</td></tr>'
         for g in summary["unexplained"]
     ) or (
         '<tr><td colspan="4" class="muted">None: a rule or a known root cause explains every rejection.</td></tr>'
         if totals["rejected"]
         else '<tr><td colspan="4" class="muted">No rejected requests.</td></tr>'
+    )
+    # An opaque answer names nothing beyond its status (toolguard_core.opaque): not a candidate for a rule.
+    opaque_note = (
+        f'<p class="muted">{_e(OPAQUE_MARK)} {_e(OPAQUE_WORDS)}.</p>'
+        if any(g.get("opaque") for g in summary["unexplained"])
+        else ""
     )
     learned = (
         "".join(
@@ -549,6 +557,7 @@ messages around the finding. A rule or root cause links to its meaning in the gl
 new rule.</p>
 <table id="unexplained"><thead><tr><th class="num">count</th><th>status</th><th>error (normalised)</th>
 <th>fingerprint</th></tr></thead><tbody>{unexplained}</tbody></table>
+{opaque_note}
 <h2>Findings by rule</h2>
 <table id="rules"><thead><tr><th>rule</th><th class="num">predicted</th><th class="num">false alarms</th>
 <th class="num">precision</th></tr></thead><tbody>{rules}</tbody></table>

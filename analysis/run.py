@@ -46,6 +46,7 @@ from toolguard_core.clients import retry_count
 from toolguard_core.dburl import command_url, is_postgres_url, label, redact_url, spool_path_for
 from toolguard_core.flowids import short_flow_id
 from toolguard_core.modes import Mode, parse_mode
+from toolguard_core.opaque import OPAQUE_WORDS, is_opaque_stored
 from toolguard_core.providers import GENERIC
 from toolguard_core.redact import redact_text_urls
 from toolguard_core.repair import parse_families
@@ -793,6 +794,9 @@ def _flow_block(flow: dict[str, Any], findings: list[dict[str, Any]]) -> tuple[s
             lines.append(f"        known failure: {explained_by} ({how})")
     elif flow["flow_error"]:
         lines.append(f"        connection: {_one_line(flow['flow_error'])}")
+    if flow["verdict"] == Verdict.UNEXPLAINED and is_opaque_stored(flow["error_json"], flow["error_message"]):
+        # Said as show and the summary say it: the provider's silence, not a gap of the catalogue.
+        lines.append(f"        answer: opaque: {OPAQUE_WORDS}")
     if cause:
         # predicted / recognised / unexplained is the verdict above; this names the root cause and
         # its fix, in show's words ("root cause: <id>: <fix>" read as the fix being the cause: a

@@ -32,6 +32,7 @@ from toolguard_core.conversation import (
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.flowids import like_pattern, short_flow_id
 from toolguard_core.grouping import stored_cause
+from toolguard_core.opaque import OPAQUE_WORDS, is_opaque_stored
 from toolguard_core.request import (
     CONVERSE,
     ENDPOINT_NAMES,
@@ -551,6 +552,10 @@ def render_text(flow: StoredFlow, db: str | None = None) -> str:
             words = flow.root_cause_words(root)
             link = rule_doc_link(root, CAUSES_DOC)
             lines.append(_fact(ROOT_CAUSE, f"{root} ({link})" + (f": {words}" if words else "")))
+    if flow.row.get("verdict") == Verdict.UNEXPLAINED and is_opaque_stored(
+        flow.row.get("error_json"), flow.row.get("error_message")
+    ):
+        lines.append(_fact("answer", f"opaque: {OPAQUE_WORDS}"))
     no_rule = flow.no_rule_on_api()
     if no_rule:
         lines.append(_fact("rule", NO_RULE_ON_API.format(api=no_rule)))

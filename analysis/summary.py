@@ -24,6 +24,7 @@ from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
 from toolguard_core.grouping import explanation, fingerprint_text, group_key, stored_cause, summary_version
+from toolguard_core.opaque import is_opaque_stored
 from toolguard_core.patterns import rule_on_api
 from toolguard_core.providers import GENERIC
 from toolguard_core.request import endpoint_kind
@@ -633,7 +634,7 @@ def _summarise(
     group_items.sort(key=lambda g: (-g["count"], g["last_seen"] or "", g["fingerprint"]))
 
     unexplained = [
-        {k: g[k] for k in ("fingerprint", "count", "template", "statuses", "flow_ids", "last_seen")}
+        {k: g[k] for k in ("fingerprint", "count", "template", "statuses", "flow_ids", "last_seen", "opaque")}
         for g in group_items
         if g["explanation"] == Verdict.UNEXPLAINED
     ]
@@ -773,6 +774,9 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         "hosts": _ranked(t["hosts"], upstream_sort_key),
         "providers": _ranked(t["providers"]),
         "statuses": sorted(t["statuses"]),
+        # The answer names nothing beyond its status (toolguard_core.opaque): for an unexplained group,
+        # the provider's silence rather than a gap of the catalogue (docs/errors.md "Opaque rejections").
+        "opaque": is_opaque_stored(example.get("error_json"), example.get("error_message")),
         "verdicts": {verdict: n for verdict, (_, n) in verdicts},
         "excerpt": excerpt({**example, "request_json": selection.request_json(example["id"])}, location),
         # The group's flagged flows whose findings its answer contradicts (verdict.judge):

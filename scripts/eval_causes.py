@@ -26,7 +26,10 @@ Corpus: every ``tests/data/corpus/failures-*.jsonl`` (one JSON object a line wit
 
 Printed per split and per class: rows, the share recognised (some cause named), the share whose
 label agrees (the label equals the cause id or the rule id; a row labelled ``cause.unknown`` agrees
-when nothing is recognised), and the confusion of disagreeing rows (label -> what was recognised).
+when nothing is recognised), the count of *opaque* rows (``toolguard_core.opaque``: the text names
+nothing beyond a generic status) and, of the rows no cause is named for, how many are opaque and how
+many informative (counts only, for the held-out split too: the ceiling of reading the text), and the
+confusion of disagreeing rows (label -> what was recognised).
 
 Discipline: with ``--dev-only`` the held-out rows are dropped on their ``split`` field before their
 body is read, and nothing about them is printed. Run the held-out part once, at the end, and report
@@ -61,6 +64,7 @@ from toolguard_core.causes import (
     Wording,
     recognise_error,
 )
+from toolguard_core.opaque import is_opaque
 from toolguard_core.upstream_errors import parse_error
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,6 +168,12 @@ def probe_round(row_id: str) -> str:
 def recognise_row(row: Row) -> Recognition | None:
     error = parse_error(row.body, status=row.status)
     return recognise_error(error, provider=row.provider, status=row.status, request=row.request)
+
+
+def opaque(row: Row) -> bool:
+    """The row's text names nothing beyond a generic status (``toolguard_core.opaque``): no reading
+    of the text can name its cause, only the status or the request can."""
+    return is_opaque(parse_error(row.body, status=row.status))
 
 
 def agrees(row: Row, found: Recognition | None) -> bool:
@@ -346,8 +356,13 @@ def _table(results: list[tuple[Row, Recognition | None]]) -> None:
     for item in results:
         classes[item[0].klass].append(item)
     # precision: of the rows some cause is named for, the share whose label agrees (a wrong cause
-    # is worse than none, issue #10).
-    print(f"  {'class':<12} {'rows':>5} {'recognised':>11} {'agrees':>8} {'precision':>10}")
+    # is worse than none, issue #10). opaque: rows whose text names nothing beyond a generic status
+    # (a count; "unnamed" is how many of the rows no cause is named for are opaque / informative:
+    # the opaque ones are the text's ceiling, the informative ones are what a reading could still name).
+    print(
+        f"  {'class':<12} {'rows':>5} {'recognised':>11} {'agrees':>8} {'precision':>10} {'opaque':>7}"
+        f" {'unnamed: opaque / informative':>30}"
+    )
     for klass in [*sorted(classes), "all"]:
         items = results if klass == "all" else classes[klass]
         n = len(items)
@@ -355,7 +370,13 @@ def _table(results: list[tuple[Row, Recognition | None]]) -> None:
         agreeing = sum(1 for row, found in items if agrees(row, found))
         named_right = sum(1 for row, found in items if found is not None and agrees(row, found))
         precision = f"{named_right / recognised:.0%}" if recognised else "—"
-        print(f"  {klass:<12} {n:>5} {recognised / n:>10.0%} {agreeing / n:>8.0%} {precision:>10}")
+        dark = sum(1 for row, _ in items if opaque(row))
+        unnamed = [row for row, found in items if found is None]
+        unnamed_dark = sum(1 for row in unnamed if opaque(row))
+        print(
+            f"  {klass:<12} {n:>5} {recognised / n:>10.0%} {agreeing / n:>8.0%} {precision:>10} {dark:>7}"
+            f" {f'{unnamed_dark} / {len(unnamed) - unnamed_dark}':>30}"
+        )
 
 
 # ------------------------------------------------------------------------------ leave one source out

@@ -717,3 +717,20 @@ def test_every_pattern_past_the_palettes_ten_keeps_a_colour_of_its_own(tmp_path:
     assert len(set(fills)) == 14, fills
     assert UNEXPLAINED_COLOUR not in fills
     assert sorted(page.legend) == sorted(fills)
+
+
+def test_an_opaque_unexplained_group_is_marked_and_said_once(tmp_path: Path) -> None:
+    """An answer that names nothing beyond its status (toolguard_core.opaque) is not a candidate for a new
+    rule: the page marks its group "(opaque)" and says once what that means; an informative one is unmarked."""
+    rows = [
+        flow("o1", "2026-11-30T14:00:00.000Z", host="127.0.0.1", model="m", status=400,
+             error_message="Bad Request", verdict="unexplained"),
+        flow("i1", "2026-11-30T14:01:00.000Z", host="127.0.0.1", model="m", status=400,
+             error_message="invalid params, invalid chat setting (2013)", verdict="unexplained"),
+    ]  # fmt: skip
+    page = html_report(write_db(tmp_path / "o.db", rows), tmp_path / "report.html")
+    assert [row.split(" | ")[2] for row in table_text(page, "unexplained")] == [
+        "(opaque) bad request",
+        "invalid params, invalid chat setting (<n>)",
+    ]
+    assert page.count("(opaque) the answer names nothing beyond its status") == 1

@@ -737,3 +737,39 @@ def test_every_view_calls_a_flows_cause_by_one_term(per_api: tuple[Path, list[di
         for line in text.splitlines()
     )}  # fmt: skip
     assert bare == set()
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # OpenRouter's wrapper whose metadata.raw is the bare sentinel ERROR (probe-w004's shape): opaque
+        (
+            '{"error":{"message":"Provider returned error","code":400,"metadata":{"raw":"ERROR","provider_name":"Stealth"}}}',
+            ["  answer:     opaque: the answer names nothing beyond its status, so no root cause can be read "
+             "from its text"],
+        ),
+        # MiniMax's generic prefix with "chat setting" (dev b-0075): it names something, no line
+        (
+            '{"type":"error","error":{"type":"bad_request_error","message":"invalid params, invalid chat setting (2013)"}}',
+            [],
+        ),
+    ],
+)  # fmt: skip
+def test_an_unexplained_rejection_says_when_its_answer_names_nothing(
+    tmp_path: Path, body: str, expected: list[str]
+) -> None:
+    from toolguard_core.upstream_errors import parse_error
+
+    error = parse_error(body, status=400)
+    path = tmp_path / "o.db"
+    db = open_db(path)
+    write_rows(
+        db,
+        [
+            FlowRow(id="op-1", datetime_utc="2026-01-01T00:00:01.000Z", verdict="unexplained", status=400,
+                    error_message=error.effective_message, error_json=json.dumps(error.summary()))
+        ],
+    )  # fmt: skip
+    db.close()
+    code, text = show("--db", str(path), "op-1")
+    assert (code, [line for line in text.splitlines() if line.startswith("  answer:")]) == (0, expected)

@@ -310,9 +310,11 @@ def test_groups_across_two_machines(dbs: tuple[Path, Path]) -> None:
     ]
     assert data["groups"][0]["fingerprint"] == fingerprint(OPENAI_ORPHAN) == fingerprint(DEEPSEEK_ORPHAN)
     assert data["groups"][2]["fingerprint"] == fingerprint(DEEPSEEK_ORPHAN)
-    assert [g["fingerprint"] for g in data["unexplained"]] == [
-        fingerprint("HTTP 400 (no error message)"),
-        fingerprint(DEEPSEEK_ORPHAN),
+    # An answer with no error text is opaque (toolguard_core.opaque); DeepSeek's sentence names the
+    # tool messages, so it is not.
+    assert [(g["fingerprint"], g["opaque"]) for g in data["unexplained"]] == [
+        (fingerprint("HTTP 400 (no error message)"), True),
+        (fingerprint(DEEPSEEK_ORPHAN), False),
     ]
     assert data["unexplained"][0]["template"] == "http <n> (no error message)"
     assert data["verdicts"] == {"false_alarm": 1, "no_answer": 1, "predicted": 3, "unexplained": 3}
@@ -522,7 +524,8 @@ def test_cli_text_has_every_section_and_no_colour_when_piped(dbs: tuple[Path, Pa
         "  → [5] tool tool_call_id=call_5abcDEF 'hello.txt'",
         "    [4] user 'go on'",
         "Unexplained rejections",
-        "2×  400     http <n> (no error message)",
+        "2×  400     (opaque) http <n> (no error message)",
+        "  (opaque) the answer names nothing beyond its status, so no root cause can be read from its",
         "sequence.unanswered-tool-call",
         "  sequence.unanswered-tool-call                  1             1        50%",
         "false_alarm 1  no_answer 1  predicted 3  unexplained 3",

@@ -5401,6 +5401,21 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         'Error from provider (MiniMax): invalid params, invalid thinking.type: "enabled" (allowed: adaptive, disabled)'
         " (2013)",
     ),
+    # Round 23 (docs/errors.md "Generalisation", "Round 23"): a validator refusing the DEVELOPER role at a
+    # message's role with the refused input echoed (pydantic's loc/input pairs, as SGLang, vLLM and Azure AI
+    # Foundry print them, JSON or Python repr): the model takes no developer message, not a refused value of
+    # "messages" as the generic "Input should be" reading below would have it.
+    _s(
+        "cause.model-no-system-role",
+        _GEN,
+        r"\bloc{Q}\s?:\s?[\[(][^\])]{0,160}?{Q}role{Q}\s?[\])][^{}]{0,300}?{Q}input{Q}\s?:\s?{Q}(?P<role>developer){Q}",
+        "https://github.com/sgl-project/sglang/pull/14304",
+        "{\"object\": \"error\", \"message\": \"[{'type': 'value_error', 'loc': ('body', 'messages', 0, "
+        "'ChatCompletionMessageGenericParam', 'role'), 'msg': \\\"Value error, 'role' must be one of 'system', "
+        "'assistant', 'tool', or 'function' (case-insensitive).\\\", 'input': 'developer'}]\", \"type\": \"Bad "
+        'Request", "param": null, "code": 400}',
+        rule_id="roles.developer-unsupported",
+    ),
     # Round 21 (docs/errors.md "Generalisation", "Round 21"): parallel_tool_calls refused for want of tools,
     # however quoted or relayed ("'parallel_tool_calls' is only allowed when 'tools' are specified", OpenAI
     # and the gateways and clients that print it): its own cause and rule, before the generic "Invalid value
@@ -6214,6 +6229,41 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"overdue|delinquent)\b",
         "https://github.com/QwenLM/Qwen/issues/1414",
         "[API Error: OpenAI API error: 400 Access denied, please make sure your account is in good standing.]",
+        no_constraint=True,
+    ),
+    # ---------------------------------------------------------------- round 23: readings by mechanism
+    # Round 23 (docs/errors.md "Generalisation", "Round 23"), tried after every reading above; each sourced
+    # from a thread no corpus or probe row comes from.
+    #
+    # A model stated past its end of life (NVIDIA's API catalog, as clients and gateways relay it: "The
+    # model 'z' has reached its end of life on 2026-07-27T00:00:00Z and is no longer available"): retired,
+    # as the round-21 reading above has it when the words are "deprecated and no longer available".
+    _s(
+        "cause.model-not-found",
+        _GEN,
+        r"\b(?:models?|deployments?)\b(?:[^.;]|\.(?=\w)){0,80}?\b(?:has|have) reached (?:its|their) end[- ]of[- ]life\b",
+        "https://github.com/autohandai/code-cli/issues/544",
+        "The request could not be processed. (410: Gone | The model 'mistralai/mistral-small-4-119b-2603' has "
+        "reached its end of life on 2026-07-27T00:00:00Z and is no longer available. | type=about:blank)",
+        no_constraint=True,
+    ),
+    # A chat template's engine failing, said in the engine's own format rather than a server's sentence:
+    # minja's "While executing CallExpression at line 79, column 24 in source:" and "Jinja Exception:" (as
+    # llama.cpp's server, and LM Studio running it, print a template's raise_exception), Python's
+    # "jinja2.exceptions.TemplateError" (llama.cpp's "at row N, column M:" is the round-7 reading above; LM
+    # Studio's own "Error rendering prompt with jinja template" is a sentence of the catalogue). A template
+    # that raises on purpose with a sentence a reading above names ("System message must be at the
+    # beginning", "Conversation roles must alternate") keeps that reading: this one is tried last.
+    _s(
+        "cause.chat-template-error",
+        _GEN,
+        r"\bWhile executing \w{2,40} at line \d+, column \d+ in source\b|\bJinja Exception\b|"
+        r"\bjinja2\.exceptions\.Template(?:Syntax)?Error\b",
+        "https://github.com/MoonlightByte/NeverEndingQuest/issues/179",
+        '{"error":{"code":500,"message":"\\n------------\\nWhile executing CallExpression at line 79, column 24 in '
+        "source:\\n...lti_step_tool %}    {{- raise_exception('No user query found in messages.') }}...\\n"
+        '                                           ^\\nError: Jinja Exception: No user query found in messages.",'
+        '"type":"server_error"}}',
         no_constraint=True,
     ),
 )
@@ -7206,6 +7256,12 @@ _MESSAGE_CORE = frozenset({"role", "content"})
 #: a text quoting one the request carries, near the word "role" and a rejecting word, names it.
 _INSTRUCTION_ROLES = frozenset({"system", "developer"})
 _ROLE_WORD = _re(r"\brol(?:e|es)\b|角色")
+#: A message's role refused without naming it ("Unexpected message role.", "Incorrect role information"),
+#: and a text that names one (then the role it names decides, not the request).
+_UNNAMED_ROLE_REFUSAL = _re(
+    r"\b(?:unexpected|unknown|invalid|incorrect|unsupported|illegal|wrong|bad) (?:message |chat )?role\b"
+)
+_A_ROLE_NAMED = _re(r"\b(?:system|developer|user|assistant|tool|function|model)\b")
 #: Bounds: the tier runs on the proxy's loop (memoised) and in the writer child; a request with
 #: thousands of messages or keys is read only this far.
 _MAX_CANDIDATES = 200
@@ -7281,7 +7337,10 @@ def _request_candidates(request: Mapping[str, object]) -> list[_Candidate]:
 def _mentions(text: str, token: str, *, bare: bool) -> Iterable[tuple[int, int]]:
     """Where ``text`` names ``token`` as a key or value: quoted ('x', "x", `x`, [x]), as a path
     component (body.x, messages.0.x, $.x), or, for names no English word spells (top_p,
-    presencePenalty), bare. Bounded by the text (at most one scan per token)."""
+    presencePenalty), bare. Bounded by the text (at most one scan per token). An empty token (a request
+    key spelt "") is named nowhere: ``find`` would match it at every position without moving on."""
+    if not token:
+        return
     start = 0
     length = len(token)
     while True:
@@ -7386,6 +7445,19 @@ REQUEST_TIER: Mapping[str, tuple[str, Wording]] = {
         "https://github.com/BigPizzaV3/CodexPlusPlus/issues/267",
         "role",
         _ANY_REJECTION,
+    ),
+    # Round 23 (docs/errors.md "Generalisation", "Round 23"): a text that says a message's role was refused
+    # without naming it ("Unexpected message role." from a chat template, Zhipu's "Incorrect role information")
+    # on a request whose only instruction message is a developer one: the developer role the model takes no
+    # message of (vLLM serving a Qwen template; a gateway in front of GLM; ogx-ai/ogx#6069, vastsa/PI-Desktop#30).
+    # A system message beside it, or a role the text names, and nothing is claimed.
+    "unnamed-role": _request_wording(
+        "cause.model-no-system-role",
+        "{'error': {'message': 'Unexpected message role.', 'type': 'BadRequestError', 'param': None, 'code': 400}}",
+        "https://github.com/ogx-ai/ogx/issues/6069",
+        "role",
+        _ANY_REJECTION,
+        rule_id="roles.developer-unsupported",
     ),
     "message_field": _request_wording(
         "cause.extra-message-field",
@@ -7983,6 +8055,16 @@ def _recognise_request(
             if candidate.index is not None:
                 values["index"] = str(candidate.index)
             return _request_build("role", values, text, provider, finding_rules)
+    roles = [candidate for candidate in candidates if candidate.kind == "role"]
+    if (
+        [role.name for role in roles] == ["developer"]
+        and _UNNAMED_ROLE_REFUSAL.search(text)
+        and not _A_ROLE_NAMED.search(text)
+    ):
+        values = {"role": "developer"}
+        if roles[0].index is not None:
+            values["index"] = str(roles[0].index)
+        return _request_build("unnamed-role", values, text, provider, finding_rules)
     first: tuple[int, str, dict[str, str]] | None = None
     for candidate in candidates:
         if candidate.kind in ("value", "role"):

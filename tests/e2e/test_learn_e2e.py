@@ -243,6 +243,12 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # client's printed error read through its `details`; leave-one-out 360 -> 363 of 449, probe round
         # 21 13 -> 17 of 25 agreeing; dev replay 95.1%) measured 79.3% at its end (119 of 150, 0 mixing):
         # unchanged, so the mark stays.
+        # Round 20 (branch causes20: causes round 23, the ceiling of the text: an opaque answer,
+        # toolguard_core.opaque, names nothing beyond its status; readings by mechanism for a model past its
+        # end of life, a template engine's own error format, the developer role refused; probe round 23
+        # 11 -> 14 of 20 agreeing; dev replay 95.1%, its 22 unexplained 7 opaque and 15 informative) measured
+        # 79.3% at its end (119 of 150, 0 mixing; its 31 unexplained: 5 opaque, 26 informative): the text is
+        # not what stops it, the readings are, so the mark stays.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
@@ -257,10 +263,16 @@ def test_corpus_replay_names_a_root_cause(
     result = _replay(split, mitmdump_factory, tmp_path)
     explained, mixed = _measure(result)
     summary = result["summary"]
+    # The ceiling of reading the text (issue #10): of the rejections nothing explains, how many answers
+    # name nothing beyond their status (toolguard_core.opaque) and how many name something a reading
+    # could still use. An aggregate: never which rows.
+    opaque = sum(group["count"] for group in summary["unexplained"] if group["opaque"])
+    unexplained = summary["totals"]["unexplained"]
     print(
         f"\n{split}: {summary['totals']['rejected']} rejections, {explained:.1%} predicted or recognised "
         f"({summary['totals']['predicted']} predicted, {summary['totals']['recognised']} recognised), "
-        f"{len(summary['groups'])} groups, {len(mixed)} mixing labels: {mixed}"
+        f"{len(summary['groups'])} groups, {len(mixed)} mixing labels: {mixed}; unexplained {unexplained}: "
+        f"{opaque} opaque, {unexplained - opaque} informative"
     )
     assert summary["totals"]["rejected"] == len(result["rows"])
     assert explained >= MIN_EXPLAINED
