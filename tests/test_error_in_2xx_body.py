@@ -24,7 +24,7 @@ from test_addon import answer, make_flow, ok_completion, run
 
 from toolguard_core.addon import METADATA_KEY, ToolGuard
 from toolguard_core.capture import answer_error
-from toolguard_core.causes import CAUSES_BY_ID
+from toolguard_core.causes import CAUSES_BY_ID, HTML_PAGE_ANSWER
 from toolguard_core.verdict import IN_STREAM_WORDS
 
 URL = "http://127.0.0.1:9/v1/chat/completions"  # an unrecognised host: a loopback gateway or local server
@@ -56,7 +56,12 @@ ORPHAN_ROW = (
     "cause.orphan-tool-result",
 )
 CASES = [
-    ("an HTML page", HTML, PAGE, ("unexplained", "body", "Open WebUI", None)),
+    (
+        "an HTML page: the base URL is a web app",
+        HTML,
+        PAGE,
+        ("recognised", "body", "Open WebUI", "cause.wrong-endpoint"),
+    ),
     # Compressed as a real gateway sends it to a client that accepts gzip or br (mitmproxy encodes the
     # body by the header): read decoded, like any stored answer.
     ("gzip", {"content-type": "application/json", "content-encoding": "gzip"}, ORPHAN_200, ORPHAN_ROW),
@@ -186,13 +191,16 @@ def test_toolguard_run_reports_errors_in_200_answers(upstream: Upstream, tmp_pat
         "0 without an answer; 2 flows stored."
     )
     start = lines.index("  flows:")
-    assert lines[start + 1 : start + 4] == [
-        f"    {flows[0]['id']}  200  {where}  unexplained: rejected by the upstream; neither a rule nor a known "
-        "root cause explains it",
+    assert lines[start + 1 : start + 7] == [
+        f"    {flows[0]['id']}  200  {where}  recognised: rejected by the upstream for a known root cause; no rule "
+        "is credited with it",
         "        info     model.rules-skipped at model",
         "        upstream (an error inside the answer, not an error status): Open WebUI",
+        "        known failure: endpoint.unexpected-path (the rule that predicts cause.wrong-endpoint)",
+        f"        root cause: cause.wrong-endpoint: {CAUSES_BY_ID['cause.wrong-endpoint'].title}",
+        f"        fix: {HTML_PAGE_ANSWER[1].fix}",
     ]
-    assert lines[start + 4 : start + 9] == [
+    assert lines[start + 7 : start + 12] == [
         f"    {flows[1]['id']}  200  {where}  recognised: rejected by the upstream for a known root cause; no rule "
         "is credited with it",
         "        info     model.rules-skipped at model",

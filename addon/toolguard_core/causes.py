@@ -7140,6 +7140,30 @@ STATUS: Mapping[int, tuple[str, Wording]] = {
     )
     for status, (cause_id, source) in _STATUS_SOURCES.items()
 }
+#: A web page answered with a success status where the API's JSON was expected: the base URL points at
+#: a web app (a chat UI, a login or landing page, a gateway's console), not at its API, and the SDK hands
+#: the page to the program as the answer (the openai SDK returns it as a string; found by session 19's
+#: SDK trial). "the cause of responding html page is the path is not exist on finally target server
+#: deployed, please check your env vars, the splicing rule of a forward url is 'BASE_URL/v1/chat/completions'"
+#: (a maintainer, ChatGPTNextWeb/NextChat#4761); the openai library "returns a piece of html"
+#: (QuantumNous/new-api#817). Read just before the status tier, on a 2xx answer whose innermost shape is
+#: ``html`` (upstream_errors: an HTML page, its ``<title>`` as the message); a 4xx/5xx page is the status's.
+HTML_PAGE_ANSWER: tuple[str, Wording] = (
+    "cause.wrong-endpoint",
+    Wording(
+        provider=STATUS_ONLY,
+        pattern=_code("2xx text/html"),
+        source="https://github.com/ChatGPTNextWeb/NextChat/issues/4761",
+        example="2xx text/html",
+        on="status",
+        no_constraint=True,
+        fix=(
+            "Point the base URL at the API, not at a web page: the upstream answered with an HTML page (a chat "
+            "UI, a login or landing page) and a success status; an OpenAI-compatible server's base URL usually "
+            "ends in /v1, to which the client adds the API's path (/chat/completions)."
+        ),
+    ),
+)
 _MENTIONS_MODEL = re.compile(r"\bmodels?\b", re.IGNORECASE)
 #: A guess from the status alone is withdrawn when the text plainly says a cause of another kind (a
 #: wrong cause is worse than none): text naming a kind of problem -> the status causes it is
@@ -7850,6 +7874,17 @@ def _recognise_error(
             found = _recognise_refusal(text, hint, rules)
             if found is not None:
                 return found
+        if status is not None and 200 <= status < 300 and chain and chain[0].shape == "html":
+            cause_id, wording = HTML_PAGE_ANSWER
+            return _build(
+                CAUSES_BY_ID[cause_id],
+                wording,
+                {"status": str(status)},
+                chain[0].message or "an HTML page",
+                hint,
+                rules,
+                None,
+            )
         if status is not None and status in STATUS:
             return _recognise_status(status, err, hint, rules)
         printed = _printed_status(chain) if status is None or status >= 400 else None

@@ -218,12 +218,13 @@ def catalogue_digest() -> str:
     and the structural readings, which name causes for texts no cause's own wording matches: a new
     reading changes what a stored rejection is named, so its rows are derived again), every wording a
     rule predicts and the extra and preferred wordings (toolguard_core.patterns)."""
-    from toolguard_core.causes import CAUSES, STRUCTURAL
+    from toolguard_core.causes import CAUSES, HTML_PAGE_ANSWER, STRUCTURAL
     from toolguard_core.rules import RULES
 
     material = {
         "causes": _plain(CAUSES),
         "structural": _plain(STRUCTURAL),
+        "html_page_answer": _plain(HTML_PAGE_ANSWER),
         "wordings": sorted([rule.id, p.provider, p.text] for rule in RULES.values() for p in rule.predicts),
         "extra": _plain(EXTRA_WORDINGS),
         "preferred": list(PREFERRED),
