@@ -4323,6 +4323,18 @@ CAUSES: tuple[Cause, ...] = (
                 example="Internal server error",
             ),
             Wording(
+                provider="openai",
+                # OpenAI's model_error: the model's own output failed the server's checks (HTTP 500 on Chat
+                # Completions, a response.failed event on Responses, where no status says it): retry, and
+                # change the prompt only if it persists, as the sentence itself says.
+                pattern=_re(r"The model produced invalid content\b"),
+                source="https://github.com/BerriAI/litellm/issues/8020",
+                example=(
+                    "The model produced invalid content. Consider modifying your prompt if you are seeing "
+                    "this error persistently."
+                ),
+            ),
+            Wording(
                 provider="nvidia",
                 pattern=_re("DEGRADED function cannot be invoked"),
                 source="https://github.com/decolua/9router/issues/2268",
