@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from support.corpus import load_failures
+from test_learned import _row as learned_row
 
 from toolguard_core import engines
 from toolguard_core.analyze import analyse_request
-from toolguard_core.capture import Capture
 from toolguard_core.findings import Severity
 from toolguard_core.learned import Calibration, HostEngine, Knowledge, LearnedServer, host_engine, listed
 from toolguard_core.learned_store import (
@@ -272,8 +272,6 @@ def test_knowledge_with_engines_round_trips_through_the_worker_snapshot() -> Non
 
 # ------------------------------------------------------------------------------------- the writer
 
-URL = "http://127.0.0.1:9/v1/chat/completions"
-
 
 def _row(
     flow_id: str,
@@ -283,32 +281,15 @@ def _row(
     headers: list[tuple[str, str]] | None = None,
     model: str = "qwen3",
 ) -> FlowRow:
-    capture = Capture(
-        flow_id=flow_id,
-        started=1_700_000_000.0 + len(flow_id),
-        ended=1_700_000_001.0,
-        method="POST",
-        scheme="http",
-        host="127.0.0.1",
-        port=9,
-        path="/v1/chat/completions",
-        url=URL,
-        provider="generic",
-        model=model,
-        stream=None,
-        request_headers=[],
-        request_text=json.dumps({"model": model, "messages": [USER]}),
-        request_is_json=True,
-        request_bytes=10,
-        findings=[],
-        secrets=[],
-        verdict="unexplained" if status >= 400 else "accepted",
+    return learned_row(
+        flow_id,
+        "unexplained" if status >= 400 else "accepted",
         status=status,
-        response_body=body.encode() if body else None,
-        response_content_type="application/json",
+        body=body,
+        model=model,
+        request={"model": model, "messages": [USER]},
         response_headers=headers,
     )
-    return capture.to_row()
 
 
 def test_the_writer_learns_the_engine_and_the_gateway_and_the_cli_manages_them(tmp_path: Path) -> None:

@@ -151,9 +151,18 @@ def test_knowledge_is_per_host_and_model_and_survives_the_worker_header() -> Non
 
 
 def _row(
-    flow_id: str, verdict: str, *, status: int, body: str | None, rules: tuple[str, ...] = ()
+    flow_id: str,
+    verdict: str,
+    *,
+    status: int,
+    body: str | None,
+    rules: tuple[str, ...] = (),
+    model: str = "grok-4",
+    request: dict[str, Any] | None = None,
+    response_headers: list[tuple[str, str]] | None = None,
 ) -> FlowRow:
-    """A row the way the proxy builds it: a Capture turned into a row on the writer's side."""
+    """A row the way the proxy builds it: a Capture turned into a row on the writer's side (also
+    tests/test_engines.py's)."""
     capture = Capture(
         flow_id=flow_id,
         started=1_700_000_000.0 + len(flow_id),
@@ -165,10 +174,10 @@ def _row(
         path="/v1/chat/completions",
         url=URL,
         provider="generic",
-        model="grok-4",
+        model=model,
         stream=None,
         request_headers=[],
-        request_text=json.dumps(BODY),
+        request_text=json.dumps(BODY if request is None else request),
         request_is_json=True,
         request_bytes=10,
         findings=[Finding(rule=r, severity=Severity.ERROR, location="body", message="m") for r in rules],
@@ -177,6 +186,7 @@ def _row(
         status=status,
         response_body=body.encode() if body else None,
         response_content_type="application/json",
+        response_headers=response_headers,
     )
     return capture.to_row()
 

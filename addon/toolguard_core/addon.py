@@ -62,7 +62,7 @@ from toolguard_core.capture import (
     Capture,
     EarlyAnswer,
     early_recognition,
-    error_in_2xx_body,
+    is_error_in_2xx_body,
     may_be_error_body,
     response_body,
     stored_request,
@@ -2038,7 +2038,7 @@ class ToolGuard:
             and pending.sse_tap is None
             and flow.error is None
             and not pending.extra  # no hook failure, no shutdown
-            # An HTML page or an {"error": ...} object sent with a 2xx status (capture.error_in_2xx_body):
+            # An HTML page or an {"error": ...} object sent with a 2xx status (capture.is_error_in_2xx_body):
             # a slice of the raw bytes, decided below (a new user's trial, session 19).
             and may_be_error_body(response.data.content, _encoding_of, response) is None
             and not pending.blocked
@@ -2068,7 +2068,7 @@ class ToolGuard:
             decoded = may_be_error_body(flow.response.data.content, _encoding_of, flow.response)
             if decoded is not None:
                 content_type_seen = _header(flow.response.data.headers.fields, b"content-type")
-                stream_error = error_in_2xx_body(decoded, content_type_seen, status) is not None
+                stream_error = is_error_in_2xx_body(decoded, content_type_seen)
         was_rejected = rejected(status, stream_error)
         flow_error = flow.error.msg if flow.error else pending.extra.get("flow_error")
         verdict = verdict_for(
@@ -3215,10 +3215,11 @@ class SocketWorker:
         analysis = turn.analysis
         if turn.rejected:  # counted like the HTTP hooks' rejections (the run row's `rejected`)
             self.stats[WS_COUNTED_APART + "rejected"] += 1
+        # The unknown-model note alone stores no message, as it stores no HTTP flow: Codex's prewarm of
+        # a model the catalog does not know was a stored "accepted" row (trial20a).
+        worth_keeping = _worth_keeping(list(analysis.findings))
         if not turn.blocked and not should_store(
-            # The unknown-model note alone stores no message, as it stores no HTTP flow: Codex's
-            # prewarm of a model the catalog does not know was a stored "accepted" row (trial20a).
-            has_findings=_worth_keeping(list(analysis.findings)),
+            has_findings=worth_keeping,
             rejected=turn.rejected,
             flow_failed=False,
             stream_complete=turn.completed,
@@ -3272,7 +3273,7 @@ class SocketWorker:
             )
         )
         self.stats["queued"] += 1  # as the HTTP hooks count a row handed to the store
-        if _worth_keeping(list(analysis.findings)) or verdict in CONSOLE_VERDICTS:
+        if worth_keeping or verdict in CONSOLE_VERDICTS:
             self._websocket_console(
                 message_flow_id(connection.flow_id, turn.index), turn, verdict, stream_error
             )

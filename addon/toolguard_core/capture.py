@@ -99,8 +99,8 @@ def _early_from(blob: bytes) -> EarlyAnswer:
 
 
 #: The start of a 2xx answer that may be an error rather than the API's answer: an HTML page, or a JSON
-#: object whose first key is ``error``. Read on the raw bytes, so the clean path's check costs a slice
-#: (addon._finish); :func:`error_in_2xx_body` decides.
+#: object whose first key is ``error``. Read on the raw bytes, so the clean path's check costs one bounded
+#: match (addon._finish); :func:`is_error_in_2xx_body` decides.
 ERROR_HEAD = re.compile(rb'\A\s*(?:<|\{\s*"error"\s*:)')
 ERROR_HEAD_BYTES = 64
 #: A compressed 2xx answer (a gateway's gzip or br to a client that accepts them) is decoded for that
@@ -133,30 +133,35 @@ def may_be_error_body[Source](
 _ANSWER_KEYS = frozenset(("choices", "output", "content", "candidates", "message", "data"))
 
 
-def error_in_2xx_body(
-    body: bytes | None, content_type: str | None, status: int = 200
-) -> UpstreamError | None:
-    """The error a 2xx answer without a stream carries instead of the API's answer, parsed, or None.
+def is_error_in_2xx_body(body: bytes | None, content_type: str | None) -> bool:
+    """Whether a 2xx answer without a stream carries an error instead of the API's answer.
 
     An HTML page (a base URL that points at a web app or a login page: the openai SDK returns the page as
     a string) and a JSON object with a non-null top-level ``error`` and none of an answer's keys
     (OpenRouter keeps status 200 once generation started and sends the error in the body,
-    shared/reference/providers.md [OR-ERR]; some local servers answer an unknown path with status 200)."""
-    if not body or ERROR_HEAD.match(body[:ERROR_HEAD_BYTES]) is None:
-        return None
+    shared/reference/providers.md [OR-ERR]; some local servers answer an unknown path with status 200).
+    The proxy's hook needs only this answer; the writer parses the error (:func:`error_in_2xx_body`)."""
+    if not body or ERROR_HEAD.match(body, 0, ERROR_HEAD_BYTES) is None:
+        return False
     if body.lstrip()[:1] == b"<":
-        if "html" not in (content_type or "").lower() and body.lstrip()[:5].lower() not in (
-            b"<!doc",
-            b"<html",
-        ):
-            return None  # not a page (XML, or a text that starts with "<")
-    else:
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return None
-        if not isinstance(data, dict) or data.get("error") in (None, "", {}) or _ANSWER_KEYS & data.keys():
-            return None
+        # A page, not XML or a text that starts with "<".
+        return "html" in (content_type or "").lower() or body.lstrip()[:5].lower() in (b"<!doc", b"<html")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return (
+        isinstance(data, dict) and data.get("error") not in (None, "", {}) and not _ANSWER_KEYS & data.keys()
+    )
+
+
+def error_in_2xx_body(
+    body: bytes | None, content_type: str | None, status: int = 200
+) -> UpstreamError | None:
+    """The error a 2xx answer without a stream carries instead of the API's answer
+    (:func:`is_error_in_2xx_body`), parsed, or None."""
+    if not is_error_in_2xx_body(body, content_type):
+        return None
     return parse_error(body, status=status, content_type=content_type)
 
 

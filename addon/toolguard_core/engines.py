@@ -171,24 +171,20 @@ class HostEngine:
     source: str
 
 
-def signature_for(text: str | None) -> Signature | None:
-    """The engine signature ``text`` carries, or None."""
-    if not text:
-        return None
-    text = text[:MAX_TEXT]
-    return next((s for s in SIGNATURES if s.pattern.search(text)), None)
-
-
 def from_error_text(text: str | None) -> EngineEvidence | None:
     """The engine an error text names (and the gateway that wrapped it, when one did)."""
-    found = signature_for(text)
-    if found is None or text is None:
+    if not text:
         return None
-    match = found.pattern.search(text[:MAX_TEXT])
-    via = next((name for name, pattern in GATEWAY_WRAPPERS.items() if pattern.search(text[:MAX_TEXT])), "")
+    head = text[:MAX_TEXT]
+    for found in SIGNATURES:
+        match = found.pattern.search(head)
+        if match is not None:
+            break
+    else:
+        return None
+    via = next((name for name, pattern in GATEWAY_WRAPPERS.items() if pattern.search(head)), "")
     # The sentence around the signature, as the answer said it (bounded both ways).
-    quote = text[max(0, match.start() - 100) : match.end() + 100] if match else found.example
-    quote = " ".join(quote.split())
+    quote = " ".join(head[max(0, match.start() - 100) : match.end() + 100].split())
     return EngineEvidence(ENGINE_KIND, found.engine, via, found.id, quote)
 
 
