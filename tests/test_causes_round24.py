@@ -1,13 +1,17 @@
 """Issue #10, round 24 (docs/errors.md "Generalisation", "Round 24"): readings by mechanism for the informative
 rejections nothing named.
 
-Probe round 24 (probe-x*) was collected and scored before any of this. Then two readings, each a mechanism
-several servers' texts share rather than one provider's sentence, written from a thread no corpus or probe
-row comes from:
+Probe round 24 (probe-x*) was collected and scored before any of this. Then four readings, each a mechanism
+several servers' texts share rather than one provider's sentence, each sourced from a development thread or
+a thread no corpus or probe row comes from:
 
 - the structural tier's "round 24" block: the system role restricted by position or count ("the system role
   can only be used in the first message", "only one system message", "role 'system' must precede") is
   ``cause.system-not-first``;
+- the same block: a message addressed by its index whose content the text says is empty ("messages[4]:content
+  and tool_calls fields can't both be empty", "messages[2] assistant content must contain at least one part") is
+  ``cause.empty-content`` with the index; the stop list bounded by a count ("stop conditions must be less than
+  4", "Length of stop (...) exceeds the limit") is ``params.stop-count``'s refused value;
 - the request-aware tier: a validator that lists the values it expects and then echoes the one it got
   ("Expected 'enabled' | 'disabled', received 'adaptive'") refuses the request's value, not suggests it; and a
   refused value of a parameter whose values have a cause of their own (``reasoning_effort``) names that cause.
@@ -46,6 +50,43 @@ ALONE: list[tuple[str, str]] = [
 ]
 
 
+#: (thread, text, cause, rule, values): the block's other readings ALONE, each on its own source's text (no
+#: thread outside the probe files shows another server's words for them; the probe's texts are checked on
+#: the live path below, tuned).
+OTHERS_ALONE: list[tuple[str, str, str, str | None, dict[str, str]]] = [
+    (
+        "https://github.com/AgentEra/Agently/issues/74",
+        "messages[4]:content和tool_calls 字段不能同时为空",
+        "cause.empty-content",
+        None,
+        {"index": "4"},
+    ),
+    (
+        "https://github.com/ai-dynamo/dynamo/pull/12818",
+        "stop conditions must be less than 4",
+        "cause.param-value-unsupported",
+        "params.stop-count",
+        {"param": "stop"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "text", "cause", "rule", "values"), OTHERS_ALONE, ids=[row[0] for row in OTHERS_ALONE]
+)
+def test_a_round_twenty_four_reading_alone_names_its_text(
+    source: str, text: str, cause: str, rule: str | None, values: dict[str, str]
+) -> None:
+    found = _recognise_structural(text, None, (), fallback_param=None)
+    assert found is not None, source
+    assert (found.cause_id, found.rule_id, dict(found.values), found.wording.source) == (
+        cause,
+        rule,
+        values,
+        source,
+    )
+
+
 @pytest.mark.parametrize(("source", "text"), ALONE, ids=[row[0] for row in ALONE])
 def test_a_system_role_restricted_by_position_or_count_is_system_not_first(source: str, text: str) -> None:
     found = _recognise_structural(text, None, (), fallback_param=None)
@@ -81,6 +122,23 @@ NEIGHBOURS: list[tuple[str, int | None, str, str | None]] = [
         '{"detail":"Only one message at a time. Please allow any other responses to complete before sending '
         'another message, or wait one minute."}',
         "not cause.system-not-first",
+    ),
+    # The length of one stop string is another fault than how many there are: not the count reading (the
+    # text is the probe thread's second example, FastDeploy's own PR; only its count text is a probe row).
+    (
+        "https://github.com/PaddlePaddle/FastDeploy/pull/3216",
+        400,
+        "{'object': 'error', 'message': 'Length of stop_seqs(16) exceeds the limit max_model_len(8).Please reduce "
+        "the length of stop sequences or set a larger stop_seqs_max_len by `FD_STOP_SEQS_MAX_LEN`', 'code': 400}",
+        None,
+    ),
+    # A message's content refused as null in OpenAI's words keeps the sentence that names it.
+    (
+        "https://github.com/livekit/agents/issues/1297",
+        400,
+        "{'error': {'message': \"Invalid value for 'content': expected a string, got null.\", 'type': "
+        "'invalid_request_error', 'param': 'messages.[0].content', 'code': None}}",
+        "cause.empty-content",
     ),
     # The round-7 reading's form keeps its reading (the same cause).
     (
@@ -177,6 +235,10 @@ def _probe_rows() -> list[dict[str, object]]:
         ("probe-u019", "cause.system-not-first", "roles.system-not-first"),
         ("probe-u020", "cause.system-not-first", "roles.system-not-first"),
         ("probe-t017", "cause.reasoning-effort-unsupported", "params.reasoning-effort-value"),
+        ("probe-o004", "cause.empty-content", None),
+        ("probe-l002", "cause.empty-content", None),
+        ("probe-i039", "cause.param-value-unsupported", "params.stop-count"),
+        ("probe-i041", "cause.param-value-unsupported", "params.stop-count"),
     ],
 )
 def test_a_probe_text_the_round_gained_is_named_on_the_live_path(
@@ -194,6 +256,7 @@ def test_a_probe_text_the_round_gained_is_named_on_the_live_path(
 ROUND_24_SOURCES = (
     "https://github.com/maritaca-ai/maritalk-api/issues/183",
     "https://github.com/tashfeenahmed/freellmapi/issues/632",
+    "https://github.com/ai-dynamo/dynamo/pull/12818",
 )
 
 

@@ -6280,7 +6280,7 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
     ),
     # ---------------------------------------------------------------- round 24: readings by mechanism
     # Round 24 (docs/errors.md "Generalisation", "Round 24"), tried after every reading above; each sourced
-    # from a thread no corpus or probe row comes from.
+    # from a development thread or a thread no corpus or probe row comes from.
     #
     # The system role restricted by position or count, in any server's words: "the system role can only be
     # used in the first message" (Maritaca's API), "only one system message", "role 'system' must precede".
@@ -6299,6 +6299,41 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         r"\brole {Q}system{Q} must (?:precede|come before)\b",
         "https://github.com/maritaca-ai/maritalk-api/issues/183",
         "Sorry, the system role can only be used in the first message",
+        no_constraint=True,
+    ),
+    # A message addressed by its index whose content (or content and tool calls) the text says is empty, in
+    # any server's words: the catalogue's Zhipu sentence "messages[4]:content和tool_calls 字段不能同时为空" is one
+    # instance (its development thread is the source); the mechanism is the indexed message path, the word
+    # content (or parts) and a statement of emptiness ("can't both be empty", "must contain at least one
+    # part", "不能为空"). The index is extracted so the summary says which message.
+    _s(
+        "cause.empty-content",
+        _GEN,
+        r"\b(?:messages|contents)[\[.](?P<index>\d{1,5})\b\]? ?:? ?(?:(?:user|assistant|"
+        r"system|tool|model) )?(?:message )?(?:content|parts)(?![a-z])[^.;\n]{0,40}?(?:(?:can ?not|can't|cannot|must not|"
+        r"may not|should not)(?: both)? be (?:empty|null|blank)|must (?:contain|have|include) at least one\b|"
+        r"(?:不能|不可)(?:同时)?为空)",
+        "https://github.com/AgentEra/Agently/issues/74",
+        "messages[4]:content和tool_calls 字段不能同时为空",
+        no_constraint=True,
+    ),
+    # The stop list bounded by a count, in any server's words: "stop conditions must be less than 4" (NVIDIA
+    # Dynamo's frontend), "Length of stop (...) exceeds the limit", "stop:最大只能有4个停止词". OpenAI's "Invalid
+    # 'stop': array too long" is one instance (a sentence above); the mechanism is the stop list named with a
+    # bound on how many it may hold. Not the length of one stop string ("stop_seqs(16)", another fault). A bound
+    # refuses a count, not the key: nothing is learned.
+    _s(
+        "cause.param-value-unsupported",
+        _GEN,
+        # "stop" as the parameter, not the verb: a prefix ("number of", "too many", a quote) or a suffix
+        # ("sequences", a quote, "stop:", "stop (") is required (the conditional on groups 1 and 3 at the end).
+        r"(\b(?:length|number|count) of (?:the )?['\"`]?|\btoo many ['\"`]?|['\"`])?\b(?P<param>stop)\b(?![_-])"
+        r"(['\"`]| ?[:(\[]| ?(?:sequences?|words?|strings?|conditions?)\b)?(?(1)|(?(3)|(?!)))"
+        r"[^.;\n]{0,40}?(?:exceeds? the (?:limit|maximum)|(?:must|should) (?:be|have) (?:less|fewer) than "
+        r"\d+|at most \d+|no more than \d+|最大只能有 ?\d+ ?个|最多(?:只能)?(?:有|支持|传入)? ?\d+ ?个)",
+        "https://github.com/ai-dynamo/dynamo/pull/12818",
+        "stop conditions must be less than 4",
+        rule_id="params.stop-count",
         no_constraint=True,
     ),
 )
