@@ -6278,6 +6278,64 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         '"type":"server_error"}}',
         no_constraint=True,
     ),
+    # ---------------------------------------------------------------- round 24: readings by mechanism
+    # Round 24 (docs/errors.md "Generalisation", "Round 24"), tried after every reading above; each sourced
+    # from a development thread or a thread no corpus or probe row comes from.
+    #
+    # The system role restricted by position or count, in any server's words: "the system role can only be
+    # used in the first message" (Maritaca's API), "only one system message", "role 'system' must precede".
+    # The round-7 reading above needs "system message must be first"; this mechanism is the word "system"
+    # (as a role or message) beside "only" and a first position, a count of one, or "precede". The request
+    # carried a system message after the first (or two): merging them into one at index 0 is the fix
+    # whichever server said it.
+    _s(
+        "cause.system-not-first",
+        _GEN,
+        r"\b(?:only one|more than one|multiple) {Q}system{Q}(?:[- ]role)? (?:messages?|prompts?|turns?)\b|"
+        r"\b{Q}system{Q} (?:role|messages?|prompts?|turns?) (?:can|may|must) only (?:be |appear |exist )?"
+        r"(?:used |placed |sent |specified )?(?:in|at|as) (?:the )?(?:very )?(?:first|initial|beginning|start)\b|"
+        r"\bonly (?:the )?(?:first|initial|leading) (?:message|turn|entry) (?:can|may) (?:have|use|be) "
+        r"(?:the |a )?{Q}system{Q}|"
+        r"\brole {Q}system{Q} must (?:precede|come before)\b",
+        "https://github.com/maritaca-ai/maritalk-api/issues/183",
+        "Sorry, the system role can only be used in the first message",
+        no_constraint=True,
+    ),
+    # A message addressed by its index whose content (or content and tool calls) the text says is empty, in
+    # any server's words: the catalogue's Zhipu sentence "messages[4]:content和tool_calls 字段不能同时为空" is one
+    # instance (its development thread is the source); the mechanism is the indexed message path, the word
+    # content (or parts) and a statement of emptiness ("can't both be empty", "must contain at least one
+    # part", "不能为空"). The index is extracted so the summary says which message.
+    _s(
+        "cause.empty-content",
+        _GEN,
+        r"\b(?:messages|contents)[\[.](?P<index>\d{1,5})\b\]? ?:? ?(?:(?:user|assistant|"
+        r"system|tool|model) )?(?:message )?(?:content|parts)(?![a-z])[^.;\n]{0,40}?(?:(?:can ?not|can't|cannot|must not|"
+        r"may not|should not)(?: both)? be (?:empty|null|blank)|must (?:contain|have|include) at least one\b|"
+        r"(?:不能|不可)(?:同时)?为空)",
+        "https://github.com/AgentEra/Agently/issues/74",
+        "messages[4]:content和tool_calls 字段不能同时为空",
+        no_constraint=True,
+    ),
+    # The stop list bounded by a count, in any server's words: "stop conditions must be less than 4" (NVIDIA
+    # Dynamo's frontend), "Length of stop (...) exceeds the limit", "stop:最大只能有4个停止词". OpenAI's "Invalid
+    # 'stop': array too long" is one instance (a sentence above); the mechanism is the stop list named with a
+    # bound on how many it may hold. Not the length of one stop string ("stop_seqs(16)", another fault). A bound
+    # refuses a count, not the key: nothing is learned.
+    _s(
+        "cause.param-value-unsupported",
+        _GEN,
+        # "stop" as the parameter, not the verb: a prefix ("number of", "too many", a quote) or a suffix
+        # ("sequences", a quote, "stop:", "stop (") is required (the conditional on groups 1 and 3 at the end).
+        r"(\b(?:length|number|count) of (?:the )?['\"`]?|\btoo many ['\"`]?|['\"`])?\b(?P<param>stop)\b(?![_-])"
+        r"(['\"`]| ?[:(\[]| ?(?:sequences?|words?|strings?|conditions?)\b)?(?(1)|(?(3)|(?!)))"
+        r"[^.;\n]{0,40}?(?:exceeds? the (?:limit|maximum)|(?:must|should) (?:be|have) (?:less|fewer) than "
+        r"\d+|at most \d+|no more than \d+|最大只能有 ?\d+ ?个|最多(?:只能)?(?:有|支持|传入)? ?\d+ ?个)",
+        "https://github.com/ai-dynamo/dynamo/pull/12818",
+        "stop conditions must be less than 4",
+        rule_id="params.stop-count",
+        no_constraint=True,
+    ),
 )
 
 
@@ -7415,12 +7473,21 @@ def _spelt_out(text: str, name: str) -> Iterable[tuple[int, int]]:
     )
 
 
+#: A validator's echo of the value it got, after the values it expects (round 24): zod's "Expected 'high' |
+#: 'medium' | 'low', received 'none'", pydantic's "..., input: 'max'", serde's and OpenAI's "but got X": the
+#: mention after it is the refused value, not the text's suggestion.
+_REFUSED_ECHO = _re(r"\b(?:received|(?:but |instead )?got|input(?:_value)?\s?[:=]|provided|given)\s?:?\s?$")
+
+
 def _suggested(text: str, at: int) -> bool:
     """The mention is the text's suggestion, not what it refused: "did you mean 'stop'?", "Use
-    'max_completion_tokens' instead", "Supported values are: 'text', ..."."""
+    'max_completion_tokens' instead", "Supported values are: 'text', ..."; not the value a validator says it
+    got after listing the ones it expects ("Expected 'high' | 'low', received 'none'")."""
     head = text[max(0, at - 80) : at]
     ends = [match.end() for match in _SUGGESTION.finditer(head)]
-    return bool(ends) and _ANY_REJECTION.search(head, ends[-1]) is None
+    if not ends or _ANY_REJECTION.search(head, ends[-1]) is not None:
+        return False
+    return _REFUSED_ECHO.search(head.rstrip("'\"`[ ")) is None
 
 
 def _rejected(text: str, span: tuple[int, int], pattern: re.Pattern[str]) -> bool:
@@ -8218,6 +8285,10 @@ def _request_build(
     cause_id, wording = REQUEST_TIER[tier]
     if tier in ("param", "key-value"):
         cause_id = _REQUEST_PARAM_CAUSES.get(values["param"], cause_id)
+    elif tier == "value":
+        # a refused value of a parameter whose values have a cause of their own (round 24: the request's
+        # reasoning_effort value echoed by a validator that lists the levels it takes)
+        cause_id = {**OWN_CAUSE_PARAMS, **OWN_CAUSE_VALUE_PARAMS}.get(values["param"], cause_id)
     return _build(CAUSES_BY_ID[cause_id], wording, values, text, provider, finding_rules, None)
 
 
