@@ -1329,6 +1329,8 @@ class ToolGuard:
             if response is None:
                 return
             fields = response.data.headers.fields
+            if _STREAM_HINT.search(b"\n".join(map(_VALUE_OF, fields)).lower()) is None:
+                return  # no stream (_stream_kind's first test, without its call: every answer)
             kind = _stream_kind(fields)
             if kind is None:
                 return
@@ -1769,7 +1771,11 @@ class ToolGuard:
         entry[_LEAN_JOB] = seq
         if route.unrecognised:
             self.stats["unrecognised_requests"] += 1
-            add_host(self.unrecognised_hosts, route.upstream)
+            hosts_seen, upstream = self.unrecognised_hosts, route.upstream
+            if upstream in hosts_seen:  # add_host's first case, without its call (every such flow)
+                hosts_seen[upstream] += 1
+            else:
+                add_host(hosts_seen, upstream)
         pending = self.pending
         if len(pending) >= MAX_PENDING:
             pending.pop(next(iter(pending)))

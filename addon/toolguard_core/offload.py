@@ -56,6 +56,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from itertools import islice, repeat
 from pathlib import Path
 
 from toolguard_core import crossmem
@@ -435,6 +436,11 @@ def _field(index: int, doc: str) -> property:
         job[index] = value
 
     return property(operator.itemgetter(index), write, doc=doc)
+
+
+#: A _Job's owner, for a whole reply's jobs at once (Validator._answered).
+_OWNER_OF = operator.itemgetter(3)
+_SIZE_OF = operator.itemgetter(1)
 
 
 class _Job(list):  # type: ignore[type-arg]
@@ -1029,8 +1035,28 @@ class Validator:
         """Every job up to ``mark`` is done; ``rows`` are the full results among them."""
         if self._arena is not None:
             self._arena.release_through(mark)
-        results = {row[0]: row for row in rows} if rows else None
         jobs = self._jobs
+        if not rows and jobs:
+            # Every job the watermark covers is clean (the usual reply): taken at C speed instead of
+            # job by job (issue #12, session 20: ~45 bytecodes a flow). The jobs are in seq order, so
+            # those up to ``mark`` are the first ``take``: all of them, or up to the one whose seq
+            # is ``mark`` where it sits at the index consecutive seqs give it (else the loop below).
+            count = len(jobs)
+            if jobs[-1].seq <= mark:
+                take = count
+            else:
+                at = mark - jobs[0].seq
+                take = at + 1 if 0 <= at < count and jobs[at].seq == mark else 0
+            if take:
+                taken = list(islice(jobs, take))
+                owners = list(map(_OWNER_OF, taken))
+                if not any(map(isinstance, owners, repeat(asyncio.Future))):  # else: resolved below
+                    self._jobs = deque(islice(jobs, take, None)) if take < count else deque()
+                    self._pending_bytes -= sum(map(_SIZE_OF, taken))
+                    if self.on_done is not None:
+                        self.on_done(list(zip(owners, repeat(None))))
+                    return
+        results = {row[0]: row for row in rows} if rows else None
         done: list[tuple[object, WorkerResult | None]] = []
         while jobs and jobs[0].seq <= mark:
             job = jobs.popleft()
