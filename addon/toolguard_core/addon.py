@@ -1351,6 +1351,12 @@ class ToolGuard:
             self._queue(self._answer_inbox, flow, loop)
             return
         try:
+            entry = self.pending.get(flow.id)
+            if type(entry) is list and entry[_LEAN_JOB]:
+                # A lean flow answered before its verdict (the usual case under load): what _finish
+                # does for it, without its call (a lean flow is never among _unchecked_flows).
+                entry[_LEAN_ANSWERED] = flow
+                return
             self._finish(flow)
         except Exception as exc:
             self._failed("response", flow, exc)
@@ -2269,7 +2275,8 @@ class ToolGuard:
             return True  # dropped meanwhile (MAX_PENDING): as _finish does for a dropped Pending
         response = flow.response
         if (
-            response is not None
+            self._lean_min is not None  # else the options changed meanwhile (store_all: stored)
+            and response is not None
             and response.data.status_code < 400
             and flow.error is None
             and may_be_error_body(response.data.content, _encoding_of, response) is None
