@@ -69,8 +69,8 @@ def make_flow(body: bytes) -> http.HTTPFlow:
 class Run:
     """One scenario's flows through the hooks on a running loop, with a real worker and store."""
 
-    def __init__(self, addon: ToolGuard) -> None:
-        self.addon = addon
+    def __init__(self, addon: ToolGuard, tctx: Any) -> None:
+        self.addon, self.tctx = addon, tctx
         self.flows: list[http.HTTPFlow] = []
         self.lanes: list[str] = []  # what each flow's entry was once its request was read
 
@@ -112,7 +112,7 @@ def run_scenario(db_path: Path, scenario: Scenario, *, lean: bool) -> dict[str, 
             if not lean:  # the full path for every request the drain reads
                 addon._on_queued_request = addon._on_request  # type: ignore[method-assign]
             await until(lambda: addon.validator.ready)
-            run = Run(addon)
+            run = Run(addon, tctx)
             # A first request of the route: its route derived and its worker context sent (the lane
             # takes routes and contexts seen before).
             warm = await run.request(CLEAN)
@@ -256,6 +256,16 @@ async def shutdown_judged(run: Run) -> None:
     await run.judged()
 
 
+async def store_all_set_meanwhile(run: Run) -> None:
+    # `:set toolguard_store_all=true` with lean flows in flight: stored as the full path stores them.
+    first, second = await run.request(CLEAN), await run.request(CLEAN)
+    run.answer(first, 200, OK)  # before its verdict
+    run.tctx.configure(run.addon, toolguard_store_all=True)
+    await run.judged()
+    run.answer(second, 200, OK)  # after it
+    await run.settled()
+
+
 SCENARIOS = {
     "findings, answered before the verdict": findings_answered_first,
     "findings, judged before the answer": findings_judged_first,
@@ -268,6 +278,7 @@ SCENARIOS = {
     "the worker killed holding lean flows": worker_killed,
     "shutdown with lean flows outstanding": shutdown,
     "shutdown with a judged lean flow unanswered": shutdown_judged,
+    "store_all set with lean flows in flight": store_all_set_meanwhile,
 }
 
 
