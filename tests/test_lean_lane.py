@@ -369,3 +369,49 @@ def test_a_route_read_lean_is_the_route_the_full_path_derives(tmp_path, url, hea
         assert addon._routes.get(lean_key) is route
         assert route.target is not None  # a validated route, as the lane takes
         addon.done()
+
+
+# --------------------------------------------------------------- a clean reply taken whole
+
+
+@pytest.mark.parametrize(
+    ("seqs", "mark", "futures"),
+    [
+        ([1, 2, 3, 4], 4, ()),  # every job: the usual reply once the worker caught up
+        ([1, 2, 3, 4], 2, ()),  # the first two, at the index consecutive seqs give the mark
+        ([3, 5, 6], 5, ()),  # a gap (a job lost to a dead worker): the loop decides
+        ([3, 5, 6], 4, ()),  # a mark between two jobs
+        ([3, 5, 6], 2, ()),  # before the first
+        ([1, 2, 3], 2, (1,)),  # a Future among them (Validator.submit's callers): resolved
+        ([7], 9, ()),
+    ],
+)
+def test_a_reply_of_clean_jobs_reaches_the_same_owners_however_it_is_taken(seqs, mark, futures):
+    from collections import deque
+
+    from toolguard_core.offload import CLEAN as CLEAN_RESULT
+    from toolguard_core.offload import Validator, _Job
+
+    async def scenario() -> tuple[list[tuple[object, object]], list[int], int, list[object]]:
+        validator = Validator()
+        loop = asyncio.get_running_loop()
+        owners: list[object] = [
+            loop.create_future() if n in futures else f"owner{n}" for n in range(len(seqs))
+        ]
+        validator._jobs = deque(
+            _Job((seq, 10 + seq, 0.0, owner, b"x", "c", None, 0, 0))
+            for seq, owner in zip(seqs, owners, strict=True)
+        )
+        validator._pending_bytes = sum(10 + seq for seq in seqs)
+        got: list[tuple[object, object]] = []
+        validator.on_done = got.extend
+        validator._answered(mark, [])
+        resolved = [o.result() for o in owners if isinstance(o, asyncio.Future) and o.done()]
+        return got, [job.seq for job in validator._jobs], validator._pending_bytes, resolved
+
+    got, left, pending_bytes, resolved = asyncio.run(scenario())
+    done = [(f"owner{n}", None) for n, seq in enumerate(seqs) if seq <= mark and n not in futures]
+    assert got == done
+    assert left == [seq for seq in seqs if seq > mark]
+    assert pending_bytes == sum(10 + seq for seq in left)
+    assert resolved == [CLEAN_RESULT for n, seq in enumerate(seqs) if seq <= mark and n in futures]
