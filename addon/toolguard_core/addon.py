@@ -1788,10 +1788,10 @@ class ToolGuard:
             self.stats["pending_dropped"] += 1
         pending[flow.id] = entry  # type: ignore[assignment]
 
-    def _pending_of(self, entry: list[Any], *, keep: bool = True) -> Pending:
+    def _pending_of(self, entry: list[Any]) -> Pending:
         """The Pending :meth:`_on_request` would have made for a lean flow, with what the lane
         learned since (its job, its clean verdict, its answer); it replaces the entry in
-        ``self.pending`` (``keep``, and the entry still there: not dropped by MAX_PENDING)."""
+        ``self.pending`` when the entry is still there (not dropped by MAX_PENDING)."""
         pending = entry[_LEAN_PENDING]
         if pending is not None:
             return pending  # type: ignore[no-any-return]
@@ -1813,7 +1813,7 @@ class ToolGuard:
         pending.facts_unknown = not pending.job  # judged clean by the watermark alone
         pending.answered_flow = entry[_LEAN_ANSWERED]
         entry[_LEAN_PENDING] = pending
-        if keep and self.pending.get(flow.id) is entry:  # type: ignore[comparison-overlap]
+        if self.pending.get(flow.id) is entry:  # type: ignore[comparison-overlap]
             self.pending[flow.id] = pending
         return pending
 
