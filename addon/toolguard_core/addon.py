@@ -20,6 +20,7 @@ import functools
 import gc
 import json
 import logging
+import operator
 import pickle
 import queue
 import re
@@ -30,7 +31,7 @@ import time
 import urllib.parse
 import uuid
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -221,6 +222,18 @@ class _Route:
 
 
 _IGNORED = _Route(Scope.IGNORE, "", None)
+
+# A lean flow's entry in ToolGuard.pending (see ToolGuard._on_queued_request): a list, one
+# BUILD_LIST instead of a Pending and an Analysis per small clean request (session 20).
+_LEAN_FLOW = 0  #: the flow
+_LEAN_ROUTE = 1  #: its _Route
+_LEAN_BODY = 2  #: the body as sent (data.content)
+_LEAN_HEADERS = 3  #: the request's header fields as sent
+_LEAN_PATH = 4  #: the request target as sent (bytes)
+_LEAN_STARTED = 5  #: the request's timestamp_start
+_LEAN_JOB = 6  #: the worker's sequence number while it validates the body; 0 once judged clean
+_LEAN_ANSWERED = 7  #: the flow, once its answer came before its verdict
+_LEAN_PENDING = 8  #: the Pending made from it once the flow left the lane (ToolGuard._pending_of)
 #: Distinct routes remembered; past it the cache starts again (a client varying its query string).
 MAX_ROUTES = 1024
 
@@ -261,10 +274,58 @@ def _request_fields(fields: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[byte
     return tuple(hosts), _folded(encodings) if encodings else None
 
 
+#: A field's name and value, for C-speed reads of all of them (map over the fields tuple).
+_NAME_OF: Final = operator.itemgetter(0)
+_VALUE_OF: Final = operator.itemgetter(1)
+
+
+def _lean_fields(fields: tuple[tuple[bytes, bytes], ...]) -> tuple[bytes, ...] | None:
+    """The Host header's values as :func:`_request_fields` gives them, for a request with neither
+    a Content-Encoding nor more than one Host field; None for one with either (the caller then
+    takes the full path, which reads them with :func:`_request_fields`).
+
+    Without a Python loop over the fields (issue #12, session 20: the scan was 90 of the small
+    request's ~1,450 bytecodes): a client sends the same header names in the same order on every
+    request, so where the Host field is (or that the request is not lean) is remembered per tuple of
+    names, exactly as the scan decides it, and each request costs a ``map`` and a dict lookup."""
+    names = tuple(map(_NAME_OF, fields))
+    at = _HOST_AT.get(names)
+    if at is None:
+        at = _host_at(names)
+        if len(_HOST_AT) >= MAX_ROUTES:
+            _HOST_AT.clear()
+        _HOST_AT[names] = at
+    if at >= 0:
+        return (fields[at][1],)
+    return () if at == _NO_HOST else None
+
+
+#: Per tuple of request header names: the index of its one Host field, or one of the two below.
+_HOST_AT: dict[tuple[bytes, ...], int] = {}
+_NO_HOST: Final = -1  #: no Host field (HTTP/2, or a bare HTTP/1.0 request)
+_NOT_LEAN: Final = -2  #: a Content-Encoding, or Host more than once: the full path reads them
+
+
+def _host_at(names: tuple[bytes, ...]) -> int:
+    """What :data:`_HOST_AT` remembers for ``names``, by the same tests as :func:`_request_fields`."""
+    at = _NO_HOST
+    for index, name in enumerate(names):
+        size = len(name)
+        if size == 4 and name.lower() == b"host":
+            if at != _NO_HOST:
+                return _NOT_LEAN
+            at = index
+        elif size == 16 and name.lower() == b"content-encoding":
+            return _NOT_LEAN
+    return at
+
+
 #: The answers passed through chunk by chunk: Server-Sent Events (``sse.py``), and the raw streams of
 #: ``rawstream.py`` (Bedrock's event stream, Ollama's NDJSON), as raw Content-Type media types.
 _SSE_TYPE: Final = b"text/event-stream"
 _RAW_STREAM_TYPES: Final = frozenset(media.encode() for media in RAW_STREAM_TYPES)
+#: Any stream type inside a lower-cased header value: an answer without one is no stream.
+_STREAM_HINT: Final = re.compile(b"|".join(re.escape(t) for t in (_SSE_TYPE, *sorted(_RAW_STREAM_TYPES))))
 
 
 def _encoding_of(response: http.Response) -> str | None:
@@ -277,7 +338,10 @@ def _stream_kind(fields: tuple[tuple[bytes, bytes], ...]) -> Literal["sse", "raw
     would say, its folded value starting with the first field's), one of the raw streams
     (``"raw"``), or neither, read on the raw bytes. The responseheaders hook runs for every flow and
     only a stream needs its Content-Type there; `_finish` reads it for the flows it stores (issue
-    #12: a clean flow's hooks do only what its verdict needs)."""
+    #12: a clean flow's hooks do only what its verdict needs). An answer none of whose values names a
+    stream type, the usual one, is told at C speed without the loop (session 20)."""
+    if _STREAM_HINT.search(b"\n".join(map(_VALUE_OF, fields)).lower()) is None:
+        return None  # neither test below can hold: each needs its type inside a value
     for key, value in fields:
         if len(key) == 12 and key.lower() == b"content-type":
             if value[:17].lower() == _SSE_TYPE:
@@ -522,6 +586,11 @@ class ToolGuard:
         # each write that changed it, so the event loop reads it without touching SQLite.
         self.knowledge: Knowledge = NOTHING_LEARNED
         self._routes: dict[tuple[Any, ...], _Route] = {}
+        # The lean lane's routes (see _on_queued_request), by _route's key: a validated route, its
+        # worker context and the context's header source, made once per route; cleared with _routes.
+        self._lean_routes: dict[
+            tuple[Any, ...], tuple[_Route, Hashable, Callable[[], dict[str, object]]]
+        ] = {}
         # Rejections whose root cause the writer reads (observe mode): their console line and final
         # comment wait for its verdict (issue #12: the catalogue off the event loop). The inbox is
         # filled on the store's threads and emptied on the loop.
@@ -538,6 +607,15 @@ class ToolGuard:
         self._request_inbox: list[http.HTTPFlow] = []
         self._answer_inbox: list[http.HTTPFlow] = []  # their `response` hooks, read after them
         self._drain_due = False  # a `_drain` is scheduled, or a queue holds a flow
+        # The lean lane (session 20, issue #12): with the inbox armed, a small body the running
+        # worker can take at once is handed to it without a Pending; ``self.pending`` then holds a
+        # list for the flow (see _LEAN_*), made a Pending only if the flow leaves the lane. None: the
+        # lane is closed (block and repair mode, store_all, no worker); else the body's size floor.
+        self._lean_min: int | None = None
+        # The drain's one Handle, appended to the loop's ready queue instead of a call_soon and a new
+        # Handle per batch (asyncio's base loop; None on another loop: call_soon as before).
+        self._ready: deque[asyncio.Handle] | None = None
+        self._drain_handle: asyncio.Handle | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -728,6 +806,7 @@ class ToolGuard:
             errors, self._option_errors = self._option_errors, []
             raise exceptions.OptionsError("; ".join(errors))
         self._routes.clear()  # they depend on the settings and the providers file
+        self._lean_routes.clear()
         # So do the worker's contexts (the providers file, toolguard_max_body): sent again.
         self.validator.forget_contexts()
         if "toolguard_providers" in updated:
@@ -884,8 +963,12 @@ class ToolGuard:
         # Bodies the worker has not answered yet, and bodies whose rules were still to run a loop
         # turn later, are validated here, so a flow that ended just before shutdown keeps its
         # verdict (at most the worker's bounded backlog).
-        unjudged = [o for o in self.validator.outstanding() if isinstance(o, Pending) and o.job]
-        unjudged += [p for p in self.pending.values() if p.validation is not None]
+        unjudged = [
+            self._pending_of(o) if type(o) is list else o  # lean flows: on the full path from here
+            for o in self.validator.outstanding()
+            if (o[_LEAN_JOB] if type(o) is list else isinstance(o, Pending) and o.job)
+        ]
+        unjudged += [p for p in self.pending.values() if isinstance(p, Pending) and p.validation is not None]
         for pending in unjudged:
             flow = pending.answered_flow or pending.flow
             if flow is None:
@@ -898,6 +981,8 @@ class ToolGuard:
         # reach `response`/`error` once mitmproxy shuts down: store them now, as no_answer.
         for flow_id in list(self.pending):
             pending = self.pending.get(flow_id)
+            if type(pending) is list:  # a lean flow judged clean, its answer not come
+                pending = self._pending_of(pending)
             if pending is not None and pending.flow is not None:
                 self._guard("done", pending.flow, lambda flow: self._finish(flow, shutdown=True))
         self.pending.clear()
@@ -1157,7 +1242,17 @@ class ToolGuard:
             # CPU's caches once per batch instead of once per flow between mitmproxy's own
             # (docs/benchmarks.md, session 14). The answer cannot overtake its request: requests are
             # read first, and every other hook that reads a flow's state empties the queues first.
-            self._queue(self._request_inbox, flow, loop)
+            inbox = self._request_inbox  # _queue's work, inline: every request comes here
+            inbox.append(flow)
+            if not self._drain_due:
+                self._drain_due = True
+                ready = self._ready
+                if ready is not None:
+                    ready.append(self._drain_handle)  # type: ignore[arg-type]
+                else:
+                    loop.call_soon(self._drain)
+            elif len(inbox) >= MAX_QUEUED:
+                self._drain()
             return
         try:
             self._on_request(flow)
@@ -1171,7 +1266,12 @@ class ToolGuard:
         requests, answers = self._request_inbox, self._answer_inbox
         if requests:
             self._request_inbox = []
-            self._read_queued("request", requests, self._on_request)
+            read = self._on_queued_request
+            for flow in requests:  # _read_queued's loop, inline: every request comes here
+                try:
+                    read(flow)
+                except Exception as exc:
+                    self._failed("request", flow, exc)
         if answers:
             self._answer_inbox = []
             self._read_queued("response", answers, self._finish)
@@ -1182,7 +1282,11 @@ class ToolGuard:
         inbox.append(flow)
         if not self._drain_due:
             self._drain_due = True
-            loop.call_soon(self._drain)
+            ready = self._ready
+            if ready is not None:
+                ready.append(self._drain_handle)  # type: ignore[arg-type]
+            else:
+                loop.call_soon(self._drain)
         elif len(inbox) >= MAX_QUEUED:
             self._drain()
 
@@ -1199,9 +1303,22 @@ class ToolGuard:
         """Queue flows (see :meth:`request`) only in observe mode, inside mitmproxy's loop: block and
         repair mode must judge a request before it goes on."""
         settings = self.settings
-        self._inbox_loop = (
+        loop = self._inbox_loop = (
             self._running_loop if settings is not None and settings.mode is Mode.OBSERVE else None
         )
+        self._lean_min = (
+            settings.offload_min_bytes
+            if loop is not None and settings is not None and not settings.store_all
+            else None
+        )
+        # asyncio's base loop runs what its ``_ready`` deque holds at its next turn, as call_soon
+        # would have it: the same Handle appended again is the same callback without a call_soon,
+        # a Handle and a context copy per batch (session 20: a third of what a batch cost the loop).
+        ready = getattr(loop, "_ready", None) if isinstance(loop, asyncio.BaseEventLoop) else None
+        if type(ready) is deque:
+            self._ready, self._drain_handle = ready, asyncio.Handle(self._drain, (), loop)
+        else:
+            self._ready = self._drain_handle = None
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         # Only a stream needs this hook (its tap set up): every other answer is decided on its raw
@@ -1212,6 +1329,8 @@ class ToolGuard:
             if response is None:
                 return
             fields = response.data.headers.fields
+            if _STREAM_HINT.search(b"\n".join(map(_VALUE_OF, fields)).lower()) is None:
+                return  # no stream (_stream_kind's first test, without its call: every answer)
             kind = _stream_kind(fields)
             if kind is None:
                 return
@@ -1232,6 +1351,12 @@ class ToolGuard:
             self._queue(self._answer_inbox, flow, loop)
             return
         try:
+            entry = self.pending.get(flow.id)
+            if type(entry) is list and entry[_LEAN_JOB]:
+                # A lean flow answered before its verdict (the usual case under load): what _finish
+                # does for it, without its call (a lean flow is never among _unchecked_flows).
+                entry[_LEAN_ANSWERED] = flow
+                return
             self._finish(flow)
         except Exception as exc:
             self._failed("response", flow, exc)
@@ -1382,7 +1507,7 @@ class ToolGuard:
         # With its traceback once per hook and error type; repeats are only counted (and debug-logged).
         log = logger.debug if key in self._logged_errors else logger.exception
         self._logged_errors.add(key)
-        pending = self.pending.get(flow.id)
+        pending = self._pending_for(flow.id)
         log(
             "toolguard: internal error in %s for %s %s (flow %s): %r; %s",
             hook,
@@ -1443,6 +1568,7 @@ class ToolGuard:
             route = self._derive_route(flow)
             if len(self._routes) >= MAX_ROUTES:
                 self._routes.clear()
+                self._lean_routes.clear()
             self._routes[key] = route
         return route
 
@@ -1597,6 +1723,107 @@ class ToolGuard:
         analysis.body = None
         self._validated(flow, pending, analysis.internal_errors)
 
+    def _on_queued_request(self, flow: http.HTTPFlow) -> None:
+        """A request the drain reads (observe mode, on the loop): the lean lane when it can take it,
+        else :meth:`_on_request`.
+
+        The lean lane (issue #12, session 20) is the small clean request's: a route seen before that
+        is validated (not a native path, recorded or ignored), no Content-Encoding, a body the worker
+        takes now (its fast path: running, within its bounds, the route's context sent). No Pending
+        and no Analysis: the flow's entry in ``self.pending`` is a list (see _LEAN_*) kept as the
+        job's owner, and :meth:`_pending_of` makes the Pending from it, as :meth:`_on_request` would
+        have, when the flow leaves the lane (findings, an answer to store or read, a stream, a hook
+        failure, a lost job, shutdown). Everything a user sees is the same: the proof is
+        tests/test_lean_lane.py, each exit on both lanes."""
+        lean_min = self._lean_min
+        if lean_min is None or self.knowledge is not self._context_knowledge:
+            self._on_request(flow)  # (a knowledge change: _on_request tells the worker first)
+            return
+        data = flow.request.data
+        fields = data.headers.fields
+        hosts = _lean_fields(fields)
+        body = data.content
+        if hosts is None or body is None or len(body) < lean_min:
+            self._on_request(flow)
+            return
+        key = (
+            data.method,
+            data.scheme,
+            data.host,
+            data.port,
+            data.path,
+            data.authority,
+            data.http_version,
+            hosts,
+        )
+        lane = self._lean_routes.get(key)
+        if lane is None:
+            route = self._routes.get(key)  # _route's key: a route seen before (else _on_request)
+            if route is None or route.scope is not Scope.VALIDATE:
+                self._on_request(flow)
+                return
+            # The job's context and header source, as _on_request makes them, made once per route.
+            context = (route.url, None)
+            lane = (route, context, functools.partial(self._job_header, route.url, None, route.target))
+            if len(self._lean_routes) >= MAX_ROUTES:
+                self._lean_routes.clear()
+            self._lean_routes[key] = lane
+        route = lane[0]
+        entry = [flow, route, body, fields, data.path, data.timestamp_start, 0, None, None]
+        seq = self.validator.enqueue_ready(body, lane[1], lane[2], entry)
+        if not seq:  # the worker cannot take it now: the full path decides what then
+            self._on_request(flow)
+            return
+        entry[_LEAN_JOB] = seq
+        if route.unrecognised:
+            self.stats["unrecognised_requests"] += 1
+            hosts_seen, upstream = self.unrecognised_hosts, route.upstream
+            if upstream in hosts_seen:  # add_host's first case, without its call (every such flow)
+                hosts_seen[upstream] += 1
+            else:
+                add_host(hosts_seen, upstream)
+        pending = self.pending
+        if len(pending) >= MAX_PENDING:
+            pending.pop(next(iter(pending)))
+            self.stats["pending_dropped"] += 1
+        pending[flow.id] = entry  # type: ignore[assignment]
+
+    def _pending_of(self, entry: list[Any]) -> Pending:
+        """The Pending :meth:`_on_request` would have made for a lean flow, with what the lane
+        learned since (its job, its clean verdict, its answer); it replaces the entry in
+        ``self.pending`` when the entry is still there (not dropped by MAX_PENDING)."""
+        pending = entry[_LEAN_PENDING]
+        if pending is not None:
+            return pending  # type: ignore[no-any-return]
+        assert self.settings is not None
+        flow, route = entry[_LEAN_FLOW], entry[_LEAN_ROUTE]
+        pending = Pending(
+            Analysis(route.target),
+            entry[_LEAN_STARTED],
+            entry[_LEAN_BODY],
+            entry[_LEAN_HEADERS],
+            entry[_LEAN_PATH],
+            self.settings.redact_headers,
+            None,
+            flow,
+            flow.client_conn.id,
+            route,
+        )
+        pending.job = entry[_LEAN_JOB]
+        pending.facts_unknown = not pending.job  # judged clean by the watermark alone
+        pending.answered_flow = entry[_LEAN_ANSWERED]
+        entry[_LEAN_PENDING] = pending
+        if self.pending.get(flow.id) is entry:  # type: ignore[comparison-overlap]
+            self.pending[flow.id] = pending
+        return pending
+
+    def _pending_for(self, flow_id: str) -> Pending | None:
+        """``self.pending``'s Pending for the flow, made from its lean entry if it has one."""
+        pending = self.pending.get(flow_id)
+        if type(pending) is list:
+            return self._pending_of(pending)
+        return pending
+
     def _act(self, flow: http.HTTPFlow, pending: Pending) -> None:
         """Block mode's own answer, or repair mode's repaired body (docs/modes.md)."""
         assert self.settings is not None
@@ -1706,6 +1933,25 @@ class ToolGuard:
         changed: list[http.HTTPFlow] = []
         for owner, result in done:
             pending = owner
+            if type(owner) is list:  # a lean flow (see _on_queued_request)
+                if not owner[_LEAN_JOB]:
+                    continue  # judged meanwhile (at shutdown, see done)
+                if owner[_LEAN_PENDING] is None and result is None:
+                    owner[_LEAN_JOB] = 0
+                    clean += 1
+                    flow = owner[_LEAN_ANSWERED]
+                    if flow is not None:  # its answer came first: finished now, as below
+                        try:
+                            if not self._finish_lean(flow, owner):
+                                self._pending_of(owner)  # its Pending, in self.pending: the full path
+                                self._finish(flow)
+                            if flow.marked:
+                                changed.append(flow)
+                        except Exception as exc:
+                            self._failed("validated", flow, exc)
+                    continue
+                pending = self._pending_of(owner)  # findings: on the full path from here
+                owner[_LEAN_JOB] = 0
             if not isinstance(pending, Pending) or not pending.job:
                 continue  # judged meanwhile (at shutdown, see done)
             pending.job = 0
@@ -1760,6 +2006,11 @@ class ToolGuard:
         """Jobs the worker will never answer (it died, hung or could not start): counted and said in
         the stored row, or validated here when no worker could start."""
         for pending in owners:
+            if type(pending) is list:  # a lean flow: on the full path from here
+                if not pending[_LEAN_JOB]:
+                    continue
+                entry, pending = pending, self._pending_of(pending)  # its job still set
+                entry[_LEAN_JOB] = 0
             if not isinstance(pending, Pending) or not pending.job or pending.flow is None:
                 continue
             pending.job = 0
@@ -1997,7 +2248,7 @@ class ToolGuard:
         self, flow: http.HTTPFlow, fields: tuple[tuple[bytes, bytes], ...], kind: Literal["sse", "raw"]
     ) -> None:
         """A stream's answer (``kind``, from its header ``fields``): passed on as it comes, tapped."""
-        pending = self.pending.get(flow.id)
+        pending = self._pending_for(flow.id)
         if pending is None or flow.response is None:
             return
         content_type = _header(fields, b"content-type") or ""
@@ -2016,6 +2267,27 @@ class ToolGuard:
             pending.sse_tap = raw
             flow.response.stream = raw
 
+    def _finish_lean(self, flow: http.HTTPFlow, entry: list[Any]) -> bool:
+        """A lean flow judged clean, answered: finished here when its answer is accepted (True);
+        False when the full path must (the caller makes its Pending and goes on)."""
+        pending = self.pending
+        if pending.get(flow.id) is not entry:  # type: ignore[comparison-overlap]
+            return True  # dropped meanwhile (MAX_PENDING): as _finish does for a dropped Pending
+        response = flow.response
+        if (
+            self._lean_min is not None  # else the options changed meanwhile (store_all: stored)
+            and response is not None
+            and response.data.status_code < 400
+            and flow.error is None
+            and may_be_error_body(response.data.content, _encoding_of, response) is None
+        ):
+            # Judged clean and accepted: what the full path's first branch gives it (the lane has no
+            # findings, tap, hook failure, block, repair or store_all, by construction).
+            del pending[flow.id]
+            flow.metadata[METADATA_KEY] = {"verdict": _ACCEPTED, "findings": []}
+            return True
+        return False
+
     def _finish(self, flow: http.HTTPFlow, shutdown: bool = False) -> None:
         if self._unchecked_flows and flow.id in self._unchecked_flows:
             del self._unchecked_flows[flow.id]
@@ -2025,6 +2297,13 @@ class ToolGuard:
         pending = self.pending.get(flow.id)
         if pending is None:
             return
+        if type(pending) is list:  # a lean flow (see _on_queued_request)
+            if pending[_LEAN_JOB]:
+                pending[_LEAN_ANSWERED] = flow  # finished when its verdict arrives (_on_jobs_done)
+                return
+            if self._finish_lean(flow, pending):
+                return
+            pending = self._pending_of(pending)
         # Until its verdict is in (the worker's, or the rules a loop turn later).
         if pending.validation is not None or pending.job:
             pending.answered_flow = flow  # finished when the verdict arrives (_on_jobs_done)
@@ -2506,7 +2785,8 @@ class ToolGuard:
         if self.settings is None:
             return
         if ctx.options.connection_strategy == "lazy" or any(
-            p.client_conn == data.client.id for p in self.pending.values()
+            (p[_LEAN_FLOW].client_conn.id if type(p) is list else p.client_conn) == data.client.id
+            for p in self.pending.values()
         ):
             return  # a request waits on this connection: its `error` hook stores it (when in scope)
         if not isinstance(mode, ReverseMode):
