@@ -39,7 +39,7 @@ from typing import Any
 import sqlite_utils
 
 from toolguard_core import dedup
-from toolguard_core.dburl import pg_sql, redact_url
+from toolguard_core.dburl import command_url, pg_sql, redact_url
 from toolguard_core.learned_store import (
     MERGE_KEYS,
     merge_rows,
@@ -767,6 +767,28 @@ class Syncer:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)
+        logger.log(*self.closing_line(finished=not self._thread.is_alive()))
+
+    def closing_line(self, *, finished: bool = True) -> tuple[int, str]:
+        """What the proxy's stop says of the shared store (level, words): the spool's own line says
+        only "rows written to <spool>", which read as stored while PostgreSQL was down (trial21b)."""
+        target = redact_url(self.url)
+        if not finished:
+            return logging.WARNING, (
+                f"toolguard: the last attempt to reach {target} did not finish in time; the rows not "
+                f"sent stay in {self.spool} and go out at the next start with this spool, or with "
+                f"`toolguard sync {self.spool} {command_url(self.url)}`"
+            )
+        if self.pending:
+            return logging.WARNING, (
+                f"toolguard: {self.pending} rows did NOT reach {target} ({self.last_error or 'not sent'}); "
+                f"they stay in {self.spool} and go out at the next start with this spool, or with "
+                f"`toolguard sync {self.spool} {command_url(self.url)}`"
+            )
+        return (
+            logging.INFO,
+            f"toolguard: every row of {self.spool} reached {target} ({self.synced} sent by this run)",
+        )
 
     def _load_state(self) -> None:
         try:
