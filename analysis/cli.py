@@ -638,7 +638,8 @@ def reexplain(db_path: str | None) -> None:
     """
     from toolguard_core.store import relabel_rows
 
-    changed = _library(run_on, _source(db_path), relabel_rows)
+    # migrate: a store an older toolguard synced lacks the columns reexplain writes (trial21b).
+    changed = _library(run_on, _source(db_path), relabel_rows, migrate=True)
     click.echo(f"{changed} stored rejection(s) relabelled")
 
 
@@ -666,7 +667,10 @@ def refingerprint(db_path: str | None, every_row: bool) -> None:
     from toolguard_core.store import refresh_summary_columns
 
     changed = _library(
-        run_on, _source(db_path), lambda db: refresh_summary_columns(db, stale_only=not every_row)
+        run_on,
+        _source(db_path),
+        lambda db: refresh_summary_columns(db, stale_only=not every_row),
+        migrate=True,
     )
     click.echo(f"{changed} stored flow(s) refingerprinted ({summary_version()})")
 

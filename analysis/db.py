@@ -120,12 +120,25 @@ def missing(source: Source) -> str:
 def require(source: Source) -> None:
     """Raise :class:`ToolguardError` unless ``source`` is a toolguard database a command can read: a
     file that is missing, is not SQLite, has no tables (0 bytes) or is another program's database is
-    said so, the same words and exit status (1) for every command. A PostgreSQL URL passes: its
-    tables are looked for on connecting. Without it, ``summary`` said "cannot read the database: no
+    said so, the same words and exit status (1) for every command; so is a PostgreSQL database
+    that cannot be reached or has no toolguard tables. Without it, ``summary`` said "cannot read the database: no
     such table: flows" while ``merge`` took the same file as an empty capture and exited 0."""
     if not exists(source):
         raise ToolguardError(missing(source))
     if is_postgres_url(source):
+        # A database created as docs/deployment.md says, before any proxy wrote to it: as an empty
+        # file (trial21b: PostgreSQL's 'relation "flows" does not exist' with a SQL excerpt, or
+        # "nothing learned yet", or an empty OUT from merge, depending on the command).
+        conn = Connection(source)
+        try:
+            present = conn.has_table("flows") or conn.has_table("flow_rows")
+        finally:
+            conn.close()
+        if not present:
+            raise ToolguardError(
+                f"{conn.label} is not a toolguard database (it has no toolguard tables: no proxy or "
+                "`toolguard sync` wrote to it yet)"
+            )
         return
     # The addon's store (sqlite-utils): imported here only, as in missing(), so the summary stays light.
     from toolguard_core.store import foreign_tables, not_toolguard

@@ -76,15 +76,19 @@ class PostgresDatabase:
         self.conn.close()
 
 
-def open_writable(source: Source, *, create: bool = False) -> Any:
+def open_writable(source: Source, *, create: bool = False, migrate: bool = False) -> Any:
     """A SQLite file (migrated; created only with ``create``) as a sqlite-utils ``Database``, or a
     ``postgresql://`` URL as a :class:`PostgresDatabase`. Raises :class:`ToolguardError` when the
-    file is missing (without ``create``), is no database, or the server cannot be reached."""
+    file is missing (without ``create``), is no database, or the server cannot be reached.
+    ``migrate``: the PostgreSQL tables are brought up to date too, as a SQLite file always is (the
+    commands that rewrite stored rows: an older toolguard's store lacks the columns they write)."""
     if is_postgres_url(source):
         # Tables are created only where rows are added (an import): listing, exporting or forgetting
         # must work for a role that may read and delete but not create (PostgreSQL checks the
         # schema's CREATE privilege even for CREATE TABLE IF NOT EXISTS on a table that exists).
-        return PostgresDatabase(str(source), prepare=create)
+        if not create:
+            require(source)  # unreachable, or no proxy wrote to it yet: said as the readers say it
+        return PostgresDatabase(str(source), prepare=create or migrate)
     from toolguard_core.store import (
         NotToolguardDatabase,
         open_db,
@@ -103,10 +107,12 @@ def open_writable(source: Source, *, create: bool = False) -> Any:
         raise ToolguardError(f"cannot open the database: {exc}{f' ({reason})' if reason else ''}") from exc
 
 
-def run_on[T](source: Source, action: Callable[[Any], T], *, create: bool = False) -> T:
-    """Open ``source``, call ``action(db)`` and close it; a database error becomes a
-    :class:`ToolguardError` naming the database (without its password)."""
-    db = open_writable(source, create=create)
+def run_on[T](
+    source: Source, action: Callable[[Any], T], *, create: bool = False, migrate: bool = False
+) -> T:
+    """Open ``source`` (:func:`open_writable`), call ``action(db)`` and close it; a database error
+    becomes a :class:`ToolguardError` naming the database (without its password)."""
+    db = open_writable(source, create=create, migrate=migrate)
     try:
         return action(db)
     except database_errors() as exc:

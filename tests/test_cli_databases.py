@@ -196,7 +196,8 @@ def test_a_merge_that_fails_leaves_no_new_out_behind(tmp_path: Path) -> None:
     url = "postgresql://toolguard@127.0.0.1:1/toolguard"  # nothing listens on port 1
     out = tmp_path / "all.db"
     result = CliRunner().invoke(cli, ["merge", str(out), url])
-    assert result.exit_code == 1 and result.output.startswith(f"Error: cannot read {url}: ")
+    # As summary says it (the input is checked before OUT is made; it said "cannot read" before).
+    assert result.exit_code == 1 and result.output.startswith(f"Error: cannot connect to {url}: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     kept = write_db(tmp_path / "kept.db", machine_a())
     before = CliRunner().invoke(cli, ["summary", "--db", str(kept), "--format", "json"]).output
@@ -218,3 +219,32 @@ def test_learned_export_says_what_it_wrote_only_when_it_wrote_a_file(tmp_path: P
         "exported 0 constraint(s), 0 calibration(s)\n",
     )
     assert json.loads(out.read_text())["constraints"] == []
+
+
+#: The commands that read a database given a URL (datasette-metadata refuses URLs, sync's F is a file).
+URL_COMMANDS = [c for c in COMMANDS if c not in ("datasette-metadata", "sync")]
+
+
+@pytest.mark.parametrize("command", URL_COMMANDS)
+def test_a_postgresql_database_no_proxy_wrote_to_is_said_as_an_empty_file_is(
+    command: str, postgres_url: str, tmp_path: Path
+) -> None:
+    """trial21b: a team lead who creates the database as docs/deployment.md says and runs a command
+    before any proxy started got PostgreSQL's 'relation "flows" does not exist' with a SQL excerpt
+    from summary, show, check, forget, reexplain and refingerprint, 'nothing learned yet' from
+    learned list and export, and an empty OUT file from merge (exit 0). Now each exits as for an
+    empty file, with the same words, and no table is created."""
+    psycopg = pytest.importorskip("psycopg")
+    args = [{"F": postgres_url, "OUT": str(tmp_path / "out.db")}.get(arg, arg) for arg in COMMANDS[command]]
+    result = CliRunner().invoke(cli, args)
+    status = 2 if command == "check --flow" else 1
+    words = (
+        f"Error: {postgres_url} is not a toolguard database (it has no toolguard tables: no proxy "
+        "or `toolguard sync` wrote to it yet)"
+    )
+    assert (result.exit_code, result.output.strip()) == (status, words)
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute(
+            "select count(*) from pg_class where relnamespace = 'public'::regnamespace"
+        ).fetchone() == (0,)
+    assert not (tmp_path / "out.db").exists()

@@ -464,7 +464,12 @@ def test_a_read_only_role_lists_and_exports_and_an_empty_database_gets_no_tables
     assert owner_listing[1].startswith("learned.param          logit_bias")
 
     empty = postgres_server.create_database("t_empty_" + secrets.token_hex(4))
-    assert toolguard("learned", "list", "--db", empty) == (0, "nothing learned yet\n")
+    # As an empty file (trial21b): no proxy wrote to it, said so, exit 1 — and still no table made.
+    assert toolguard("learned", "list", "--db", empty) == (
+        1,
+        f"Error: {empty} is not a toolguard database (it has no toolguard tables: no proxy or "
+        "`toolguard sync` wrote to it yet)\n",
+    )
     with psycopg.connect(empty) as conn:
         tables = conn.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"

@@ -28,6 +28,7 @@ from typing import Any
 
 import toolguard_core
 from toolguard_core import grouping
+from toolguard_core.dburl import redact_url
 from toolguard_core.learned import upstream_name
 from toolguard_core.store import FlowRow
 from toolguard_core.verdict import REJECTED_VERDICTS, Verdict
@@ -132,6 +133,7 @@ class OtlpExport:
         except ImportError as exc:
             raise ImportError(MISSING_SDK) from exc
         base = endpoint.rstrip("/")
+        self.endpoint = redact_url(base)  # for the log: a token in the URL is not said
         self.content = content
         self.max_queue = max_queue
         self.emitted = 0
@@ -226,6 +228,26 @@ class OtlpExport:
         self.tracer_provider.force_flush(millis)
         self.logger_provider.shutdown()
         self.tracer_provider.shutdown()
+        logger.log(*self.closing_line())
+
+    def closing_line(self) -> tuple[int, str]:
+        """What the proxy's stop says of the export (level, words): before, nothing, so a collector
+        that refused or never got a flow went unsaid until someone read the counters (trial21b)."""
+        with self._lock:
+            exported, failed, dropped = self.exported, self.failed, self.dropped
+            unsent = max(0, self.emitted - exported - failed)
+        words = f"toolguard: OpenTelemetry export to {self.endpoint}: {exported} flows exported"
+        missed = [
+            f"{n} {what}"
+            for n, what in ((failed, "failed"), (dropped, "dropped"), (unsent, "unsent at exit"))
+            if n
+        ]
+        if not missed:
+            return logging.INFO, words
+        return (
+            logging.WARNING,
+            f"{words}, {', '.join(missed)} (NOT in the collector; the database has every flow)",
+        )
 
 
 def _any_value(value: Any) -> Any:

@@ -39,7 +39,7 @@ from typing import Any
 import sqlite_utils
 
 from toolguard_core import dedup
-from toolguard_core.dburl import pg_sql, redact_url
+from toolguard_core.dburl import command_url, pg_sql, redact_url
 from toolguard_core.learned_store import (
     MERGE_KEYS,
     merge_rows,
@@ -226,7 +226,15 @@ def _column_ddl(column: Column) -> Any:
 
 def ensure_schema(conn: Any, schema: Schema | None = None) -> None:
     """Create in PostgreSQL whatever of the derived schema is missing; idempotent, and safe when
-    several proxies start together (an advisory lock serialises them)."""
+    several proxies start together (an advisory lock serialises them).
+
+    Only what is missing is touched: the catalogue is read first and no DDL runs against a table
+    that is already complete. ``ALTER TABLE ... ADD COLUMN IF NOT EXISTS`` takes an ACCESS EXCLUSIVE
+    lock even when the column exists, and ``CREATE INDEX IF NOT EXISTS`` a SHARE lock, until the
+    transaction ends: every proxy's (re)connect used to lock the tables the other proxies were
+    writing, and two proxies reconnecting after an outage deadlocked (trial21b). Each view carries
+    the digest of its SELECT as its comment, so a view a newer toolguard defines otherwise is
+    replaced and an unchanged one is left alone."""
     require_driver()
     schema = schema or sqlite_schema()
     with conn.transaction():
@@ -241,39 +249,38 @@ def ensure_schema(conn: Any, schema: Schema | None = None) -> None:
             conn.execute(
                 sql.SQL("ALTER TABLE flows RENAME TO {}").format(sql.Identifier(dedup.FLOW_ROWS_TABLE))
             )
+        have = {t.name: t for t in pg_schema(conn, [t.name for t in schema.tables]).tables}
         for table in schema.tables:
-            items = [_column_ddl(c) for c in table.columns]
-            if table.primary_key:
-                items.append(
-                    sql.SQL("PRIMARY KEY ({})").format(
-                        sql.SQL(", ").join(map(sql.Identifier, table.primary_key))
+            present = have.get(table.name)
+            if present is None:
+                items = [_column_ddl(c) for c in table.columns]
+                if table.primary_key:
+                    items.append(
+                        sql.SQL("PRIMARY KEY ({})").format(
+                            sql.SQL(", ").join(map(sql.Identifier, table.primary_key))
+                        )
                     )
-                )
-            conn.execute(
-                sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
-                    sql.Identifier(table.name), sql.SQL(", ").join(items)
-                )
-            )
-            for column in table.columns:  # columns later migrations added
                 conn.execute(
-                    sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
-                        sql.Identifier(table.name), _column_ddl(column)
+                    sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
+                        sql.Identifier(table.name), sql.SQL(", ").join(items)
                     )
                 )
+            columns = {c.name for c in present.columns} if present else {c.name for c in table.columns}
+            for column in table.columns:  # columns later migrations added
+                if column.name not in columns:
+                    conn.execute(
+                        sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(
+                            sql.Identifier(table.name), _column_ddl(column)
+                        )
+                    )
             # An index a later SQLite migration rebuilt under its old name with more columns
             # (m014_summary_index_ports: the summary's covering indexes gained port and scheme):
             # dropped here so the CREATE below makes it as declared, not kept as it was.
-            existing = dict(
-                conn.execute(
-                    "SELECT ic.relname, array_agg(a.attname ORDER BY array_position(ix.indkey, a.attnum)) "
-                    "FROM pg_index ix JOIN pg_class ic ON ic.oid = ix.indexrelid "
-                    "JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = ANY(ix.indkey) "
-                    "WHERE ix.indrelid = %s::regclass AND NOT ix.indisprimary GROUP BY ic.relname",
-                    [table.name],
-                ).fetchall()
-            )
+            existing = {i.name: i.columns for i in present.indexes} if present else {}
             for index in table.indexes:
-                if index.name in existing and tuple(existing[index.name]) != tuple(index.columns):
+                if existing.get(index.name) == tuple(index.columns):
+                    continue
+                if index.name in existing:
                     conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(index.name)))
                 conn.execute(
                     sql.SQL("CREATE {}INDEX IF NOT EXISTS {} ON {} ({})").format(
@@ -283,7 +290,16 @@ def ensure_schema(conn: Any, schema: Schema | None = None) -> None:
                         sql.SQL(", ").join(map(sql.Identifier, index.columns)),
                     )
                 )
+        marks = dict(
+            conn.execute(
+                "SELECT c.relname, obj_description(c.oid, 'pg_class') FROM pg_class c "
+                "WHERE c.relkind = 'v' AND c.relnamespace = current_schema()::regnamespace"
+            ).fetchall()
+        )
         for view in schema.views:
+            mark = _view_mark(view)
+            if marks.get(view.name) == mark:
+                continue
             # The view's SELECT as SQLite has it: documented queries stay portable (docs/schema.md),
             # so PostgreSQL reads it too. A savepoint keeps one untranslatable view from undoing the rest.
             try:
@@ -292,6 +308,11 @@ def ensure_schema(conn: Any, schema: Schema | None = None) -> None:
                         sql.SQL("CREATE OR REPLACE VIEW {} AS ").format(sql.Identifier(view.name))
                         + sql.SQL(view.select)
                     )
+                    conn.execute(
+                        sql.SQL("COMMENT ON VIEW {} IS {}").format(
+                            sql.Identifier(view.name), sql.Literal(mark)
+                        )
+                    )
             except psycopg.Error as exc:
                 logger.warning("toolguard: view %s is not created in PostgreSQL: %s", view.name, exc)
         # SQLite's data migration m012_learned_host_ports, here at every check: it is idempotent, and
@@ -299,6 +320,11 @@ def ensure_schema(conn: Any, schema: Schema | None = None) -> None:
         if {dedup.FLOW_ROWS_TABLE, *MERGE_KEYS} <= {t.name for t in schema.tables}:
             rekey_ported_hosts(_Qmark(conn))
             rekey_ipv6_hosts(_Qmark(conn))  # SQLite's m015_bracketed_ipv6_hosts, likewise
+
+
+def _view_mark(view: View) -> str:
+    """The comment a view made by :func:`ensure_schema` carries: the digest of its SELECT."""
+    return "toolguard view " + hashlib.sha256(view.select.encode()).hexdigest()[:16]
 
 
 class _Qmark:
@@ -312,11 +338,11 @@ class _Qmark:
         return self.conn.execute(pg_sql(statement), list(params))
 
 
-def pg_schema(conn: Any) -> Schema:
+def pg_schema(conn: Any, names: Sequence[str] | None = None) -> Schema:
     """What PostgreSQL has now, in the same shape as :func:`sqlite_schema` (for the equality test
-    and for ``push``'s column lists). Only tables the derived schema knows are read."""
+    and for ``push``'s column lists). Only tables the derived schema knows (or ``names``) are read."""
     tables = []
-    for name in (t.name for t in sqlite_schema().tables):
+    for name in names if names is not None else [t.name for t in sqlite_schema().tables]:
         rows = conn.execute(
             "SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
@@ -671,6 +697,7 @@ class Syncer:
         max_backoff: float = 10.0,
         max_interval: float = 10.0,
         pull_interval: float = 10.0,
+        warn_interval: float = 60.0,
     ) -> None:
         require_driver()
         self.spool = Path(spool)
@@ -694,6 +721,10 @@ class Syncer:
         self.errors = 0
         self.pending = 0
         self.last_error: str | None = None
+        #: (rows synced, errors) when the current outage began; None while the store is reachable.
+        self._outage: tuple[int, int] | None = None
+        self.warn_interval = warn_interval
+        self._next_warning = 0.0  # time.monotonic() after which an unchanged failure is logged again
         self._after: dict[str, int] = {}
         #: Per learned table, key -> the merge state PostgreSQL is known to hold (tuples of values;
         #: JSON lists in the state file).
@@ -736,6 +767,28 @@ class Syncer:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout)
+        logger.log(*self.closing_line(finished=not self._thread.is_alive()))
+
+    def closing_line(self, *, finished: bool = True) -> tuple[int, str]:
+        """What the proxy's stop says of the shared store (level, words): the spool's own line says
+        only "rows written to <spool>", which read as stored while PostgreSQL was down (trial21b)."""
+        target = redact_url(self.url)
+        if not finished:
+            return logging.WARNING, (
+                f"toolguard: the last attempt to reach {target} did not finish in time; the rows not "
+                f"sent stay in {self.spool} and go out at the next start with this spool, or with "
+                f"`toolguard sync {self.spool} {command_url(self.url)}`"
+            )
+        if self.pending:
+            return logging.WARNING, (
+                f"toolguard: {self.pending} rows did NOT reach {target} ({self.last_error or 'not sent'}); "
+                f"they stay in {self.spool} and go out at the next start with this spool, or with "
+                f"`toolguard sync {self.spool} {command_url(self.url)}`"
+            )
+        return (
+            logging.INFO,
+            f"toolguard: every row of {self.spool} reached {target} ({self.synced} sent by this run)",
+        )
 
     def _load_state(self) -> None:
         try:
@@ -790,6 +843,8 @@ class Syncer:
                 before = self.synced
                 self._sync_once()
                 backoff = 0.0
+                if self._outage is not None:
+                    self._log_recovery()
                 # Adaptive polling: the writer wakes the syncer for every batch it writes, so the
                 # timed pass only catches what the wake-up missed; while passes find nothing, it
                 # comes less often (up to max_interval), and as often as `interval` again once
@@ -798,13 +853,20 @@ class Syncer:
             except Exception as exc:  # unreachable server, lost connection, bad row: retried later
                 self.errors += 1
                 message = f"{type(exc).__name__}: {exc}".strip()
-                if message != self.last_error:
+                if self._outage is None:
+                    self._outage = (self.synced, self.errors - 1)
+                now = time.monotonic()
+                # Said again, with the backlog, while the outage lasts: with mitmdump the log is all
+                # a team sees of a running proxy (toolguard.stats is a console command).
+                if message != self.last_error or now >= self._next_warning:
                     logger.warning(
-                        "toolguard: cannot sync to %s (%s); rows stay in %s and are retried",
+                        "toolguard: cannot sync to %s (%s); %d rows wait in %s and are retried",
                         redact_url(self.url),
                         message,
+                        self.pending,
                         self.spool,
                     )
+                    self._next_warning = now + self.warn_interval
                 self.last_error = message
                 self._disconnect()
                 backoff = min(self.max_backoff, max(0.5, backoff * 2))
@@ -824,6 +886,21 @@ class Syncer:
                     # writer batch cost the proxy a third of its throughput in small transactions.
                     self._stop.wait(self.gather)
             self._wake.clear()
+
+    def _log_recovery(self) -> None:
+        """The first pass that succeeds after failed ones says so, with what it sent; the next
+        failure is logged again even if its text is the last outage's."""
+        synced, errors = self._outage or (self.synced, self.errors)
+        logger.info(
+            "toolguard: %s is reachable again after %d failed attempts: %d rows sent from the spool, "
+            "%d rows wait",
+            redact_url(self.url),
+            self.errors - errors,
+            self.synced - synced,
+            self.pending,
+        )
+        self._outage = None
+        self.last_error = None
 
     def _disconnect(self) -> None:
         if self._conn is not None:

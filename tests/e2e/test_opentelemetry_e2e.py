@@ -154,6 +154,10 @@ def test_a_down_receiver_does_not_affect_traffic(upstream, mitmdump_reverse, ope
     stats = final_stats(output)
     assert stats["otlp_exported"] == 0
     assert stats["otlp_failed"] + stats["otlp_dropped"] == 8
+    # And said in words at the stop, not only in the counters (trial21b).
+    [said] = [line for line in output.splitlines() if "OpenTelemetry export to" in line]
+    assert f"toolguard: OpenTelemetry export to {dead}: 0 flows exported, " in said, said
+    assert said.endswith("(NOT in the collector; the database has every flow)"), said
 
 
 def test_every_rejection_is_an_error_record_with_its_root_cause(

@@ -425,6 +425,16 @@ def test_two_proxies_write_one_database_and_survive_a_server_outage(
     assert sum(s["pg_sync_errors"] for s in stats) >= 1
     assert [s["pg_rows_pending"] for s in stats] == [0, 0]
     assert sum(s["pg_rows_synced"] for s in stats) >= 40 + 30  # flows and the findings of the flagged
+    # What the logs said (trial21b): the outage with the rows waiting, the store back with what was
+    # sent, every row delivered at the stop; and no deadlock between the two proxies reconnecting at
+    # once (a proxy's schema check locked the tables the other was writing).
+    target = pgstore.redact_url(postgres_url)
+    for i, output in enumerate(outputs):
+        assert "deadlock" not in output.lower()
+        assert f"toolguard: cannot sync to {target} (" in output
+        assert " rows wait in " in output
+        assert f"toolguard: {target} is reachable again after " in output
+        assert f"toolguard: every row of {tmp_path / f'spool-{i}.db'} reached {target} (" in output
 
 
 def pgstore_wait(predicate: Any, timeout: float = SYNC_TIMEOUT) -> bool:
