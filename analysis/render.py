@@ -15,6 +15,7 @@ from toolguard_analysis.summary import (
     NO_JUDGED_FINDINGS,
     TRANSIENT_WORDS,
     grouping_notes,
+    retries_words,
     seen_notes,
     unconfirmed_line,
 )
@@ -104,6 +105,9 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
             if group[key]:
                 out.append(indent + _trim(f"{label}: {', '.join(group[key])}", width - len(indent)))
         out.append(indent + _trim(f"flows: {', '.join(group['example_flow_ids'])}", width - len(indent)))
+        retried = retries_words(group)  # "3×" for one call its SDK tried three times
+        if retried:
+            out.append(indent + _trim(retried, width - len(indent)))
         ex = group.get("excerpt")
         if ex:
             out.append(indent + style(f"excerpt ({ex['location'] or 'end of messages'}):", dim=True))
@@ -293,6 +297,9 @@ def render_markdown(summary: dict[str, Any]) -> str:
         if g.get("unconfirmed"):
             out += [f"Findings: {_md(unconfirmed_line(g))}", ""]
         out.append(f"Example flows: {', '.join(f'`{i}`' for i in g['example_flow_ids'])}")
+        retried = retries_words(g)
+        if retried:
+            out += ["", f"{_md(retried)}."]
         ex = g.get("excerpt")
         if ex:
             out += ["", f"Excerpt around `{ex['location']}`:", "", "```"]

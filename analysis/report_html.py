@@ -27,6 +27,7 @@ from toolguard_analysis.summary import (
     NO_JUDGED_FINDINGS,
     TRANSIENT_WORDS,
     grouping_notes,
+    retries_words,
     seen_notes,
     unconfirmed_line,
 )
@@ -324,6 +325,7 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
             f"<dt>Models</dt><dd>{_e(', '.join(group['models']) or '-')}</dd>"
             f"<dt>Hosts</dt><dd>{_e(', '.join(group['hosts']) or '-')}</dd>"
             f'<dt>Flows (newest first)</dt><dd class="flowlinks mono">{flows}</dd>'
+            f"{f'<dt>Retries</dt><dd>{_e(retried)}</dd>' if (retried := retries_words(group)) else ''}"
             f"<dt>Minimal offending excerpt</dt><dd>{_excerpt_html(group.get('excerpt'))}</dd>"
             "</dl></div>"
         )

@@ -74,6 +74,7 @@ from toolguard_core.visibility import (
     ignored_line,
     parse_hosts,
     passed_through_line,
+    retries_line,
     skipped_line,
     unchecked_lines,
     unrecognised_line,
@@ -702,7 +703,7 @@ def report(
         lines += block_lines
         if len(ids) > 1:
             lines.append(f"        {_repeats_line(ids[1:])}")
-        retried = _retries_line([retries[flow_id] for flow_id in ids])
+        retried = retries_line([retries[flow_id] for flow_id in ids if retries[flow_id]], len(ids))
         if retried:
             lines.append(f"        {retried}")
     # Said once per run: the rules that ran were the generic profile's and the model catalog's
@@ -839,26 +840,6 @@ def _repeats_line(ids: list[str]) -> str:
     return (
         f"{_plural(len(ids), 'more flow')} alike (same client, request line, verdict, findings and answer): "
         f"{named}{rest}"
-    )
-
-
-def _retries_line(counts: list[int]) -> str | None:
-    """Which of a block's flows are the client SDK's own retries (``x-stainless-retry-count`` > 0), or
-    None: the openai SDK's default max_retries=2 turned one call answered 500 into three stored flows,
-    which read as three failing calls of the app (a new user's trial, session 19)."""
-    retried = [n for n in counts if n > 0]
-    if not retried:
-        return None
-    which = ", ".join(str(n) for n in retried)
-    if len(counts) == 1:
-        return (
-            f"the client's own retry {which} of a call (x-stainless-retry-count): its SDK resent the call "
-            "after a failed try (max_retries), the app did not call again"
-        )
-    are = "is the client's own retry" if len(retried) == 1 else "are the client's own retries"
-    return (
-        f"{len(retried)} of these {len(counts)} flows {are} (x-stainless-retry-count {which}): its SDK resent "
-        "a failed call (max_retries), the app did not call again"
     )
 
 
