@@ -9,6 +9,7 @@ A completion, even one that carries an ``error`` key beside its ``choices``, sta
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import textwrap
@@ -48,6 +49,24 @@ def guard(tmp_path: Path) -> Iterator[tuple[ToolGuard, Path]]:
         yield addon, db_path
 
 
+def _built_app_page() -> bytes:
+    """A web app's index page as its build serves it (Open WebUI, NextChat): a title, then a few hundred
+    hashed chunk names and an inline state blob. Over 4 KB even gzip'd or br'd (the hashes do not
+    compress): capture.may_be_error_body decoded at most 4 KB of a compressed answer, so a base URL
+    pointing at such an app, behind a server that compresses, passed as accepted (session 20)."""
+    chunks = "".join(
+        f'<link rel="modulepreload" href="/_app/immutable/chunks/{hashlib.sha256(str(i).encode()).hexdigest()[:16]}.js">'
+        for i in range(400)
+    )
+    return (
+        b"<!doctype html><html lang=en><head><meta charset=utf-8><title>Open WebUI</title>"
+        + chunks.encode()
+        + b"</head><body><div id=app></div></body></html>"
+    )
+
+
+BIG_PAGE = _built_app_page()
+
 # (case, the answer's headers, body, then the stored row: verdict, error_source, error_message, cause_id)
 ORPHAN_ROW = (
     "recognised",
@@ -66,6 +85,19 @@ CASES = [
     # body by the header): read decoded, like any stored answer.
     ("gzip", {"content-type": "application/json", "content-encoding": "gzip"}, ORPHAN_200, ORPHAN_ROW),
     ("brotli", {"content-type": "application/json", "content-encoding": "br"}, ORPHAN_200, ORPHAN_ROW),
+    # Over 4 KB compressed: its start is decoded to decide, then the body, bounded.
+    (
+        "a web app's page, gzip'd, over 4 KB",
+        {**HTML, "content-encoding": "gzip"},
+        BIG_PAGE,
+        ("recognised", "body", "Open WebUI", "cause.wrong-endpoint"),
+    ),
+    (
+        "a web app's page, br'd, over 4 KB",
+        {**HTML, "content-encoding": "br"},
+        BIG_PAGE,
+        ("recognised", "body", "Open WebUI", "cause.wrong-endpoint"),
+    ),
     (
         "LM Studio's error object with status 200",
         None,
@@ -103,6 +135,8 @@ def test_an_error_in_a_200_answer_is_a_rejection(
     addon, db_path = guard
     flow = make_flow(BODY, url=URL)
     run(addon, flow, answer(200, body, headers))
+    if body is BIG_PAGE:  # compressed as a real server does it, and still over the old 4 KB bound
+        assert len(flow.response.raw_content) > 4096
     assert flow.metadata[METADATA_KEY]["verdict"] == row[0]
     assert addon.stats["rejected"] == 1
     addon.done()
@@ -125,6 +159,11 @@ def test_an_error_in_a_200_answer_is_a_rejection(
         (None, {"error": {"message": "partial"}, **ok_completion()}),
         (None, b""),
         (None, b"[]"),
+        # A long completion, gzip'd over 4 KB: its decoded start is a completion's, nothing more is read.
+        (
+            {"content-type": "application/json", "content-encoding": "gzip"},
+            {**ok_completion(), "system_fingerprint": BIG_PAGE.hex()[:20000]},
+        ),
     ],
 )
 def test_a_completion_stays_accepted(guard: tuple[ToolGuard, Path], headers: Any, body: Any) -> None:

@@ -27,7 +27,7 @@ from toolguard_core.causes import (
     recognise_error,
     request_object,
 )
-from toolguard_core.decoding import decode_body
+from toolguard_core.decoding import decode_body, decode_head
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import Calibration, Knowledge, calibrate, learned_host
 from toolguard_core.repair import NotRepaired, Repair
@@ -105,9 +105,6 @@ def _early_from(blob: bytes) -> EarlyAnswer:
 #: match (addon._finish); :func:`is_error_in_2xx_body` decides.
 ERROR_HEAD = re.compile(rb'\A\s*(?:<|\{\s*"error"\s*:)')
 ERROR_HEAD_BYTES = 64
-#: A compressed 2xx answer (a gateway's gzip or br to a client that accepts them) is decoded for that
-#: check only up to this size: error bodies are short, completions mostly longer.
-MAX_COMPRESSED_ERROR_BYTES = 4096
 
 
 def may_be_error_body[Source](
@@ -115,16 +112,24 @@ def may_be_error_body[Source](
 ) -> bytes | None:
     """The 2xx answer's body, decoded, when it may be an error (:data:`ERROR_HEAD`), else None. A plain
     JSON answer costs one bounded match; ``content_encoding(source)`` (the header, read lazily) is asked
-    only for a short body that does not start like JSON. A function and its argument rather than a
-    closure: every clean answer passes here, and a closure was an allocation per flow (issue #12)."""
+    only for a body that does not start like JSON. A compressed one (a gateway's gzip or br to a client
+    that accepts them) has only its first :data:`ERROR_HEAD_BYTES` decoded to decide (decoding.decode_head:
+    the cost of those bytes, whatever the body's length), and only one that starts like an error is
+    decoded whole, bounded like every stored answer (:func:`response_body`). Until session 20 such an
+    answer was decoded only up to 4 KB, so a longer error page passed unread and accepted. A function
+    and its argument rather than a closure: every clean answer passes here, and a closure was an
+    allocation per flow (issue #12)."""
     if not raw:
         return None
     if ERROR_HEAD.match(raw, 0, ERROR_HEAD_BYTES) is not None:
         return raw
-    if raw[:1] == b"{" or len(raw) > MAX_COMPRESSED_ERROR_BYTES:
+    if raw[:1] == b"{":
         return None
     encoding = content_encoding(source)
     if not encoding:
+        return None
+    head = decode_head(raw, encoding, ERROR_HEAD_BYTES)
+    if not head or ERROR_HEAD.match(head) is None:
         return None
     body = response_body(raw, encoding)
     return body if body and ERROR_HEAD.match(body[:ERROR_HEAD_BYTES]) is not None else None
