@@ -66,9 +66,11 @@ from toolguard_core.verdict import (
     rejected,
 )
 from toolguard_core.visibility import (
+    ANSWERED_BY,
     NOT_WRITTEN,
     NOTHING_SEEN,
     UNCHECKED_PATHS_HOW,
+    answered_by_words,
     counts_line,
     flow_verdict_words,
     ignored_line,
@@ -522,7 +524,7 @@ def read_run(db_path: Path, run_id: str) -> RunData:
         flows = list(
             db.query(
                 "select id, datetime_utc, method, scheme, host, port, path, provider, client, status, verdict, error_message, "
-                "error_json, error_param, "
+                "error_json, error_param, error_provider, "
                 f"flow_error, cause_json, request_headers_json, {websocket} from flows where run_id = ? "
                 "order by datetime_utc desc, id desc limit ?",
                 [run_id, MAX_REPORT_FLOWS],
@@ -775,6 +777,9 @@ def _flow_block(flow: dict[str, Any], findings: list[dict[str, Any]]) -> tuple[s
             else ""
         )
         lines.append(f"        upstream{in_stream}: {_one_line(message)}")
+        answered = answered_by_words([flow.get("error_provider")])
+        if answered:  # the provider behind a router, when its answer names it (OpenRouter's provider_name)
+            lines.append(f"        {ANSWERED_BY}: {_one_line(answered)}")
         param = innermost_param(flow["error_json"], flow.get("error_param"))
         if param and flow["verdict"] == Verdict.UNEXPLAINED and param not in message:
             # Nothing explains it: the provider's own pointer is all the user has, as show says it

@@ -630,6 +630,7 @@ def _summarise(
                 "models": Counter(),
                 "hosts": Counter(),
                 "providers": Counter(),
+                "answered_by": Counter(),
                 "statuses": set(),
             },
         )
@@ -646,6 +647,8 @@ def _summarise(
         t["models"][row["model"]] += n
         t["hosts"][row["host"]] += n
         t["providers"][row["error_provider"] or row["provider"]] += n
+        if row["error_provider"]:
+            t["answered_by"][row["error_provider"]] += n
         if row["status"] is not None:
             t["statuses"].add(int(row["status"]))
         if row["bucket"]:
@@ -795,6 +798,9 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         "models": _ranked(t["models"]),
         "hosts": _ranked(t["hosts"], upstream_sort_key),
         "providers": _ranked(t["providers"]),
+        # The providers the answers themselves name (OpenRouter's metadata.provider_name at any level;
+        # flows.error_provider), most flows first: [] when none does.
+        "answered_by": _ranked(t["answered_by"]),
         "statuses": sorted(t["statuses"]),
         # The answer names nothing beyond its status (toolguard_core.opaque): for an unexplained group,
         # the provider's silence rather than a gap of the catalogue (docs/errors.md "Opaque rejections").

@@ -504,7 +504,7 @@ class Capture:
             error_code=error.code if error else None,
             error_param=error.param if error else None,
             error_request_id=error.request_id if error else None,
-            error_provider=error.provider_name if error else None,
+            error_provider=error.answered_by if error else None,  # the innermost named
             error_shape=error.shape if error else None,
             error_json=json.dumps(error.summary(), ensure_ascii=False) if error else None,
             error_source=error_source,

@@ -324,6 +324,20 @@ def ignored_line(requests: int, paths: Mapping[str, int], *, limit: int = MAX_NA
     )
 
 
+#: Said before the provider the answer itself names (``flows.error_provider``: OpenRouter's
+#: ``metadata.provider_name`` at whatever level a router nested it, upstream_errors.UpstreamError.answered_by):
+#: "Provider returned error" from OpenRouter said nothing of who refused (session 20).
+ANSWERED_BY = "answered by"
+
+
+def answered_by_words(providers: Iterable[str | None]) -> str | None:
+    """``Novita (named in the answer)``: the providers a flow's (or a group's) answers name, most
+    frequent first, or None when none names one; ``toolguard show``, the run report and the summary
+    say it after :data:`ANSWERED_BY`."""
+    named = [p for p in dict.fromkeys(providers) if p]
+    return f"{', '.join(named)} (named in the answer)" if named else None
+
+
 def retries_line(retried: Sequence[int], flows: int) -> str | None:
     """Which of ``flows`` flows alike are the client SDK's own retries: ``retried`` holds the
     ``x-stainless-retry-count`` (> 0, clients.retry_count) of each that is one; None when none. The
