@@ -47,5 +47,7 @@ def test_a_bare_deepseek_v4_names_no_single_model_and_keeps_rules_skipped() -> N
     # "deepseek-v4" is neither, and the two differ in what they take (images).
     assert lookup("deepseek-v4") is None
     body = {"model": "deepseek-v4", "messages": [{"role": "user", "content": "hi"}]}
-    analysis = analyze.analyse_request(json.dumps(body).encode(), "https://llm.corp.example/v1/chat/completions")
+    analysis = analyze.analyse_request(
+        json.dumps(body).encode(), "https://llm.corp.example/v1/chat/completions"
+    )
     assert [f.rule for f in analysis.findings] == ["model.rules-skipped"]
