@@ -9,6 +9,7 @@ A completion, even one that carries an ``error`` key beside its ``choices``, sta
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import subprocess
 import sys
@@ -248,3 +249,33 @@ def test_toolguard_run_reports_errors_in_200_answers(upstream: Upstream, tmp_pat
         "        known failure: sequence.orphan-tool-message (matched by the upstream's wording)",
         f"        root cause: cause.orphan-tool-result: {CAUSES_BY_ID['cause.orphan-tool-result'].title}",
     ]
+
+
+@pytest.mark.e2e
+def test_a_compressed_page_over_4_kb_is_read_through_a_real_proxy(upstream: Upstream, tmp_path: Path) -> None:
+    """A web app behind a server that gzips its answers (session 20): its 20 KB page came over 4 KB
+    compressed and passed as accepted, unread. Through `toolguard run`'s real mitmdump, gzip'd by the
+    loopback server as such a server sends it, it is a rejection with the page's title."""
+    raw = gzip.compress(BIG_PAGE)
+    assert len(raw) > 4096
+    upstream.handler = lambda request: Reply(200, raw, {**HTML, "content-encoding": "gzip"})
+    db_path = tmp_path / "run.db"
+    result = subprocess.run(
+        [TOOLGUARD, "run", "--upstream", f"{upstream.url}/v1", "--db", str(db_path),
+         "--confdir", str(tmp_path / "conf"), "--", sys.executable, "-c", APP],
+        capture_output=True, text=True, timeout=RUN_TIMEOUT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = list(
+        sqlite_utils.Database(db_path).query(
+            "select status, verdict, error_source, error_message, cause_id from flows order by datetime_utc"
+        )
+    )
+    assert rows == [
+        {"status": 200, "verdict": "recognised", "error_source": "body", "error_message": "Open WebUI",
+         "cause_id": "cause.wrong-endpoint"},
+    ] * 2  # fmt: skip
+    assert (
+        "toolguard: 2 requests reached the proxy: 2 validated, 0 with findings, 2 rejected by the upstream"
+        in result.stderr
+    )
