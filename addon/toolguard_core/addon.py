@@ -62,6 +62,7 @@ from toolguard_core.capture import (
     Capture,
     EarlyAnswer,
     early_recognition,
+    finding_from,
     is_error_in_2xx_body,
     may_be_error_body,
     response_body,
@@ -2233,7 +2234,7 @@ class ToolGuard:
                     # Counted in the run's "with findings" by the writer, in the run row it writes
                     # (Store.late_flagged); here for the shutdown's words (this thread alone adds).
                     self.late_flagged += not _worth_keeping(waiting.findings)
-                    waiting.findings = [*waiting.findings, *(_late_finding(f) for f in found)]
+                    waiting.findings = [*waiting.findings, *(finding_from(f) for f in found)]
         self._verdict_inbox.append(verdicts)
         if not self._inbox_scheduled and self._verdict_loop is not None:
             self._inbox_scheduled = True
@@ -3478,12 +3479,6 @@ def _body_not_stored(finding: Finding, size: int) -> Finding:
             "it (toolguard_store_all keeps every body)."
         }
     )
-
-
-def _late_finding(values: tuple[str, str, str, str]) -> Finding:
-    """A ``learned.*`` finding the writer added (Store.on_verdicts' ``late``), as the proxy holds one."""
-    rule, severity, location, message = values
-    return Finding(rule=rule, severity=Severity(severity), location=location, message=message)
 
 
 #: Whether findings make a flow worth storing (declared beside the writer's use of it).

@@ -581,13 +581,17 @@ _capture_values = operator.attrgetter(*_CAPTURE_FIELDS)
 _FINDINGS = _CAPTURE_FIELDS.index("findings")
 
 
+def finding_from(values: tuple[str, str, str, str] | list[str]) -> Finding:
+    """A finding from its wire form ``(rule, severity, location, message)`` (:meth:`Capture.wire`, and
+    the ``learned.*`` findings the writer reports back: Store.on_verdicts' ``late``), as it was made."""
+    rule, severity, location, message = values
+    return Finding.model_construct(rule=rule, severity=Severity(severity), location=location, message=message)
+
+
 def capture_from(values: tuple[Any, ...]) -> Capture:
     """A Capture from :meth:`Capture.wire`'s values (the writer process's side)."""
     capture = Capture(*values)
-    capture.findings = [
-        Finding.model_construct(rule=rule, severity=Severity(severity), location=location, message=message)
-        for rule, severity, location, message in capture.findings
-    ]
+    capture.findings = [finding_from(f) for f in capture.findings]
     return capture
 
 
