@@ -210,6 +210,8 @@ def load_runs(
                     "unchecked_requests",
                     "unchecked_rejected",
                     "unchecked_paths",
+                    "ignored_requests",
+                    "ignored_paths",
                 )
                 if c in columns
             ]

@@ -15,6 +15,7 @@ from toolguard_analysis.summary import (
     NO_JUDGED_FINDINGS,
     TRANSIENT_WORDS,
     grouping_notes,
+    retries_words,
     seen_notes,
     unconfirmed_line,
 )
@@ -22,7 +23,7 @@ from toolguard_analysis.terminal import printable
 from toolguard_core.opaque import OPAQUE_MARK, OPAQUE_WORDS
 from toolguard_core.upstreams import listed
 from toolguard_core.verdict import REJECTION_VOCABULARY, Verdict, rejection_statuses
-from toolguard_core.visibility import NOTHING_SEEN
+from toolguard_core.visibility import ANSWERED_BY, NOTHING_SEEN, answered_by_words
 
 __all__ = ["render", "render_html", "render_json", "render_markdown", "render_text"]
 
@@ -103,7 +104,13 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
         for label, key in (("clients", "clients"), ("models", "models"), ("hosts", "hosts")):
             if group[key]:
                 out.append(indent + _trim(f"{label}: {', '.join(group[key])}", width - len(indent)))
+        answered = answered_by_words(group.get("answered_by") or ())
+        if answered:
+            out.append(indent + _trim(f"{ANSWERED_BY}: {answered}", width - len(indent)))
         out.append(indent + _trim(f"flows: {', '.join(group['example_flow_ids'])}", width - len(indent)))
+        retried = retries_words(group)  # "3×" for one call its SDK tried three times
+        if retried:
+            out.append(indent + _trim(retried, width - len(indent)))
         ex = group.get("excerpt")
         if ex:
             out.append(indent + style(f"excerpt ({ex['location'] or 'end of messages'}):", dim=True))
@@ -292,7 +299,13 @@ def render_markdown(summary: dict[str, Any]) -> str:
             ]
         if g.get("unconfirmed"):
             out += [f"Findings: {_md(unconfirmed_line(g))}", ""]
+        answered = answered_by_words(g.get("answered_by") or ())
+        if answered:
+            out += [f"{ANSWERED_BY.capitalize()}: {_md(answered)}.", ""]
         out.append(f"Example flows: {', '.join(f'`{i}`' for i in g['example_flow_ids'])}")
+        retried = retries_words(g)
+        if retried:
+            out += ["", f"{_md(retried)}."]
         ex = g.get("excerpt")
         if ex:
             out += ["", f"Excerpt around `{ex['location']}`:", "", "```"]

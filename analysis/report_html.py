@@ -27,6 +27,7 @@ from toolguard_analysis.summary import (
     NO_JUDGED_FINDINGS,
     TRANSIENT_WORDS,
     grouping_notes,
+    retries_words,
     seen_notes,
     unconfirmed_line,
 )
@@ -39,7 +40,7 @@ from toolguard_core.verdict import (
     rejection_statuses,
     verdict_words,
 )
-from toolguard_core.visibility import flow_verdict_words
+from toolguard_core.visibility import ANSWERED_BY, answered_by_words, flow_verdict_words
 
 PALETTE = (
     "#4e79a7",
@@ -315,6 +316,7 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
             # The group's findings its answer contradicts (verdict.judge): neither confirmed nor false alarms.
             cause += f"<dt>Findings</dt><dd>{_e(unconfirmed_line(group))}</dd>"
         flows = " ".join(_flow_link(flow_id, known) for flow_id in reversed(group["flow_ids"]))
+        answered = answered_by_words(group.get("answered_by") or ())  # the provider behind a router
         drill = (
             '<div class="drill"><dl>'
             f"{cause}"
@@ -323,7 +325,9 @@ def _group_rows(groups: list[dict[str, Any]], colours: dict[str, str], known: se
             f"<dt>Clients</dt><dd>{_e(', '.join(group['clients']) or '-')}</dd>"
             f"<dt>Models</dt><dd>{_e(', '.join(group['models']) or '-')}</dd>"
             f"<dt>Hosts</dt><dd>{_e(', '.join(group['hosts']) or '-')}</dd>"
+            f"{f'<dt>{_e(ANSWERED_BY.capitalize())}</dt><dd>{_e(answered)}</dd>' if answered else ''}"
             f'<dt>Flows (newest first)</dt><dd class="flowlinks mono">{flows}</dd>'
+            f"{f'<dt>Retries</dt><dd>{_e(retried)}</dd>' if (retried := retries_words(group)) else ''}"
             f"<dt>Minimal offending excerpt</dt><dd>{_excerpt_html(group.get('excerpt'))}</dd>"
             "</dl></div>"
         )

@@ -66,14 +66,17 @@ from toolguard_core.verdict import (
     rejected,
 )
 from toolguard_core.visibility import (
+    ANSWERED_BY,
     NOT_WRITTEN,
     NOTHING_SEEN,
     UNCHECKED_PATHS_HOW,
+    answered_by_words,
     counts_line,
     flow_verdict_words,
     ignored_line,
     parse_hosts,
     passed_through_line,
+    retries_line,
     skipped_line,
     unchecked_lines,
     unrecognised_line,
@@ -521,7 +524,7 @@ def read_run(db_path: Path, run_id: str) -> RunData:
         flows = list(
             db.query(
                 "select id, datetime_utc, method, scheme, host, port, path, provider, client, status, verdict, error_message, "
-                "error_json, error_param, "
+                "error_json, error_param, error_provider, "
                 f"flow_error, cause_json, request_headers_json, {websocket} from flows where run_id = ? "
                 "order by datetime_utc desc, id desc limit ?",
                 [run_id, MAX_REPORT_FLOWS],
@@ -702,7 +705,7 @@ def report(
         lines += block_lines
         if len(ids) > 1:
             lines.append(f"        {_repeats_line(ids[1:])}")
-        retried = _retries_line([retries[flow_id] for flow_id in ids])
+        retried = retries_line([retries[flow_id] for flow_id in ids if retries[flow_id]], len(ids))
         if retried:
             lines.append(f"        {retried}")
     # Said once per run: the rules that ran were the generic profile's and the model catalog's
@@ -774,6 +777,9 @@ def _flow_block(flow: dict[str, Any], findings: list[dict[str, Any]]) -> tuple[s
             else ""
         )
         lines.append(f"        upstream{in_stream}: {_one_line(message)}")
+        answered = answered_by_words([flow.get("error_provider")])
+        if answered:  # the provider behind a router, when its answer names it (OpenRouter's provider_name)
+            lines.append(f"        {ANSWERED_BY}: {_one_line(answered)}")
         param = innermost_param(flow["error_json"], flow.get("error_param"))
         if param and flow["verdict"] == Verdict.UNEXPLAINED and param not in message:
             # Nothing explains it: the provider's own pointer is all the user has, as show says it
@@ -839,26 +845,6 @@ def _repeats_line(ids: list[str]) -> str:
     return (
         f"{_plural(len(ids), 'more flow')} alike (same client, request line, verdict, findings and answer): "
         f"{named}{rest}"
-    )
-
-
-def _retries_line(counts: list[int]) -> str | None:
-    """Which of a block's flows are the client SDK's own retries (``x-stainless-retry-count`` > 0), or
-    None: the openai SDK's default max_retries=2 turned one call answered 500 into three stored flows,
-    which read as three failing calls of the app (a new user's trial, session 19)."""
-    retried = [n for n in counts if n > 0]
-    if not retried:
-        return None
-    which = ", ".join(str(n) for n in retried)
-    if len(counts) == 1:
-        return (
-            f"the client's own retry {which} of a call (x-stainless-retry-count): its SDK resent the call "
-            "after a failed try (max_retries), the app did not call again"
-        )
-    are = "is the client's own retry" if len(retried) == 1 else "are the client's own retries"
-    return (
-        f"{len(retried)} of these {len(counts)} flows {are} (x-stainless-retry-count {which}): its SDK resent "
-        "a failed call (max_retries), the app did not call again"
     )
 
 

@@ -58,7 +58,7 @@ from toolguard_core.verdict import (
     rejected,
     row_rejected,
 )
-from toolguard_core.visibility import UNVALIDATED_RULES, flow_verdict_words
+from toolguard_core.visibility import ANSWERED_BY, UNVALIDATED_RULES, answered_by_words, flow_verdict_words
 
 
 @dataclass(slots=True)
@@ -438,7 +438,7 @@ def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
     model = row.get("model") or (f"not read ({unread})" if unread else "?")
     facts = [
         ("request", f"{method} {row.get('url') or ''}".strip()),
-        ("provider", f"{row.get('provider') or '?'}, model {model}"),
+        ("provider", f"{row.get('provider') or '?'}, model {model}" + _answered_words(row)),
         ("client", (row.get("client") or "?") + _retry_words(row.get("request_headers_json"))),
         (
             "when",
@@ -452,6 +452,13 @@ def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
     if row.get("run_id"):
         facts.append(("run", str(row["run_id"])))
     return facts
+
+
+def _answered_words(row: dict[str, Any]) -> str:
+    """``; answered by Novita (named in the answer)`` when the answer names the provider behind a
+    router (OpenRouter's metadata.provider_name, at any level: flows.error_provider), else nothing."""
+    words = answered_by_words([row.get("error_provider")])
+    return f"; {ANSWERED_BY} {words}" if words else ""
 
 
 def _retry_words(headers_json: str | None) -> str:

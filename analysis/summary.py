@@ -20,6 +20,7 @@ from typing import Any
 
 from toolguard_analysis.db import Source, load_learned, load_runs
 from toolguard_analysis.selection import UPSTREAM_SQL, Selection, select_flows
+from toolguard_core.clients import RETRY_COUNT_HEADER, retry_count
 from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
@@ -33,9 +34,11 @@ from toolguard_core.verdict import UNCONFIRMED_WORDS, Answer, Verdict, error_tex
 from toolguard_core.visibility import (
     NOTHING_SEEN,
     UNVALIDATED_RULES,
+    ignored_line,
     merge_hosts,
     parse_hosts,
     passed_through_line,
+    retries_count_line,
     seen_line,
     skipped_line,
     unchecked_lines,
@@ -54,6 +57,7 @@ __all__ = [
     "is_rejected",
     "message_index",
     "repair_stats",
+    "retries_words",
     "seen_notes",
     "stored_cause",
     "unconfirmed_line",
@@ -536,6 +540,21 @@ def _seen(
         }
         unchecked, unchecked_rejected = sum(unchecked_paths.values()), 0
     notes += unchecked_lines(unchecked, unchecked_rejected, unchecked_paths)
+    # The requests that were no API call toolguard validates (a GET /v1/models, a health check; runs
+    # from m017 on), said as toolguard run's report says them (visibility.ignored_line). Keyed
+    # "METHOD upstream/path": under --host only that upstream's.
+    ignored_paths = merge_hosts(parse_hosts(run.get("ignored_paths")) for run in runs)
+    ignored = sum(int(run.get("ignored_requests") or 0) for run in runs)
+    if host:
+        ignored_paths = {
+            p: n
+            for p, n in ignored_paths.items()
+            if host.lower() in p.partition(" ")[2].split("/", 1)[0].lower()
+        }
+        ignored = sum(ignored_paths.values())
+    line = ignored_line(ignored, ignored_paths)
+    if line:
+        notes.append(line)
     return {
         "runs": len(runs),
         "requests_seen": requests_seen,
@@ -550,6 +569,8 @@ def _seen(
         "unchecked_requests": unchecked,
         "unchecked_rejected": unchecked_rejected,
         "unchecked_paths": dict(list(unchecked_paths.items())[:MAX_SEEN_HOSTS]),
+        "ignored_requests": ignored,
+        "ignored_paths": dict(list(ignored_paths.items())[:MAX_SEEN_HOSTS]),
         "notes": notes,
     }
 
@@ -609,6 +630,7 @@ def _summarise(
                 "models": Counter(),
                 "hosts": Counter(),
                 "providers": Counter(),
+                "answered_by": Counter(),
                 "statuses": set(),
             },
         )
@@ -625,6 +647,8 @@ def _summarise(
         t["models"][row["model"]] += n
         t["hosts"][row["host"]] += n
         t["providers"][row["error_provider"] or row["provider"]] += n
+        if row["error_provider"]:
+            t["answered_by"][row["error_provider"]] += n
         if row["status"] is not None:
             t["statuses"].add(int(row["status"]))
         if row["bucket"]:
@@ -746,6 +770,7 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         ),
     )
     verdicts = sorted(t["verdicts"].items(), key=lambda item: item[1][0])
+    retried = _sdk_retries(selection, key)
     unconfirmed = _unconfirmed(
         selection, key, pattern, cause, error_text(example.get("error_json"), example.get("error_message"))
     )
@@ -773,16 +798,46 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         "models": _ranked(t["models"]),
         "hosts": _ranked(t["hosts"], upstream_sort_key),
         "providers": _ranked(t["providers"]),
+        # The providers the answers themselves name (OpenRouter's metadata.provider_name at any level;
+        # flows.error_provider), most flows first: [] when none does.
+        "answered_by": _ranked(t["answered_by"]),
         "statuses": sorted(t["statuses"]),
         # The answer names nothing beyond its status (toolguard_core.opaque): for an unexplained group,
         # the provider's silence rather than a gap of the catalogue (docs/errors.md "Opaque rejections").
         "opaque": is_opaque_stored(example.get("error_json"), example.get("error_message")),
         "verdicts": {verdict: n for verdict, (_, n) in verdicts},
         "excerpt": excerpt({**example, "request_json": selection.request_json(example["id"])}, location),
+        # Its members the client's SDK resent on its own (x-stainless-retry-count > 0): "3×" for one
+        # call tried three times (retries_words; toolguard run's report says the same).
+        "sdk_retries": len(retried),
+        "sdk_retry_counts": sorted(set(retried)),
         # The group's flagged flows whose findings its answer contradicts (verdict.judge):
         # [{"rule", "count"}], most flows first; [] when none (docs/summary.md).
         "unconfirmed": unconfirmed,
     }
+
+
+def _sdk_retries(selection: Selection, key: str) -> list[int]:
+    """The ``x-stainless-retry-count`` of each of a group's members that is its client SDK's own
+    retry (clients.retry_count > 0). Only the rows whose headers name the header are read and
+    parsed (a first try says "0": the pattern leaves those out too)."""
+    return [
+        n
+        for row in selection.query(
+            "select f.request_headers_json as headers from flows f where f.group_key = ? and "
+            f"{selection.where} and lower(f.request_headers_json) like ? and "
+            "lower(f.request_headers_json) not like ?",
+            [key, *selection.args, f"%{RETRY_COUNT_HEADER}%", f'%"{RETRY_COUNT_HEADER}": "0"%'],
+        )
+        if (n := retry_count(row["headers"]))
+    ]
+
+
+def retries_words(group: dict[str, Any]) -> str | None:
+    """The sentence for a group's members its client's SDK resent (visibility.retries_line), or None."""
+    return retries_count_line(
+        int(group.get("sdk_retries") or 0), group.get("sdk_retry_counts") or (), group["count"]
+    )
 
 
 #: Said after a transient root cause's title (causes.Cause.transient: rate limits, overload, server

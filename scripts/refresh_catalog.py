@@ -168,6 +168,46 @@ VENDOR_FACTS: dict[str, dict[str, Any]] = {
         }
         for name in ("gpt-oss-120b", "gpt-oss-20b")
     },
+    # Late-2026 names with no entry of their own (session 20), each the name of one model that has one:
+    # ``same_as`` copies that entry's facts (not its providers: no vendor lists the name itself), then the
+    # fact's own keys apply. Moonshot serves Kimi K2.7 as ``kimi-k2.7-code`` only ("Not found the model
+    # kimi-k2.7" from its API, whose /models lists kimi-k2.7-code and kimi-k2.7-code-highspeed:
+    # NorthlandPositronics/Cogtrix#2363; "Moonshot's own API names it kimi-k2.7-code",
+    # langchain-ai/open-swe#1515); resellers name it ``kimi-k2.7`` (the snapshot's umans-kimi-k2.7,
+    # databricks-kimi-k2-7).
+    "kimi-k2.7": {
+        "same_as": "kimi-k2.7-code",
+        "source": [
+            "https://github.com/NorthlandPositronics/Cogtrix/pull/2363",
+            "https://github.com/langchain-ai/open-swe/pull/1515",
+        ],
+    },
+    # Kimi Code's subscription id (api.kimi.com/coding): models.dev's entry for it names K2.7 Code as its
+    # base model with a 32,768-token output limit (providers/kimi-for-coding/models/kimi-for-coding.toml,
+    # after the snapshot's models.dev commit). The plan decides the model behind it (anomalyco/models.dev#2263),
+    # which models.dev gives as K2.7 Code.
+    "kimi-for-coding": {
+        "same_as": "kimi-k2.7-code",
+        "max_output_tokens": 32768,
+        "source": [
+            "https://github.com/anomalyco/models.dev/blob/cddcdd671134bab8f35048bde2b0bde07aff8e3f/providers/kimi-for-coding/models/kimi-for-coding.toml",
+            "https://github.com/anomalyco/models.dev/pull/2263",
+        ],
+    },
+    # Mistral Small 3.2 is release 25.06, ``mistral-small-2506`` (docs.mistral.ai/models: "Mistral Small 3.2
+    # v25.06", the replacement of the retired Small models; Hugging Face's Mistral-Small-3.2-24B-Instruct-2506).
+    "mistral-small-3.2": {
+        "same_as": "mistral-small-2506",
+        "source": [
+            "https://docs.mistral.ai/models/mistral-small-1-0-24-02",
+            "https://huggingface.co/mistralai/Mistral-Small-3.2-24B-Instruct-2506",
+        ],
+    },
+    # Not added: a bare ``deepseek-v4`` names no single model (DeepSeek serves deepseek-v4-pro and
+    # deepseek-flash, which took over deepseek-v4-flash, and answers other names "The supported API model
+    # names are deepseek-flash, deepseek-v4-pro", kolega-ai/kolega-code#695; neovateai/neovate-code#788
+    # dropped it as an unofficial alias); the two differ in what they take (images), so it keeps "model
+    # rules skipped".
     # xAI: Grok 4 takes images (xAI's image-understanding guide lists it; Roo Code's xAI page: "grok-4 -
     # xAI's Grok-4 model with 256K context window, image support"). Only resellers' entries list it, and
     # they say text only, so an image to grok-4 was warned about.
@@ -835,11 +875,15 @@ def apply_vendor_facts(
     it), which the snapshot records so that ``--facts-only`` can take a fact out again."""
     before: dict[str, dict[str, Any] | None] = {}
     for name, fact in (VENDOR_FACTS if facts is None else facts).items():
+        if "same_as" in fact and fact["same_as"] not in models:
+            continue  # the datasets carry no such model (a partial run): nothing to name after it
         dated = [key for key in models if (found := _DATED.match(key)) and found.group("base") == name]
         for key in (name, *dated):
             before.setdefault(key, dict(models[key]) if key in models else None)
             entry = dict(models.get(key, {}))
-            entry.update({k: v for k, v in fact.items() if k != "source"})
+            if "same_as" in fact:  # the one model the name names: its facts, not its vendors
+                entry = {k: v for k, v in models[fact["same_as"]].items() if k != "providers"} | entry
+            entry.update({k: v for k, v in fact.items() if k not in ("source", "same_as")})
             models[key] = {k: entry[k] for k in ("providers", *_FIELDS) if k in entry}
     return dict(sorted(before.items()))
 
@@ -876,6 +920,8 @@ def vendor_facts_record(facts: Mapping[str, Mapping[str, Any]] | None = None) ->
         name: {
             "fields": [k for k in ("providers", *_FIELDS) if k in fact],
             "from": list(_as_list(fact["source"])),
+            # The entry whose facts the name's are (the others, not in ``fields``, are that entry's).
+            **({"same_as": fact["same_as"]} if "same_as" in fact else {}),
         }
         for name, fact in sorted((VENDOR_FACTS if facts is None else facts).items())
     }

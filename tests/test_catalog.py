@@ -330,13 +330,15 @@ EXPECTED_FIXTURE_SNAPSHOT = {
             name: {
                 "fields": [k for k in ("providers", *_script()._FIELDS) if k in fact],
                 "from": [fact["source"]] if isinstance(fact["source"], str) else fact["source"],
+                **({"same_as": fact["same_as"]} if "same_as" in fact else {}),
             }
             for name, fact in _script().VENDOR_FACTS.items()
         },
         # What the datasets had under each fact: the fixture lists none of those models, so the facts
         # made their entries (--facts-only takes such an entry out with its fact).
         "vendor_fact_datasets": {
-            **dict.fromkeys(sorted(_script().VENDOR_FACTS)),
+            # (A fact naming a model after another, ``same_as``, applies nothing where that one is not listed.)
+            **dict.fromkeys(sorted(n for n, f in _script().VENDOR_FACTS.items() if "same_as" not in f)),
             # The fixture lists grok-4 (models.dev): its entry as it was under the fact.
             "grok-4": {
                 "audio_input": False, "function_calling": True, "max_input_tokens": 256000,
@@ -746,9 +748,10 @@ def test_a_vendor_fact_holds_for_the_models_dated_snapshots() -> None:
 def test_the_catalog_resolves_model_ids_from_public_threads() -> None:
     """Session 11's measure (docs/accuracy.md): 87 ids of 2025-2026 models as users and gateways spelled
     them in public threads (vendor prefixes, dates, ``:free``/``-latest``/``@cf/``, Bedrock and Vertex
-    ids, Ollama tags, a client's ``provider:model``, relays' variants), each with its thread. 83 resolve;
-    the rest are models no dataset lists (``kimi-for-coding``, a CodeQwen GGUF file, Together's
-    ``Llama-3-8b-chat-hf``, Ollama's ``gemma4:e4b-mlx``)."""
+    ids, Ollama tags, a client's ``provider:model``, relays' variants), each with its thread. 84 resolve
+    (``kimi-for-coding`` since session 20: models.dev's entry for Kimi Code's plan id, a vendor fact);
+    the rest are models no dataset lists (a CodeQwen GGUF file, Together's ``Llama-3-8b-chat-hf``,
+    Ollama's ``gemma4:e4b-mlx``)."""
     rows = [
         line.split("\t") for line in (ROOT / "tests/data/catalog/model-ids-11.tsv").read_text().splitlines()
     ]
@@ -757,7 +760,6 @@ def test_the_catalog_resolves_model_ids_from_public_threads() -> None:
     assert unresolved == [
         "codeqwen-1_5-7b-chat-q5_k_m.gguf",
         "gemma4:e4b-mlx",
-        "kimi-for-coding",
         "meta-llama/Llama-3-8b-chat-hf",
     ]
 

@@ -12,7 +12,7 @@ import pytest
 from backports import zstd
 
 from toolguard_core.analyze import analyse_request
-from toolguard_core.decoding import PIECE, Decoded, Decoder, decode_body
+from toolguard_core.decoding import PIECE, Decoded, Decoder, decode_body, decode_head
 from toolguard_core.sse import SSETap
 
 BODY = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hello " * 40_000}]}).encode()
@@ -110,3 +110,41 @@ def test_sse_tap_stops_parsing_a_bomb_at_its_limit():
     bomb = _gzip_zeros(64 << 20)
     assert tap(bomb) is bomb and tap(b"") == b""
     assert (tap.parsing, tap.decoded_bytes <= (1 << 20) + 2 * PIECE) == (False, True)
+
+
+# decode_head: what the proxy decodes of a compressed 2xx answer to see whether it starts like an error
+# (capture.may_be_error_body). A web app's page, over 4 KB however it is compressed.
+PAGE = b"<!doctype html><html><head><title>Open WebUI</title>" + b"".join(
+    f'<link href="/_app/{zlib.crc32(str(i).encode()):08x}.js">'.encode() for i in range(2000)
+)
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-15)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "raw"),
+    [
+        ("gzip", gzip.compress(PAGE)),
+        ("x-gzip", gzip.compress(PAGE)),
+        ("deflate", zlib.compress(PAGE)),  # zlib-wrapped, as RFC 9110 says
+        ("deflate", _raw_deflate(PAGE)),  # raw deflate, as servers send it in practice
+        ("br", brotli.compress(PAGE)),
+        ("zstd", zstd.compress(PAGE)),
+        ("gzip, br", brotli.compress(gzip.compress(PAGE))),
+        ("identity", PAGE),
+    ],
+)
+def test_decode_head_reads_the_start_of_any_coding(encoding: str, raw: bytes) -> None:
+    assert len(raw) > 4096
+    assert decode_head(raw, encoding, 64) == PAGE[:64]
+
+
+def test_decode_head_of_a_bomb_is_its_start_and_of_bad_input_nothing() -> None:
+    bomb = gzip.compress(b"\0" * (50 << 20))  # 50 MB of zeros in ~50 KB
+    assert decode_head(bomb, "gzip", 64) == b"\0" * 64
+    assert decode_head(b"not gzip at all", "gzip", 64) is None
+    assert decode_head(gzip.compress(PAGE), "bz2", 64) is None  # not an HTTP coding
+    assert decode_head(b"", "br", 64) in (b"", None)

@@ -9,6 +9,8 @@ A completion, even one that carries an ``error`` key beside its ``choices``, sta
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import subprocess
 import sys
 import textwrap
@@ -48,6 +50,24 @@ def guard(tmp_path: Path) -> Iterator[tuple[ToolGuard, Path]]:
         yield addon, db_path
 
 
+def _built_app_page() -> bytes:
+    """A web app's index page as its build serves it (Open WebUI, NextChat): a title, then a few hundred
+    hashed chunk names and an inline state blob. Over 4 KB even gzip'd or br'd (the hashes do not
+    compress): capture.may_be_error_body decoded at most 4 KB of a compressed answer, so a base URL
+    pointing at such an app, behind a server that compresses, passed as accepted (session 20)."""
+    chunks = "".join(
+        f'<link rel="modulepreload" href="/_app/immutable/chunks/{hashlib.sha256(str(i).encode()).hexdigest()[:16]}.js">'
+        for i in range(400)
+    )
+    return (
+        b"<!doctype html><html lang=en><head><meta charset=utf-8><title>Open WebUI</title>"
+        + chunks.encode()
+        + b"</head><body><div id=app></div></body></html>"
+    )
+
+
+BIG_PAGE = _built_app_page()
+
 # (case, the answer's headers, body, then the stored row: verdict, error_source, error_message, cause_id)
 ORPHAN_ROW = (
     "recognised",
@@ -66,6 +86,19 @@ CASES = [
     # body by the header): read decoded, like any stored answer.
     ("gzip", {"content-type": "application/json", "content-encoding": "gzip"}, ORPHAN_200, ORPHAN_ROW),
     ("brotli", {"content-type": "application/json", "content-encoding": "br"}, ORPHAN_200, ORPHAN_ROW),
+    # Over 4 KB compressed: its start is decoded to decide, then the body, bounded.
+    (
+        "a web app's page, gzip'd, over 4 KB",
+        {**HTML, "content-encoding": "gzip"},
+        BIG_PAGE,
+        ("recognised", "body", "Open WebUI", "cause.wrong-endpoint"),
+    ),
+    (
+        "a web app's page, br'd, over 4 KB",
+        {**HTML, "content-encoding": "br"},
+        BIG_PAGE,
+        ("recognised", "body", "Open WebUI", "cause.wrong-endpoint"),
+    ),
     (
         "LM Studio's error object with status 200",
         None,
@@ -103,6 +136,8 @@ def test_an_error_in_a_200_answer_is_a_rejection(
     addon, db_path = guard
     flow = make_flow(BODY, url=URL)
     run(addon, flow, answer(200, body, headers))
+    if body is BIG_PAGE:  # compressed as a real server does it, and still over the old 4 KB bound
+        assert len(flow.response.raw_content) > 4096
     assert flow.metadata[METADATA_KEY]["verdict"] == row[0]
     assert addon.stats["rejected"] == 1
     addon.done()
@@ -125,6 +160,11 @@ def test_an_error_in_a_200_answer_is_a_rejection(
         (None, {"error": {"message": "partial"}, **ok_completion()}),
         (None, b""),
         (None, b"[]"),
+        # A long completion, gzip'd over 4 KB: its decoded start is a completion's, nothing more is read.
+        (
+            {"content-type": "application/json", "content-encoding": "gzip"},
+            {**ok_completion(), "system_fingerprint": BIG_PAGE.hex()[:20000]},
+        ),
     ],
 )
 def test_a_completion_stays_accepted(guard: tuple[ToolGuard, Path], headers: Any, body: Any) -> None:
@@ -209,3 +249,33 @@ def test_toolguard_run_reports_errors_in_200_answers(upstream: Upstream, tmp_pat
         "        known failure: sequence.orphan-tool-message (matched by the upstream's wording)",
         f"        root cause: cause.orphan-tool-result: {CAUSES_BY_ID['cause.orphan-tool-result'].title}",
     ]
+
+
+@pytest.mark.e2e
+def test_a_compressed_page_over_4_kb_is_read_through_a_real_proxy(upstream: Upstream, tmp_path: Path) -> None:
+    """A web app behind a server that gzips its answers (session 20): its 20 KB page came over 4 KB
+    compressed and passed as accepted, unread. Through `toolguard run`'s real mitmdump, gzip'd by the
+    loopback server as such a server sends it, it is a rejection with the page's title."""
+    raw = gzip.compress(BIG_PAGE)
+    assert len(raw) > 4096
+    upstream.handler = lambda request: Reply(200, raw, {**HTML, "content-encoding": "gzip"})
+    db_path = tmp_path / "run.db"
+    result = subprocess.run(
+        [TOOLGUARD, "run", "--upstream", f"{upstream.url}/v1", "--db", str(db_path),
+         "--confdir", str(tmp_path / "conf"), "--", sys.executable, "-c", APP],
+        capture_output=True, text=True, timeout=RUN_TIMEOUT,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = list(
+        sqlite_utils.Database(db_path).query(
+            "select status, verdict, error_source, error_message, cause_id from flows order by datetime_utc"
+        )
+    )
+    assert rows == [
+        {"status": 200, "verdict": "recognised", "error_source": "body", "error_message": "Open WebUI",
+         "cause_id": "cause.wrong-endpoint"},
+    ] * 2  # fmt: skip
+    assert (
+        "toolguard: 2 requests reached the proxy: 2 validated, 0 with findings, 2 rejected by the upstream"
+        in result.stderr
+    )

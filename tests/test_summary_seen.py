@@ -82,6 +82,8 @@ def test_an_empty_database_says_nothing_was_seen(tmp_path: Path) -> None:
         "unchecked_requests": 0,
         "unchecked_rejected": 0,
         "unchecked_paths": {},
+        "ignored_requests": 0,
+        "ignored_paths": {},
         "notes": ["toolguard saw 0 requests: nothing was checked"],
     }
     assert render_text(data, width=400).splitlines()[1:3] == [
@@ -120,6 +122,8 @@ def test_the_runs_skipped_model_rules_and_unrecognised_hosts_are_said(tmp_path: 
         "unchecked_requests": 1,
         "unchecked_rejected": 1,
         "unchecked_paths": {"llm.corp.example/v1/chat/completion": 1},
+        "ignored_requests": 0,
+        "ignored_paths": {},
         "notes": [
             "toolguard saw 8 requests (7 checked) in 2 run(s)",
             SKIPPED,

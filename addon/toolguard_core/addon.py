@@ -63,10 +63,12 @@ from toolguard_core.capture import (
     Capture,
     EarlyAnswer,
     early_recognition,
+    finding_from,
     is_error_in_2xx_body,
     may_be_error_body,
     response_body,
     stored_request,
+    worth_keeping,
 )
 from toolguard_core.causes import (
     STATUS_ONLY,
@@ -596,6 +598,8 @@ class ToolGuard:
         # filled on the store's threads and emptied on the loop.
         self._awaiting: dict[str, _Awaiting] = {}
         self._verdict_inbox: deque[list[Verdicts]] = deque()
+        # Flows only the writer's learned.* findings flagged (_hear_verdicts; Capture.apply_learned).
+        self.late_flagged = 0
         self._inbox_scheduled = False
         self._verdict_loop: asyncio.AbstractEventLoop | None = None
         self._verdict_sweep: asyncio.TimerHandle | None = None
@@ -1009,6 +1013,8 @@ class ToolGuard:
             # exporter send what is left (both bounded).
             closed = self._close_store()
             self._flush_verdicts()  # the drained writer's verdicts: every console line before the stats
+            # The flows the writer's learned.* findings flagged (it adds them to the run row it writes).
+            run_counts["with_findings"] += self.late_flagged
             for line in self._stopped_lines(run_counts, json.loads(closed)):
                 logger.info("%s", line)
             # Every counter, for scripts: the toolguard.stats command's JSON, after the words.
@@ -2490,9 +2496,24 @@ class ToolGuard:
         if self._verdict_sweep is None:
             self._verdict_sweep = loop.call_later(VERDICT_WAIT_SECONDS, self._sweep_verdicts)
 
-    def _hear_verdicts(self, verdicts: list[Verdicts]) -> None:
+    def _hear_verdicts(
+        self, verdicts: list[Verdicts], late: dict[str, list[tuple[str, str, str, str]]] | None = None
+    ) -> None:
         """The store's decisions for the rows that asked: called on its thread (the writer process's
-        supervisor, or the writer thread), handled on the event loop."""
+        supervisor, or the writer thread), handled on the event loop. ``late``: the ``learned.*``
+        findings the writer added to some of them (Capture.apply_learned: what an earlier answer
+        taught before this proxy's snapshot held it), joined to their findings before the verdicts
+        reach the loop, so the comment and the console line say them; counted on the loop."""
+        if late:
+            for flow_id, found in late.items():
+                if not found:
+                    continue
+                waiting = self._awaiting.get(flow_id)
+                if waiting is not None:
+                    # Counted in the run's "with findings" by the writer, in the run row it writes
+                    # (Store.late_flagged); here for the shutdown's words (this thread alone adds).
+                    self.late_flagged += not _worth_keeping(waiting.findings)
+                    waiting.findings = [*waiting.findings, *(finding_from(f) for f in found)]
         self._verdict_inbox.append(verdicts)
         if not self._inbox_scheduled and self._verdict_loop is not None:
             self._inbox_scheduled = True
@@ -3740,8 +3761,5 @@ def _body_not_stored(finding: Finding, size: int) -> Finding:
     )
 
 
-def _worth_keeping(findings: list[Finding]) -> bool:
-    """Whether the findings make a flow worth storing. The model.rules-skipped note alone does not:
-    every request of an unknown model through an unknown gateway carries it, and storing each one
-    would fill the database with accepted requests; it is counted in the stats instead."""
-    return any(f.rule != UNKNOWN_MODEL.id for f in findings)
+#: Whether findings make a flow worth storing (declared beside the writer's use of it).
+_worth_keeping = worth_keeping

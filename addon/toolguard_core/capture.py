@@ -13,7 +13,7 @@ import json
 import operator
 import pickle
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -27,9 +27,11 @@ from toolguard_core.causes import (
     recognise_error,
     request_object,
 )
-from toolguard_core.decoding import decode_body
+from toolguard_core.decoding import decode_body, decode_head
 from toolguard_core.findings import Finding, Severity
+from toolguard_core.learned import Calibration, Knowledge, calibrate, learned_host
 from toolguard_core.repair import NotRepaired, Repair
+from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.store import (
     MAX_STORED_NON_JSON_REQUEST,
     FindingRow,
@@ -40,7 +42,7 @@ from toolguard_core.store import (
     summary_json,
 )
 from toolguard_core.upstream_errors import UpstreamError, decode_text, parse_error
-from toolguard_core.verdict import REJECTED_VERDICTS, explained, explained_by, rejected
+from toolguard_core.verdict import REJECTED_VERDICTS, Verdict, explained, explained_by, rejected
 
 Headers = list[tuple[str, str]]
 #: A message's header fields as mitmproxy holds them (``Headers.fields``: an immutable tuple of byte
@@ -103,9 +105,6 @@ def _early_from(blob: bytes) -> EarlyAnswer:
 #: match (addon._finish); :func:`is_error_in_2xx_body` decides.
 ERROR_HEAD = re.compile(rb'\A\s*(?:<|\{\s*"error"\s*:)')
 ERROR_HEAD_BYTES = 64
-#: A compressed 2xx answer (a gateway's gzip or br to a client that accepts them) is decoded for that
-#: check only up to this size: error bodies are short, completions mostly longer.
-MAX_COMPRESSED_ERROR_BYTES = 4096
 
 
 def may_be_error_body[Source](
@@ -113,16 +112,24 @@ def may_be_error_body[Source](
 ) -> bytes | None:
     """The 2xx answer's body, decoded, when it may be an error (:data:`ERROR_HEAD`), else None. A plain
     JSON answer costs one bounded match; ``content_encoding(source)`` (the header, read lazily) is asked
-    only for a short body that does not start like JSON. A function and its argument rather than a
-    closure: every clean answer passes here, and a closure was an allocation per flow (issue #12)."""
+    only for a body that does not start like JSON. A compressed one (a gateway's gzip or br to a client
+    that accepts them) has only its first :data:`ERROR_HEAD_BYTES` decoded to decide (decoding.decode_head:
+    the cost of those bytes, whatever the body's length), and only one that starts like an error is
+    decoded whole, bounded like every stored answer (:func:`response_body`). Until session 20 such an
+    answer was decoded only up to 4 KB, so a longer error page passed unread and accepted. A function
+    and its argument rather than a closure: every clean answer passes here, and a closure was an
+    allocation per flow (issue #12)."""
     if not raw:
         return None
     if ERROR_HEAD.match(raw, 0, ERROR_HEAD_BYTES) is not None:
         return raw
-    if raw[:1] == b"{" or len(raw) > MAX_COMPRESSED_ERROR_BYTES:
+    if raw[:1] == b"{":
         return None
     encoding = content_encoding(source)
     if not encoding:
+        return None
+    head = decode_head(raw, encoding, ERROR_HEAD_BYTES)
+    if not head or ERROR_HEAD.match(head) is None:
         return None
     body = response_body(raw, encoding)
     return body if body and ERROR_HEAD.match(body[:ERROR_HEAD_BYTES]) is not None else None
@@ -248,6 +255,14 @@ def early_recognition(
     return answer
 
 
+def worth_keeping(findings: list[Finding]) -> bool:
+    """Whether the findings make a flow worth storing, and count it as one with findings. The
+    model.rules-skipped note alone does not: every request of an unknown model through an unknown
+    gateway carries it, and storing each one would fill the database with accepted requests; it is
+    counted in the stats instead."""
+    return any(f.rule != UNKNOWN_MODEL.id for f in findings)
+
+
 @dataclass(slots=True)
 class Capture:
     flow_id: str
@@ -329,7 +344,8 @@ class Capture:
         """The upstream's rejection, if any, and where it was found (``body`` or ``stream``)."""
         return answer_error(self.status, self.response_body, self.response_content_type, self.stream_error)
 
-    def to_row(self) -> FlowRow:
+    def _read_request(self) -> None:
+        """The request's facts and stored text, read once from ``raw_request`` (on the writer)."""
         if self.facts_unknown and self.raw_request is not None:
             body, encoding, max_body = self.raw_request
             self.model, self.stream, self.request_is_json = body_facts(body, max_body, encoding, self.path)
@@ -343,6 +359,46 @@ class Capture:
             else:
                 self.request_text, self.request_bytes = None, len(body)
             self.raw_request = None
+
+    def flagged(self) -> bool:
+        """Whether its findings count it among the flows with findings (:func:`worth_keeping`)."""
+        return worth_keeping(self.findings)
+
+    def apply_learned(self, knowledge: Knowledge, answered: Mapping[str, float]) -> list[Finding]:
+        """The ``learned.*`` findings the proxy could not make: what an earlier flow's answer taught
+        (``answered``: the flows this writer stored, by id, with when their answer ended), which the
+        proxy's snapshot did not hold yet when this request came. An agent resending a rejected request
+        ~50 ms after its answer beat the snapshot's trip from the writer process (session 20), so
+        the second try was judged ``unexplained`` and only the third got the finding. Only what was
+        answered before this request started counts: the proxy could have known it. The findings
+        are added (a new list: the proxy's own is not touched) and an ``unexplained`` rejection they
+        flag becomes ``predicted``, before :meth:`to_row` reads the verdict. Rare: only when the
+        host and model have such a constraint."""
+        host = learned_host(redact.redact_host(self.host) if self.host else self.host, self.port, self.scheme)
+        self._read_request()
+        calibration = knowledge.for_request(host, self.model)
+        fresh = tuple(
+            c
+            for c in calibration.constraints
+            if (at := answered.get(c.first_flow)) is not None and at <= self.started
+        )
+        body = request_object(self.request_text) if fresh and self.request_is_json else None
+        if body is None:
+            return []
+        have = {(f.rule, f.location) for f in self.findings}
+        late = [
+            f
+            for f in calibrate(body, [], Calibration(fresh, calibration.demoted))
+            if (f.rule, f.location) not in have
+        ]
+        if late:
+            self.findings = [*self.findings, *late]
+            if self.verdict == Verdict.UNEXPLAINED and any(f.severity == Severity.ERROR for f in late):
+                self.verdict = Verdict.PREDICTED.value
+        return late
+
+    def to_row(self) -> FlowRow:
+        self._read_request()
         extra = self.redact_headers
         request_headers = text_headers(self.request_headers)
         secrets = self.secrets
@@ -448,7 +504,7 @@ class Capture:
             error_code=error.code if error else None,
             error_param=error.param if error else None,
             error_request_id=error.request_id if error else None,
-            error_provider=error.provider_name if error else None,
+            error_provider=error.answered_by if error else None,  # the innermost named
             error_shape=error.shape if error else None,
             error_json=json.dumps(error.summary(), ensure_ascii=False) if error else None,
             error_source=error_source,
@@ -525,13 +581,17 @@ _capture_values = operator.attrgetter(*_CAPTURE_FIELDS)
 _FINDINGS = _CAPTURE_FIELDS.index("findings")
 
 
+def finding_from(values: tuple[str, str, str, str] | list[str]) -> Finding:
+    """A finding from its wire form ``(rule, severity, location, message)`` (:meth:`Capture.wire`, and
+    the ``learned.*`` findings the writer reports back: Store.on_verdicts' ``late``), as it was made."""
+    rule, severity, location, message = values
+    return Finding.model_construct(rule=rule, severity=Severity(severity), location=location, message=message)
+
+
 def capture_from(values: tuple[Any, ...]) -> Capture:
     """A Capture from :meth:`Capture.wire`'s values (the writer process's side)."""
     capture = Capture(*values)
-    capture.findings = [
-        Finding.model_construct(rule=rule, severity=Severity(severity), location=location, message=message)
-        for rule, severity, location, message in capture.findings
-    ]
+    capture.findings = [finding_from(f) for f in capture.findings]
     return capture
 
 

@@ -60,17 +60,29 @@ class _Zlib:
         self._obj: zlib._Decompress | None = zlib.decompressobj(47) if coding != "deflate" else None
         self._start = b""
 
+    def feed_head(self, data: bytes, size: int) -> Iterator[bytes]:
+        """At most ``size`` bytes of output for ``data``, once (:func:`decode_head`)."""
+        obj = self._zlib_for(data)
+        if obj is not None:
+            yield obj.decompress(data, size)
+
+    def _zlib_for(self, data: bytes) -> zlib._Decompress | None:
+        """The decompressor, made from the body's first two bytes for "deflate": zlib-wrapped by the
+        RFC but raw deflate in practice (mitmproxy tries both); the zlib header (RFC 1950 §2.2: CM = 8,
+        the first 16 bits a multiple of 31) tells which. None until two bytes came."""
+        if self._obj is None and len(data) >= 2:
+            wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            self._obj = zlib.decompressobj(15 if wrapped else -15)
+        return self._obj
+
     def feed(self, data: bytes) -> Iterator[bytes]:
         obj = self._obj
         if obj is None:
-            # "deflate" is zlib-wrapped by the RFC but raw deflate in practice; mitmproxy tries both.
-            # The zlib header (RFC 1950 §2.2: CM = 8, the first 16 bits a multiple of 31) tells which.
             data = self._start + data
-            if len(data) < 2:
+            obj = self._zlib_for(data)
+            if obj is None:
                 self._start = data  # a stream may arrive a byte at a time
                 return
-            wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-            obj = self._obj = zlib.decompressobj(15 if wrapped else -15)
         if obj.eof:  # bytes after the end of the stream are ignored, as mitmproxy does
             return
         out = obj.decompress(data, PIECE)
@@ -212,3 +224,28 @@ def decode_body(raw: bytes | None, content_encoding: str | None, limit: int) -> 
     except Exception as exc:  # corrupt data; each codec has its own error type
         return Decoded(None, f"it could not be decoded as {decoder.encoding}: {exc}")
     return Decoded(bytes(out))
+
+
+def decode_head(raw: bytes, content_encoding: str | None, size: int) -> bytes | None:
+    """The first ``size`` bytes of ``raw`` decoded (fewer when the body is shorter), at a cost that
+    follows ``size``, not the body's length: each codec is asked for ``size`` bytes of output and
+    stops there. What the proxy reads to decide whether a compressed 2xx answer starts like an
+    error (capture.may_be_error_body): until session 20 it decoded such an answer only when it was
+    4 KB or less, so a longer one (a web app's page behind a server that compresses) passed unread.
+    Stacked codings are decoded by :func:`decode_body` up to ``size`` (a piece per stage at most).
+    None on an unsupported coding or corrupt data; never raises."""
+    listed = [c for c in codings(content_encoding) if c not in IDENTITY_CODINGS]
+    try:
+        if not listed:
+            return raw[:size]
+        if len(listed) > 1 or listed[0] not in _STAGES:
+            return decode_body(raw, content_encoding, size).body
+        coding = listed[0]
+        if coding == "br":
+            return brotli.Decompressor().process(raw, output_buffer_limit=size)[:size]
+        if coding == "zstd":
+            return zstd.ZstdDecompressor().decompress(raw, size)
+        stage = _Zlib(coding)
+        return next(iter(stage.feed_head(raw, size)), b"")
+    except Exception:  # corrupt, truncated or odd input: not read, never a crash
+        return None

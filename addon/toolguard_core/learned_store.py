@@ -91,11 +91,9 @@ def learn_from_rows(db: sqlite_utils.Database, rows: Iterable[Any], demote_after
     and sending the same snapshot to the proxy (and from it to the validation worker) after every
     batch that repeats a learned rejection cost the writer ~50 us a row (issue #12)."""
     from toolguard_core.findings import Severity
+    from toolguard_core.verdict import LEARNED_FROM_VERDICTS as learn_from
     from toolguard_core.verdict import Verdict
 
-    # The rejections a constraint is learned from: the vocabulary's three words (a repaired request
-    # the upstream still rejected is not the request the client sent, so nothing is learned from it).
-    learn_from = (Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED)
     changed = 0
     for row in rows:
         if not row.host:

@@ -105,7 +105,9 @@ def predicted_error(finding: Finding, target: Target, body: Any = None) -> Predi
     rule = RULES.get(finding.rule)
     if rule is None:
         return None
-    predicts = [p for p in rule.predicts if p.api is None or p.api == target.endpoint]
+    predicts = [
+        p for p in rule.predicts if (p.api is None or p.api == target.endpoint) and _fits(p, finding, body)
+    ]
     vendor, _ = answering_provider(target, body)
     fallback = "anthropic" if target.endpoint == MESSAGES else "openai"
     for provider in dict.fromkeys((target.provider.id, vendor, fallback)):
@@ -118,6 +120,61 @@ def predicted_error(finding: Finding, target: Target, body: Any = None) -> Predi
         for predicted in sorted(relayed, key=lambda p: quoted_error(p.text) is None):
             return predicted
     return None
+
+
+#: OpenAI's code for a required key that is absent: its sentence is quoted only for a value that is.
+MISSING_CODE = "missing_required_parameter"
+#: OpenAI's invalid-value sentence quotes the value its example request sent first.
+_QUOTED_VALUE = re.compile(r"^(Invalid value: ')([^']*)(')")
+
+
+def _last_key(path: str) -> str:
+    return path.rsplit(".", 1)[-1]
+
+
+def _own_value_fits(predicted: PredictedError, finding: Finding) -> bool:
+    """Whether the sentence is about the very key the finding points at (its ``param`` ends in it), so
+    the request's own value may stand where its example's did."""
+    return predicted.param is not None and _last_key(predicted.param) == _last_key(finding.location)
+
+
+def _fits(predicted: PredictedError, finding: Finding, body: Any) -> bool:
+    """Whether the provider's sentence fits this request's own value at the finding's location: a
+    missing-parameter sentence only for a value that is absent, an invalid-value sentence only for a
+    string that is there and is either the value it quotes or, the sentence being about that very key,
+    can take its place (content.invalid-part declares both of OpenAI's sentences: a part with no
+    ``type`` was answered "Invalid value: 'image'", session 20; spec.unknown-enum-value's quote of
+    ``'image'`` does not fit a ``verbosity`` of ``'max'``). Any other sentence fits; without the body
+    nothing is ruled out. A finding no sentence fits is answered in toolguard's own words."""
+    if body is None:
+        return True
+    value = _value_at(body, finding.location)
+    if predicted.code == MISSING_CODE:
+        return value is None
+    quoted = _QUOTED_VALUE.match(predicted.text)
+    if quoted is None:
+        return True
+    value = _named_value(value)
+    return value is not None and (value == quoted.group(2) or _own_value_fits(predicted, finding))
+
+
+def _named_value(value: Any) -> str | None:
+    """The value an invalid-value sentence names for what a finding points at: a string, or the
+    ``type`` of a part the finding locates whole (responses.invalid-message-content's ``input[1].content[0]``)."""
+    if isinstance(value, dict):
+        value = value.get("type")
+    return value if isinstance(value, str) else None
+
+
+def _own_enum_value(text: str, predicted: PredictedError | None, finding: Finding, body: Any) -> str:
+    """OpenAI's ``Invalid value: 'image'. Supported values are: ...`` quotes its example request's
+    value: the request's own instead (``'document'``), when the sentence is about that very key."""
+    if predicted is None or not _own_value_fits(predicted, finding):
+        return text
+    value = _named_value(_value_at(body, finding.location))
+    if value is None:
+        return text
+    return _QUOTED_VALUE.sub(lambda m: f"{m.group(1)}{value}{m.group(3)}", text, count=1)
 
 
 def _own_path(text: str, location: str) -> str:
@@ -261,7 +318,11 @@ def blocked_answer(findings: list[Finding], target: Target, body: Any = None) ->
     # A relay's text quoting the vendor's error object: the vendor's own message, param and code.
     quoted = quoted_error(predicted.text) if predicted is not None and "→" in predicted.provider else None
     text = quoted["message"] if quoted is not None else predicted.text if predicted is not None else None
-    message = _own_path(_own_id(text, first, body), first.location) if text is not None else first.message
+    message = (
+        _own_path(_own_enum_value(_own_id(text, first, body), predicted, first, body), first.location)
+        if text is not None
+        else first.message
+    )
     if quoted is not None:
         message = _own_value(message, quoted.get("param"), body)
     body: dict[str, Any]

@@ -1027,6 +1027,10 @@ def cause_columns(recognition: Any) -> tuple[str | None, str | None]:
     return recognition.cause_id, summary_json(recognition.summary())
 
 
+#: How many stored rejections' answer times the writer keeps for Capture.apply_learned (the newest).
+MAX_ANSWERED = 4096
+
+
 #: A stored row's decision as the proxy reports it (console line, comment, mark): the flow's id,
 #: its verdict, and the root cause's id and title (None when no cause was named).
 Verdicts = tuple[str, str | None, str | None, str | None]
@@ -1398,7 +1402,7 @@ class Store:
         refresh_seconds: float = KNOWLEDGE_REFRESH_SECONDS,
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
         busy_timeout: float = 5.0,
-        on_verdicts: Callable[[list[Verdicts]], None] | None = None,
+        on_verdicts: Callable[..., None] | None = None,
     ) -> None:
         # What the writer derives every row with, loaded when the proxy starts (as the module-level
         # imports did), not by the writer thread on the first flow, beside the event loop.
@@ -1407,7 +1411,15 @@ class Store:
         self.path = Path(path)
         #: Told each batch's decisions for the rows that asked (``report_verdict``), as soon as the
         #: rows are built and before they are written: the proxy's console line waits for them.
+        #: Called ``on_verdicts(verdicts, late)`` when some rows also got ``learned.*`` findings the
+        #: proxy could not make (``late``: {flow id: [(rule, severity, location, message)]}).
         self.on_verdicts = on_verdicts
+        #: The snapshot last published (None until then), and when the answers of the rejections
+        #: this writer stored ended, by flow id (bounded): Capture.apply_learned reads both.
+        self.knowledge: Knowledge | None = None
+        self._answered: dict[str, float] = {}
+        #: By run: the flows only those late findings flagged, added to the run row's with_findings.
+        self.late_flagged: Counter[str] = Counter()
         self.busy_timeout = busy_timeout
         self.batch_size = batch_size
         #: Learning is on when ``on_knowledge`` is given (the addon); plain writers only store rows.
@@ -1567,7 +1579,8 @@ class Store:
         if self.on_knowledge is None:
             return
         try:
-            self.on_knowledge(load_knowledge(db))
+            self.knowledge = load_knowledge(db)
+            self.on_knowledge(self.knowledge)
             self._data_version = db.execute("PRAGMA data_version").fetchone()[0]
         except Exception:
             logger.exception("toolguard: could not load what was learned from %s", self.path)
@@ -1591,6 +1604,9 @@ class Store:
                 continue
             db = self._write_flows(db, flows)
             flows = []
+            late = self.late_flagged.get(item.id)
+            if late and item.ended_utc:  # the counts come with the run's end
+                item = item.model_copy(update={"with_findings": item.with_findings + late})
             try:
                 write_run(db, item)
             except Exception as exc:
@@ -1624,19 +1640,81 @@ class Store:
     def _write_flows(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
         batch: list[FlowRow] = []
         verdicts: list[Verdicts] = []
-        for item in items:
+        late: dict[str, list[tuple[str, str, str, str]]] = {}
+        for n, item in enumerate(items):
+            reported = getattr(item, "report_verdict", False)
             try:
+                if reported and self.on_knowledge is not None:
+                    # Observe mode's rejections: what an earlier answer taught that the proxy's
+                    # snapshot did not hold yet (Capture.apply_learned), then remembered as one.
+                    found = self._apply_learned(item)
+                    if found:
+                        late[item.flow_id] = found
                 row = item if isinstance(item, FlowRow) else item.to_row()
             except Exception:
                 self._drop(1, "row could not be built")
                 logger.exception("toolguard: could not build the row for %r", getattr(item, "flow_id", item))
                 continue
             batch.append(row)
-            if getattr(item, "report_verdict", False):
+            if reported:
                 verdicts.append(row_verdict(row))
+            if n + 1 < len(items) and self.on_knowledge is not None and self._teaches(row):
+                # A later row of this batch may repeat what this one teaches: learned first (one
+                # more transaction, only for a rejection that names a constraint not yet known).
+                db = self._write_built(db, batch, verdicts, late)
+                batch, verdicts, late = [], [], {}
+        return self._write_built(db, batch, verdicts, late)
+
+    def _apply_learned(self, item: Any) -> list[tuple[str, str, str, str]]:
+        answered = self._answered
+        if len(answered) >= MAX_ANSWERED:
+            for flow_id in list(answered)[: MAX_ANSWERED // 2]:
+                del answered[flow_id]
+        answered[item.flow_id] = item.ended
+        if self.knowledge is None or not self.knowledge.by_key:
+            return []
+        flagged = item.flagged()
+        late = item.apply_learned(self.knowledge, answered)
+        if late and not flagged and item.run_id:
+            self.late_flagged[item.run_id] += 1
+        return [(f.rule, f.severity.value, f.location, f.message) for f in late]
+
+    def _teaches(self, row: FlowRow) -> bool:
+        """Whether ``row`` may teach a constraint the published snapshot does not hold (learned_store
+        decides; this only says when learning it before the batch's next rows is worth a commit)."""
+        from toolguard_core.learned import learned_host
+        from toolguard_core.verdict import LEARNED_FROM_VERDICTS
+
+        if (
+            row.verdict not in LEARNED_FROM_VERDICTS
+            or not row.cause_json
+            or '"constraint"' not in row.cause_json
+        ):
+            return False
+        constraint = json.loads(row.cause_json).get("constraint")
+        if not constraint:
+            return False
+        known = (
+            self.knowledge.for_request(learned_host(row.host or "", row.port, row.scheme), row.model)
+            if self.knowledge is not None
+            else None
+        )
+        key = (constraint.get("kind"), constraint.get("name") or None, constraint.get("value") or None)
+        return known is None or all((c.kind, c.name, c.value) != key for c in known.constraints)
+
+    def _write_built(
+        self,
+        db: sqlite_utils.Database,
+        batch: list[FlowRow],
+        verdicts: list[Verdicts],
+        late: dict[str, list[tuple[str, str, str, str]]],
+    ) -> sqlite_utils.Database:
         if verdicts and self.on_verdicts is not None:
             try:
-                self.on_verdicts(verdicts)
+                if late:
+                    self.on_verdicts(verdicts, late)
+                else:
+                    self.on_verdicts(verdicts)
             except Exception:  # the proxy's console line is not worth a row
                 logger.exception("toolguard: could not report %d verdicts", len(verdicts))
         if not batch:

@@ -36,7 +36,10 @@ shape                  body
                        ``responseBody`` (the upstream's own body, as a string) becomes ``upstream``;
                        and a client's print of the error it got (Cline's ``{"message", "status",
                        "modelId", "providerId", "details": {...}}``): ``details`` is read as the
-                       wrapper it is (its ``metadata.raw`` too) and becomes ``upstream``
+                       wrapper it is (its ``metadata.raw`` too) and becomes ``upstream``; and a
+                       router's per-target answers (claude-code-router's "All target providers
+                       failed." with ``attempts[].details``): the last target's answer becomes
+                       ``upstream``
 ``responses-failed``   a Responses API ``response.failed`` event object ``{"type":
                        "response.failed", "response": {"error": {"code", "message"}}}``
 ``minimax``            MiniMax's native ``{"base_resp": {"status_code": int, "status_msg"}}`` (also
@@ -139,6 +142,13 @@ class UpstreamError(BaseModel):
             if error.message:
                 return error.message
         return None
+
+    @property
+    def answered_by(self) -> str | None:
+        """The provider that answered, when the body names it: the innermost ``provider_name``
+        (OpenRouter's ``metadata.provider_name``, read at whatever level a router nested it; "Novita"
+        behind claude-code-router and OpenRouter). Stored as ``flows.error_provider``."""
+        return next((e.provider_name for e in reversed(self.chain()) if e.provider_name), None)
 
     def chain(self) -> list[UpstreamError]:
         """This error followed by each nested upstream error, outermost first."""
@@ -512,10 +522,43 @@ def _from_wrapper(top: dict[str, Any], error: dict[str, Any], raw: str, *, depth
     if upstream is None:
         result = _with_nested(result, message_value, depth=depth)
     if result.upstream is None and depth < MAX_NESTING:
+        attempted = _attempts_upstream(error.get("attempts"), depth=depth + 1)
+        if attempted is not None:
+            result = result.model_copy(update={"upstream": attempted, "shape": "relay-nested"})
+    if result.upstream is None and depth < MAX_NESTING:
         stringified = _stringified_upstream(error, depth=depth + 1)
         if stringified is not None:
             result = result.model_copy(update={"upstream": stringified, "shape": "relay-nested"})
     return result
+
+
+def _attempts_upstream(attempts: Any, *, depth: int) -> UpstreamError | None:
+    """A router's per-target answers (claude-code-router 3.x: ``{"error": {"message": "All target
+    providers failed.", "attempts": [{"stage", "status", "message", "details"}]}}``,
+    musistudio/claude-code-router#1773): the last target's own answer, its ``details`` (the upstream's
+    body as an object: an OpenRouter wrapper whose ``metadata.raw`` holds the provider's, a FastAPI
+    ``{"detail"}``), else that attempt's own ``message`` ("Unknown final model") with its status. The
+    last is the one the fallback chain ended on; each earlier one was answered too, but the client was
+    told this one."""
+    if not isinstance(attempts, list):
+        return None
+    for attempt in reversed(attempts[:MAX_WRAPPER_FIELDS]):
+        if not isinstance(attempt, dict):
+            continue
+        details = attempt.get("details")
+        if isinstance(details, dict | list) and details:
+            inner = _from_json(details, _bound(_text(details), MAX_RAW_CHARS) or "", depth=depth)
+            if inner.effective_message:
+                return inner
+        message = _str(attempt.get("message"))
+        if message:
+            return UpstreamError(
+                shape="flat-message",
+                message=_bound(message, MAX_MESSAGE_CHARS),
+                code=_code(attempt.get("status")),
+                raw=_bound(_text(attempt), MAX_RAW_CHARS) or "",
+            )
+    return None
 
 
 def _stringified_upstream(error: dict[str, Any], *, depth: int) -> UpstreamError | None:

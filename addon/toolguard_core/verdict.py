@@ -56,6 +56,9 @@ class Verdict(StrEnum):
 REJECTED_VERDICTS = frozenset(
     {Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED, Verdict.REPAIR_FAILED}
 )
+#: The rejections a constraint is learned from (learned_store.learn_from_rows): the vocabulary's three
+#: words (a repaired request the upstream still rejected is not the request the client sent).
+LEARNED_FROM_VERDICTS = frozenset({Verdict.PREDICTED, Verdict.RECOGNISED, Verdict.UNEXPLAINED})
 
 #: Each verdict's meaning, in full (docs/errors.md's table is generated from this).
 VERDICT_MEANINGS: dict[str, str] = {

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from toolguard_core.clients import RETRY_COUNT_HEADER
 from toolguard_core.unvalidated import UNVALIDATED_RULE_IDS
 from toolguard_core.upstreams import upstream_sort_key
 from toolguard_core.verdict import DEFAULT_RECORD_PATHS, Verdict, verdict_words
@@ -320,6 +321,46 @@ def ignored_line(requests: int, paths: Mapping[str, int], *, limit: int = MAX_NA
     return (
         f"{_requests(requests)} {'was not an API call' if one else 'were not API calls'} toolguard validates "
         f"({named}): passed through, nothing in {'it' if one else 'them'} was checked; {IGNORED_HOW}"
+    )
+
+
+#: Said before the provider the answer itself names (``flows.error_provider``: OpenRouter's
+#: ``metadata.provider_name`` at whatever level a router nested it, upstream_errors.UpstreamError.answered_by):
+#: "Provider returned error" from OpenRouter said nothing of who refused (session 20).
+ANSWERED_BY = "answered by"
+
+
+def answered_by_words(providers: Iterable[str | None]) -> str | None:
+    """``Novita (named in the answer)``: the providers a flow's (or a group's) answers name, most
+    frequent first, or None when none names one; ``toolguard show``, the run report and the summary
+    say it after :data:`ANSWERED_BY`."""
+    named = [p for p in dict.fromkeys(providers) if p]
+    return f"{', '.join(named)} (named in the answer)" if named else None
+
+
+def retries_line(retried: Sequence[int], flows: int) -> str | None:
+    """Which of ``flows`` flows alike are the client SDK's own retries: ``retried`` holds the
+    ``x-stainless-retry-count`` (> 0, clients.retry_count) of each that is one; None when none. The
+    openai SDK's default max_retries=2 turned one call answered 500 into three stored flows, which
+    read as three failing calls of the app (a new user's trial, session 19). Said under a flow block of ``toolguard run``'s
+    report and under a group of ``toolguard summary`` (session 20)."""
+    return retries_count_line(len(retried), retried, flows)
+
+
+def retries_count_line(count: int, values: Iterable[int], flows: int) -> str | None:
+    """:func:`retries_line` for ``count`` retries among ``flows`` whose retry counts took ``values``."""
+    if count <= 0:
+        return None
+    which = ", ".join(str(n) for n in sorted(set(values)))
+    if flows == 1:
+        return (
+            f"the client's own retry {which} of a call ({RETRY_COUNT_HEADER}): its SDK resent the call "
+            "after a failed try (max_retries), the app did not call again"
+        )
+    are = "is the client's own retry" if count == 1 else "are the client's own retries"
+    return (
+        f"{count} of these {flows} flows {are} ({RETRY_COUNT_HEADER} {which}): its SDK resent "
+        "a failed call (max_retries), the app did not call again"
     )
 
 

@@ -133,10 +133,14 @@ class Writer:
     def _knowledge(self, knowledge: Knowledge) -> None:
         self.link.send({"t": "knowledge", "data": knowledge.as_json()})
 
-    def _verdicts(self, verdicts: list[Verdicts]) -> None:
+    def _verdicts(self, verdicts: list[Verdicts], late: dict[str, list[Any]] | None = None) -> None:
         """The decisions of the rows the proxy left its rejections' reading to, at once (not with
-        the next ack): its console line waits for them (writerproc ``on_verdicts``)."""
-        self.link.send({"t": "verdicts", "v": verdicts})
+        the next ack): its console line waits for them (writerproc ``on_verdicts``); with the
+        ``learned.*`` findings the writer added to them (Store.on_verdicts), when any."""
+        frame: dict[str, Any] = {"t": "verdicts", "v": verdicts}
+        if late:
+            frame["l"] = late
+        self.link.send(frame)
 
     def open(self) -> dict[str, Any] | None:
         """Open the database and the sinks; the error frame when one cannot be."""

@@ -73,7 +73,6 @@ from toolguard_core.store import (
     FlowRow,
     RowSource,
     RunRow,
-    Verdicts,
 )
 
 logger = logging.getLogger(__name__)
@@ -329,7 +328,7 @@ class ProcessStore:
         otlp_content: bool = False,
         silence_seconds: float = SILENCE_SECONDS,
         stall_seconds: float | None = None,
-        on_verdicts: Callable[[list[Verdicts]], None] | None = None,
+        on_verdicts: Callable[..., None] | None = None,
     ) -> None:
         self.path = Path(path)
         self.silence_seconds = silence_seconds
@@ -795,7 +794,12 @@ class ProcessStore:
         elif kind == "verdicts":
             if self.on_verdicts is not None:
                 try:
-                    self.on_verdicts([tuple(v) for v in frame.get("v") or ()])  # type: ignore[misc]
+                    verdicts = [tuple(v) for v in frame.get("v") or ()]
+                    late = frame.get("l")
+                    if late:
+                        self.on_verdicts(verdicts, {k: [tuple(f) for f in v] for k, v in late.items()})
+                    else:
+                        self.on_verdicts(verdicts)  # type: ignore[arg-type]
                 except Exception:
                     logger.exception("toolguard: could not read the writer process's verdicts")
         elif kind == "log":

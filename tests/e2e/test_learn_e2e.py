@@ -390,6 +390,47 @@ def test_a_rejected_parameter_is_learned_exported_and_imported(
     ]
 
 
+def test_a_request_resent_50_ms_after_its_rejection_gets_what_that_rejection_taught(
+    upstream: Upstream,
+    mitmdump_factory: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """An agent in a tight resend loop (session 20, leftovers21): the second request came ~50 ms after
+    the first one's answer, before the writer process's new snapshot reached the proxy, so it was
+    judged `unexplained` and only the third got `learned.param`. The writer now applies what it
+    learned from an earlier flow's answer to a later flow it has not written yet (the proxy's
+    snapshot is still on its way): the second ends `predicted` with the finding."""
+    upstream.handler = lambda request: Reply.json(400, XAI_PRESENCE_PENALTY)
+    db_path = tmp_path / "loop.db"
+    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=db_path)
+    client = openai_client(proxy)
+    _grok_request(client)
+    time.sleep(0.05)
+    _grok_request(client)
+    output = proxy.stop()
+    flows = _rows(db_path, "select id, verdict, cause_id from flows order by datetime_utc")
+    assert [(f["verdict"], f["cause_id"]) for f in flows] == [
+        ("recognised", "cause.sampling-on-reasoning-model"),
+        ("predicted", "cause.sampling-on-reasoning-model"),
+    ]
+    findings = _rows(
+        db_path, "select flow_id, rule, severity, location, message from findings order by flow_id"
+    )
+    assert [(f["flow_id"], f["rule"], f["severity"], f["location"]) for f in findings] == [
+        (flows[1]["id"], "learned.param", "error", "presence_penalty")
+    ]
+    assert f"(flow {flows[0]['id']})" in findings[0]["message"]
+    assert _rows(db_path, "select count, first_flow, last_flow from learned") == [
+        {"count": 2, "first_flow": flows[0]["id"], "last_flow": flows[1]["id"]}
+    ]
+    # The run's counts say it too (with_findings counts the flow the writer flagged), in the row and
+    # in the shutdown's words.
+    [run] = _rows(db_path, "select validated, with_findings, rejected from runs")
+    assert run == {"validated": 2, "with_findings": 1, "rejected": 2}
+    assert "2 requests reached the proxy: 2 validated, 1 with findings, 2 rejected by the upstream" in output
+
+
 # ------------------------------------------------------------------------------------------ demotion
 
 
