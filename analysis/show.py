@@ -52,6 +52,7 @@ from toolguard_core.verdict import (
     Answer,
     Judgement,
     Verdict,
+    answer_broke_off,
     answered_by,
     error_text,
     judge,
@@ -189,6 +190,9 @@ class StoredFlow:
             return None
         # Block mode's answer is toolguard's own (verdict.answered_by): no upstream ever saw the request.
         who = answered_by(status, self.row.get("verdict"))
+        if answer_broke_off(status, self.row.get("verdict"), self.row.get("flow_error")):
+            # The answer that came, then mitmproxy's reason it did not end (trial21a: show said nothing).
+            return f"{who}, then the connection broke off: {self.row.get('flow_error')}"
         by_status = rejected(status, False)
         if not text:
             return who if by_status else None
@@ -426,7 +430,12 @@ def _repair_lines(flow: StoredFlow, db: str | None = None) -> list[str]:
 
 
 def _verdict_words(flow: StoredFlow) -> str:
-    return flow_verdict_words(flow.row.get("verdict"), (f["rule"] for f in flow.findings))
+    row = flow.row
+    return flow_verdict_words(
+        row.get("verdict"),
+        (f["rule"] for f in flow.findings),
+        broke_off=answer_broke_off(row.get("status"), row.get("verdict"), row.get("flow_error")),
+    )
 
 
 def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
