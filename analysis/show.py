@@ -639,18 +639,20 @@ def render_markdown(flow: StoredFlow) -> str:
         if credited
         else None
     )
-    title = (
-        # By its host (and port, off the scheme's default: the name every report gives an upstream):
-        # the provider's id ("generic") is not a name, and it has its own bullet below.
-        (
-            f"The API at {upstream_name(row['host'], row.get('port'), row.get('scheme'))}"
-            if row.get("host")
-            else "The API"
-        )
-        + " rejects the request"
-        if row_rejected(row.get("verdict"), row.get("status"), row.get("error_message"))
-        else "toolguard flagged the request"
+    # By its host (and port, off the scheme's default: the name every report gives an upstream):
+    # the provider's id ("generic") is not a name, and it has its own bullet below.
+    api = (
+        f"The API at {upstream_name(row['host'], row.get('port'), row.get('scheme'))}"
+        if row.get("host")
+        else "The API"
     )
+    if row_rejected(row.get("verdict"), row.get("status"), row.get("error_message")):
+        title = f"{api} rejects the request"
+    elif not flow.findings and answer_broke_off(row.get("status"), row.get("verdict"), row.get("flow_error")):
+        # Stored for the break alone: "toolguard flagged the request" said a finding there was none of.
+        title = f"{api} answered, then the answer broke off before its end"
+    else:
+        title = "toolguard flagged the request"
     if first:
         title += f": {first['rule']} at {first['location']}"
     elif cause:

@@ -29,7 +29,7 @@ from mitmproxy.test import taddons, tflow
 from toolguard_analysis.cli import cli
 from toolguard_analysis.render import BROKE_OFF_HEADING
 from toolguard_analysis.run import report
-from toolguard_analysis.show import find_flow, render_text
+from toolguard_analysis.show import find_flow, render, render_text
 from toolguard_core.addon import ToolGuard
 from toolguard_core.verdict import answer_broke_off
 
@@ -126,6 +126,8 @@ def test_a_broken_off_answer_is_said_by_the_proxy_the_run_report_and_show(
         f"        connection: {DROPPED}",
     ]
 
+    markdown = render(find_flow(db_path, flow_id[:8]), "markdown").splitlines()
+    assert markdown[0] == "### The API at 127.0.0.1:9 answered, then the answer broke off before its end"
     shown = render_text(find_flow(db_path, flow_id[:8])).splitlines()
     said = {
         line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in shown[1:9] if ":" in line
