@@ -183,6 +183,7 @@ def render_text(summary: dict[str, Any], colour: bool = False, width: int | None
         else "  none"
     )
     out += [_trim(line, width) for line in _no_answer_lines(summary, "  ")]
+    out += [_trim(line, width) for line in _broke_off_lines(summary, "  ")]
     return "\n".join(out) + "\n"
 
 
@@ -201,6 +202,27 @@ def _no_answer_lines(summary: dict[str, Any], indent: str) -> list[str]:
     if count > len(listed):
         lines.append(f"{indent}  ... {count - len(listed)} older (narrow with --since/--until)")
     return lines
+
+
+def _broke_off_lines(summary: dict[str, Any], indent: str) -> list[str]:
+    """The flows whose answer started and broke off (counted under the verdict of the part that came,
+    accepted most often): their ids and what mitmproxy said of the connection, newest first."""
+    broke = summary.get("broke_off") or {}
+    listed, count = broke.get("flows") or [], int(broke.get("count") or 0)
+    if not listed:
+        return []
+    lines = [f"{indent}{BROKE_OFF_HEADING} ({count}; toolguard show ID):"]
+    lines += [
+        f"{indent}  {f['id']}  {f['datetime_utc'] or '-'}  {f['host'] or ''}{f['path'] or ''}  {f['flow_error']}"
+        for f in listed
+    ]
+    if count > len(listed):
+        lines.append(f"{indent}  ... {count - len(listed)} older (narrow with --since/--until)")
+    return lines
+
+
+#: How the summary introduces the answers that broke off (verdict.BROKE_OFF_WORDS, for a list).
+BROKE_OFF_HEADING = "answers that broke off before their end, so the client got an incomplete answer"
 
 
 def _label(group: dict[str, Any]) -> str:
@@ -353,8 +375,9 @@ def render_markdown(summary: dict[str, Any]) -> str:
             )
     out += ["", "## Verdicts", "", "| verdict | flows |", "|---|---:|"]
     out += [f"| {name} | {count} |" for name, count in summary["verdicts"].items()]
-    if no_answer := _no_answer_lines(summary, ""):
-        out += ["", no_answer[0], "", "```text", *(line.strip() for line in no_answer[1:]), "```"]
+    for flows in (_no_answer_lines(summary, ""), _broke_off_lines(summary, "")):
+        if flows:
+            out += ["", flows[0], "", "```text", *(line.strip() for line in flows[1:]), "```"]
     return "\n".join(out) + "\n"
 
 

@@ -35,6 +35,7 @@ from toolguard_core.opaque import OPAQUE_MARK, OPAQUE_WORDS
 from toolguard_core.verdict import (
     REJECTED_VERDICTS,
     Verdict,
+    answer_broke_off,
     answered_by,
     rejection_status,
     rejection_statuses,
@@ -411,11 +412,16 @@ def _flow_sections(flows: list[dict[str, Any]], show_command: Callable[[str], st
             f'at <code>{_e(f["location"])}</code>: <span class="fix">{_e(f["message"])}</span></li>'
             for f in flow["findings"]
         )
+        said_verdict = flow_verdict_words(
+            flow["verdict"],
+            (f["rule"] for f in flow["findings"]),
+            broke_off=answer_broke_off(flow.get("status"), flow["verdict"], flow.get("flow_error")),
+        )
         out.append(
             f'<details class="flow" id="flow-{_e(flow["id"])}" data-verdict="{_e(flow["verdict"])}">'
             f"<summary>{summary_line}</summary>"
             '<div class="drill"><dl>'
-            f"<dt>Verdict</dt><dd>{_e(flow['verdict'] or '-')}: {_e(flow_verdict_words(flow['verdict'], (f['rule'] for f in flow['findings'])))}</dd>"
+            f"<dt>Verdict</dt><dd>{_e(flow['verdict'] or '-')}: {_e(said_verdict)}</dd>"
             f"<dt>Client</dt><dd>{_e(flow['client'] or '-')}</dd>"
             + "".join(answer)
             + _repairs_html(flow.get("repairs") or [])

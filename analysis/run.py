@@ -60,7 +60,9 @@ from toolguard_core.verdict import (
     UNCONFIRMED_WORDS,
     Answer,
     Verdict,
+    answer_broke_off,
     answered_by,
+    broke_off_sql,
     error_text,
     judge,
     rejected,
@@ -531,6 +533,13 @@ def read_run(db_path: Path, run_id: str) -> RunData:
             )
         )[::-1]
         stored = next(db.query("select count(*) as n from flows where run_id = ?", [run_id]))["n"]
+        # Answers that started and broke off: every one is stored (an interruption), and the runs
+        # table has no column for them (visibility.counts_line).
+        broke_off = next(
+            db.query(f"select count(*) as n from flows where run_id = ? and {broke_off_sql()}", [run_id])
+        )["n"]
+        if rows:
+            rows[0]["answers_broke_off"] = broke_off
         findings: dict[str, list[dict[str, Any]]] = {}
         if flows:
             marks = ", ".join("?" * len(flows))
@@ -750,7 +759,9 @@ def _flow_block(flow: dict[str, Any], findings: list[dict[str, Any]]) -> tuple[s
     upstream = upstream_name(flow["host"], flow["port"], flow["scheme"]) if flow["host"] else "-"
     where = f"{flow['method']} {upstream}{flow['path']}" if flow["method"] else upstream
     head = f"{status}  {where}  {flow['verdict'] or '-'}: " + flow_verdict_words(
-        flow["verdict"], (row["rule"] for row in findings)
+        flow["verdict"],
+        (row["rule"] for row in findings),
+        broke_off=answer_broke_off(flow["status"], flow["verdict"], flow["flow_error"]),
     )
     if flow["websocket_json"]:
         socket = json.loads(flow["websocket_json"])

@@ -52,6 +52,7 @@ from toolguard_core.verdict import (
     Answer,
     Judgement,
     Verdict,
+    answer_broke_off,
     answered_by,
     error_text,
     judge,
@@ -189,6 +190,9 @@ class StoredFlow:
             return None
         # Block mode's answer is toolguard's own (verdict.answered_by): no upstream ever saw the request.
         who = answered_by(status, self.row.get("verdict"))
+        if answer_broke_off(status, self.row.get("verdict"), self.row.get("flow_error")):
+            # The answer that came, then mitmproxy's reason it did not end (trial21a: show said nothing).
+            return f"{who}, then the connection broke off: {self.row.get('flow_error')}"
         by_status = rejected(status, False)
         if not text:
             return who if by_status else None
@@ -426,7 +430,12 @@ def _repair_lines(flow: StoredFlow, db: str | None = None) -> list[str]:
 
 
 def _verdict_words(flow: StoredFlow) -> str:
-    return flow_verdict_words(flow.row.get("verdict"), (f["rule"] for f in flow.findings))
+    row = flow.row
+    return flow_verdict_words(
+        row.get("verdict"),
+        (f["rule"] for f in flow.findings),
+        broke_off=answer_broke_off(row.get("status"), row.get("verdict"), row.get("flow_error")),
+    )
 
 
 def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
@@ -637,18 +646,20 @@ def render_markdown(flow: StoredFlow) -> str:
         if credited
         else None
     )
-    title = (
-        # By its host (and port, off the scheme's default: the name every report gives an upstream):
-        # the provider's id ("generic") is not a name, and it has its own bullet below.
-        (
-            f"The API at {upstream_name(row['host'], row.get('port'), row.get('scheme'))}"
-            if row.get("host")
-            else "The API"
-        )
-        + " rejects the request"
-        if row_rejected(row.get("verdict"), row.get("status"), row.get("error_message"))
-        else "toolguard flagged the request"
+    # By its host (and port, off the scheme's default: the name every report gives an upstream):
+    # the provider's id ("generic") is not a name, and it has its own bullet below.
+    api = (
+        f"The API at {upstream_name(row['host'], row.get('port'), row.get('scheme'))}"
+        if row.get("host")
+        else "The API"
     )
+    if row_rejected(row.get("verdict"), row.get("status"), row.get("error_message")):
+        title = f"{api} rejects the request"
+    elif not flow.findings and answer_broke_off(row.get("status"), row.get("verdict"), row.get("flow_error")):
+        # Stored for the break alone: "toolguard flagged the request" said a finding there was none of.
+        title = f"{api} answered, then the answer broke off before its end"
+    else:
+        title = "toolguard flagged the request"
     if first:
         title += f": {first['rule']} at {first['location']}"
     elif cause:

@@ -30,7 +30,15 @@ from toolguard_core.patterns import rule_on_api
 from toolguard_core.providers import GENERIC
 from toolguard_core.request import endpoint_kind
 from toolguard_core.upstreams import upstream_host_sql, upstream_order_sql, upstream_sort_key
-from toolguard_core.verdict import UNCONFIRMED_WORDS, Answer, Verdict, error_text, judge, row_rejected
+from toolguard_core.verdict import (
+    UNCONFIRMED_WORDS,
+    Answer,
+    Verdict,
+    broke_off_sql,
+    error_text,
+    judge,
+    row_rejected,
+)
 from toolguard_core.visibility import (
     NOTHING_SEEN,
     UNVALIDATED_RULES,
@@ -702,6 +710,27 @@ def _summarise(
         if verdicts.get(Verdict.NO_ANSWER.value)
         else []
     )
+    # Answers that started and broke off (verdict.answer_broke_off): stored under the verdict of the
+    # part that came ("accepted 5" alone read as five whole answers; trial21a). The newest few.
+    broke_off_count, broke_off = 0, []
+    if total:
+        broke_off_count = next(
+            iter(
+                selection.query(
+                    f"select count(*) as n from flows f where {where} and {broke_off_sql('f')}", args
+                )
+            )
+        )["n"]
+    if broke_off_count:
+        broke_off = [
+            dict(row)
+            for row in selection.query(
+                f"select f.id as id, f.datetime_utc as datetime_utc, {_UPSTREAM} as host, f.path as path, "
+                f"f.flow_error as flow_error from flows f where {where} and {broke_off_sql('f')} "
+                f"order by f.datetime_utc desc, f.id desc limit {MAX_NO_ANSWER_LISTED}",
+                args,
+            )
+        ]
     return {
         "totals": {
             "flows": total,
@@ -717,6 +746,7 @@ def _summarise(
         "demoted": demoted,
         "repairs": repairs,
         "no_answer": no_answer,
+        "broke_off": {"count": broke_off_count, "flows": broke_off},
         "timeline": {
             "unit": unit,
             "buckets": buckets,

@@ -120,12 +120,14 @@ from toolguard_core.store import (
 )
 from toolguard_core.upstream_errors import UpstreamError
 from toolguard_core.verdict import (
+    BROKE_OFF_WORDS,
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
     IN_STREAM_WORDS,
     REJECTED_VERDICTS,
     Scope,
     Verdict,
+    answer_broke_off,
     explained_by,
     rejected,
     scope,
@@ -996,7 +998,7 @@ class ToolGuard:
         said_counts = False
         if self.store is not None:
             self._put_run(ended=True)
-            run_counts = _run_counts(self._run_stats())  # before this instance's join the stopped ones
+            run_counts = _said_counts(self._run_stats())  # before this instance's join the stopped ones
             if self.settings is not None:
                 key = (self.settings.db_path, self.settings.run_id)
                 _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
@@ -1415,7 +1417,7 @@ class ToolGuard:
         user read as a raw dump; trial17)."""
         counters = self._stats_json()
         if self.settings is not None:
-            counts = counts_line(_run_counts(self._run_stats()))
+            counts = counts_line(_said_counts(self._run_stats()))
             logger.info("%s", counts if counts.startswith(NOTHING_SEEN) else f"toolguard: so far: {counts}")
             for line in self._unseen_lines(nothing_seen=False):
                 logger.info("%s", line)
@@ -2437,10 +2439,15 @@ class ToolGuard:
             self.stats["rejected"] += 1
         elif verdict == Verdict.NO_ANSWER:
             self.stats["no_answer"] += 1
+        # An answer that started and broke off (trial21a: Claude Code's stream dropped mid-way was
+        # "accepted" with no line at all, and "0 without an answer" at shutdown): counted and said.
+        broke_off = keep and answer_broke_off(status, verdict, flow_error)
+        if broke_off:
+            self.stats["answers_broke_off"] += 1
         console = (
             self.settings is not None
             and self.settings.console
-            and bool(findings or verdict in CONSOLE_VERDICTS)
+            and bool(findings or verdict in CONSOLE_VERDICTS or broke_off)
             and _console_shown()
         )
         if console and later is None:
@@ -2941,6 +2948,12 @@ def _run_counts(stats: Counter[str]) -> dict[str, int]:
     }
 
 
+def _said_counts(stats: Counter[str]) -> dict[str, int]:
+    """:func:`_run_counts` and what the run row has no column for but the counts line says: the answers
+    that started and broke off (verdict.answer_broke_off; ``toolguard run`` counts its stored rows)."""
+    return {**_run_counts(stats), "answers_broke_off": stats["answers_broke_off"]}
+
+
 #: How the shutdown's line of every counter (the ``toolguard.stats`` command's JSON) begins.
 STATS_LINE_PREFIX = "toolguard: counters (toolguard.stats): "
 
@@ -3120,6 +3133,7 @@ def console_line(
         # Headers came, the body or stream did not end (a reset, a truncated event stream): the line
         # read "false_alarm: HTTP 200" as a clean answer (found by the reliability walkthrough).
         answer += f", cut off ({error.msg})"
+    broke_off = answer_broke_off(status, verdict, error.msg if error else None)
     # Info notes (model.rules-skipped) never head the line of a rejection whose cause is known: the
     # note did not make the 401 happen.
     significant = [f for f in findings if f.severity != Severity.INFO]
@@ -3137,6 +3151,8 @@ def console_line(
             what += f", {said}: {recognition.cause_id}: {recognition.title}"
     elif recognition is not None:
         what = f"{recognition.cause_id}: {recognition.title}"
+    elif broke_off:
+        what = BROKE_OFF_WORDS
     else:
         # A rejection with only notes: the note did not cause it, it says what was not checked
         # (a fresh-clone walkthrough read "unexplained: HTTP 400; info model.rules-skipped" as the reason).
@@ -3145,6 +3161,8 @@ def console_line(
         # "accepted ... info body.too-large" read as if the body was checked: say that it was not,
         # in the words the run report, show and the HTML report use (visibility.flow_verdict_words).
         what += f"; {note}"
+    if broke_off and what != BROKE_OFF_WORDS:
+        what += f"; {BROKE_OFF_WORDS}"
     where = (
         f"{show} {short_flow_id(flow_id)}"
         if stored

@@ -273,6 +273,39 @@ def answered_by(status: int | None, verdict: str | None) -> str:
 IN_STREAM_WORDS = " (an error inside the answer, not an error status)"
 
 
+#: Said of an answer that started and then broke off (:func:`answer_broke_off`) by the console line,
+#: ``toolguard run``'s report, ``toolguard show`` and the HTML report: "accepted by the upstream" alone
+#: read as a whole answer when the client had crashed on the half it got (trial21a).
+BROKE_OFF_WORDS = "the answer broke off before its end: the client got an incomplete answer"
+
+
+def answer_broke_off(status: int | None, verdict: str | None, flow_error: str | None) -> bool:
+    """Did an answer start (a status came) and then break off (``flow_error``: the upstream dropped the
+    connection mid-stream, or the client went away)? A rejection's error is its answer, and a flow
+    without a status is ``no_answer``: neither is counted here. Such a flow is stored
+    (:func:`should_store`: an interruption) under the verdict of the part that came."""
+    return (
+        status is not None
+        and bool(flow_error)
+        and verdict not in REJECTED_VERDICTS
+        and verdict not in _NOT_BROKE_OFF
+    )
+
+
+_NOT_BROKE_OFF = (Verdict.NO_ANSWER, Verdict.BLOCKED)
+
+
+def broke_off_sql(alias: str = "") -> str:
+    """:func:`answer_broke_off` over a ``flows`` row in SQL (both stores), for the counts of stored rows;
+    ``alias``: the flows table's alias in the query (``"f"``), or none."""
+    t = f"{alias}." if alias else ""
+    excluded = ", ".join(f"'{v.value}'" for v in sorted({*REJECTED_VERDICTS, *_NOT_BROKE_OFF}))
+    return (
+        f"{t}status is not null and {t}flow_error is not null and {t}flow_error != '' "
+        f"and {t}verdict not in ({excluded})"
+    )
+
+
 def rejection_status(status: int) -> str:
     """The status of a stored rejection in words: a 2xx one came inside the answer, as an error event in
     its stream or an error body (the summary's groups said "status 200" alone; trial19)."""

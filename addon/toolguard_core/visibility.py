@@ -19,7 +19,7 @@ from typing import Any
 from toolguard_core.clients import RETRY_COUNT_HEADER
 from toolguard_core.unvalidated import UNVALIDATED_RULE_IDS
 from toolguard_core.upstreams import upstream_sort_key
-from toolguard_core.verdict import DEFAULT_RECORD_PATHS, Verdict, verdict_words
+from toolguard_core.verdict import BROKE_OFF_WORDS, DEFAULT_RECORD_PATHS, Verdict, verdict_words
 
 __all__ = [
     "MAX_NAMED_HOSTS",
@@ -130,16 +130,19 @@ def unvalidated_note(rules: Iterable[str]) -> str | None:
     return f"the body was not validated ({', '.join(skipped)}): no rule checked it"
 
 
-def flow_verdict_words(verdict: str | None, rules: Iterable[str]) -> str:
+def flow_verdict_words(verdict: str | None, rules: Iterable[str], *, broke_off: bool = False) -> str:
     """A stored flow's verdict in words (``toolguard run``'s report, ``toolguard show``, the HTML
     report), saying when no rule looked at its body (``rules``: its findings' rule ids). An accepted
-    flow whose only finding is body.too-large read "its findings are warnings", as if it was checked."""
+    flow whose only finding is body.too-large read "its findings are warnings", as if it was checked.
+    ``broke_off``: its answer started and then broke off (verdict.answer_broke_off), said after it."""
     note = unvalidated_note(rules)
-    if note is None:
+    notes = [note] if note is not None else []
+    if broke_off:
+        notes.append(BROKE_OFF_WORDS)
+    if not notes:
         return verdict_words(verdict)
-    if verdict == Verdict.ACCEPTED:
-        return f"accepted by the upstream; {note}"
-    return f"{verdict_words(verdict)}; {note}"
+    head = "accepted by the upstream" if verdict == Verdict.ACCEPTED else verdict_words(verdict)
+    return "; ".join([head, *notes])
 
 
 def passed_through_line(counts: Mapping[str, int]) -> str | None:
@@ -487,6 +490,9 @@ def counts_line(run: Mapping[str, Any], written: int | None = None) -> str:
             + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")
             + "."
         )
+    # Answers that started and broke off (verdict.answer_broke_off): not in the runs table; the proxy
+    # counts them (stats answers_broke_off), the run report counts its stored rows (every one is stored).
+    broke = int(run.get("answers_broke_off") or 0)
     reached = _plural(seen, "request") + (
         f" and {_plural(messages, 'WebSocket message')}" if messages else ""
     )
@@ -494,6 +500,11 @@ def counts_line(run: Mapping[str, Any], written: int | None = None) -> str:
         f"{reached} reached the proxy: {run['validated']} validated, "
         f"{run['with_findings']} with findings, {run['rejected']} rejected by the upstream, "
         f"{run['no_answer']} without an answer"
+        + (
+            f", {_plural(broke, 'answer')} broke off before {'its' if broke == 1 else 'their'} end"
+            if broke
+            else ""
+        )
         + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")
         + f"; {stored_words(run, written)}"
         + (f"; {run['internal_errors']} toolguard internal errors" if run["internal_errors"] else "")

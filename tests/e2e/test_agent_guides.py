@@ -72,7 +72,6 @@ def environment(home: Path, fake: str) -> dict[str, str]:
         # Where the API is for clients whose guide never names its URL (their built-in default).
         "OPENAI_BASE_URL": f"{fake}/v1",
         "ANTHROPIC_BASE_URL": fake,
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
         "OPENCODE_DISABLE_MODELS_FETCH": "1",
         "OPENCODE_DISABLE_LSP_DOWNLOAD": "1",
         "OPENCODE_DISABLE_DEFAULT_PLUGINS": "1",
@@ -130,6 +129,15 @@ def test_agent_guide(guide: Guide, upstream: Upstream, tmp_path: Path) -> None:
     assert database.exists()
     with sqlite3.connect(database) as conn:
         assert conn.execute("select count(*) from flows").fetchone() == (0,)
+    # The report the guide shows is the one its commands print, as written (trial21a: Claude Code's
+    # guide showed "2 requests ... 2 validated" where its command printed 3 and a HEAD /api/hello line,
+    # as this test added CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 the guide did not).
+    shown = [
+        b.text.strip()
+        for b in blocks(DOCS / guide.name)
+        if b.lang == "text" and b.text.startswith("toolguard: ")
+    ]
+    assert [line for line in shown if line not in reports] == [], reports
     for report in reports:
         # Every run went through the proxy, was validated and had nothing to flag.
         assert re.fullmatch(
