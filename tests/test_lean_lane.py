@@ -26,7 +26,14 @@ from mitmproxy.test import taddons, tflow
 from support.answers import OPENAI_ORPHAN
 from support.seeds import LONE_TOOL
 
-from toolguard_core.addon import METADATA_KEY, Pending, ToolGuard, _lean_fields, _request_fields
+from toolguard_core.addon import (
+    _ROUTE_FIELDS,
+    METADATA_KEY,
+    Pending,
+    ToolGuard,
+    _lean_fields,
+    _request_fields,
+)
 
 URL = "https://api.openai.com/v1/chat/completions"
 ORPHAN = json.dumps(LONE_TOOL.body()).encode()
@@ -357,13 +364,7 @@ def test_a_route_read_lean_is_the_route_the_full_path_derives(tmp_path, url, hea
         data = request.data
         route = addon._route(flow)  # derived and cached under the full scan's key
         lean_key = (
-            data.method,
-            data.scheme,
-            data.host,
-            data.port,
-            data.path,
-            data.authority,
-            data.http_version,
+            _ROUTE_FIELDS(data),
             _lean_fields(data.headers.fields),
         )  # the key _on_queued_request looks up
         assert addon._routes.get(lean_key) is route

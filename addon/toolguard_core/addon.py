@@ -281,6 +281,12 @@ def _request_fields(fields: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[byte
 #: A field's name and value, for C-speed reads of all of them (map over the fields tuple).
 _NAME_OF: Final = operator.itemgetter(0)
 _VALUE_OF: Final = operator.itemgetter(1)
+#: A route's key, with the Host header's values: everything ``pretty_url``, ``pretty_host`` and the
+#: scope read of a request (mitmproxy's RequestData), read at C speed; declared once for
+#: :meth:`ToolGuard._route` and the lean lane (:meth:`ToolGuard._on_queued_request`).
+_ROUTE_FIELDS: Final = operator.attrgetter(
+    "method", "scheme", "host", "port", "path", "authority", "http_version"
+)
 
 
 def _lean_fields(fields: tuple[tuple[bytes, bytes], ...]) -> tuple[bytes, ...] | None:
@@ -1560,17 +1566,8 @@ class ToolGuard:
             hosts = tuple(
                 [value for name, value in data.headers.fields if len(name) == 4 and name.lower() == b"host"]
             )
-        # Everything `pretty_url`, `pretty_host` and the scope read: the same key, the same answer.
-        key = (
-            data.method,
-            data.scheme,
-            data.host,
-            data.port,
-            data.path,
-            data.authority,
-            data.http_version,
-            hosts,
-        )
+        # The same key, the same answer (_ROUTE_FIELDS).
+        key = (_ROUTE_FIELDS(data), hosts)
         route = self._routes.get(key)
         if route is None:
             route = self._derive_route(flow)
@@ -1754,16 +1751,7 @@ class ToolGuard:
         if hosts is None or body is None or len(body) < lean_min:
             self._on_request(flow)
             return
-        key = (
-            data.method,
-            data.scheme,
-            data.host,
-            data.port,
-            data.path,
-            data.authority,
-            data.http_version,
-            hosts,
-        )
+        key = (_ROUTE_FIELDS(data), hosts)
         lane = self._lean_routes.get(key)
         if lane is None:
             route = self._routes.get(key)  # _route's key: a route seen before (else _on_request)

@@ -627,10 +627,14 @@ class Validator:
         self.enqueue(body, key, lambda: header, future, full=True)
         return future
 
-    def enqueue_ready(self, body: bytes, context: Hashable, header: HeaderSource, owner: object) -> int:
+    def enqueue_ready(
+        self, body: bytes, context: Hashable, header: HeaderSource, owner: object, flags: int = 0
+    ) -> int:
         """:meth:`enqueue`'s fast path alone, for the request hook's lean lane (issue #12, session
-        20): a body under INLINE_MAX_BYTES for a running worker with room, whose context it has.
-        Its sequence number, or 0 (nothing done) when the job needs the full path."""
+        20) and for :meth:`enqueue` itself: a body under INLINE_MAX_BYTES for a running worker with
+        room, whose context it has (what the path below and _write_job do for it, without their
+        tests for the start-up, the arena, a large body's copy and a new context: issue #12, session
+        16). Its sequence number, or 0 (nothing done) when the job needs the full path."""
         proc = self._proc
         size = len(body)
         if (
@@ -646,9 +650,9 @@ class Validator:
         ):
             return 0
         seq = self._next_id = self._next_id + 1
-        self._jobs.append(_Job((seq, size, time.monotonic(), owner, body, context, header, 0, 0)))
+        self._jobs.append(_Job((seq, size, time.monotonic(), owner, body, context, header, flags, 0)))
         self._pending_bytes += size
-        self._out += (_DESC.pack(KIND_INLINE, 0, seq, 0, size, cid), body)
+        self._out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
         if not self._flushing:
             self._flushing = True
             asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
@@ -671,33 +675,12 @@ class Validator:
         its sequence number. The result comes back through ``on_done`` with ``owner`` (a Future
         ``owner`` is resolved instead). Raises as :meth:`submit` does; with ``wait_for_start``
         false, also :class:`WorkerNotReady` while the first worker is still starting."""
-        proc = self._proc
-        if (
-            body is not None
-            and (size := len(body)) < INLINE_MAX_BYTES
-            and proc is not None
-            and proc.stdin is not None
-            and proc.popen.returncode is None
-            and not self._copying
-            and not self._held
-            and len(self._jobs) < self.max_pending
-            and self._pending_bytes + size <= self.max_pending_bytes
-            and (cid := self._contexts.get(context)) is not None
+        # Most requests: a small body for a running worker, its route's context sent already.
+        if body is not None and (
+            seq := self.enqueue_ready(body, context, header, owner, FLAG_FULL if full else 0)
         ):
-            # Most requests: a small body for a running worker, its route's context sent already.
-            # What the path below and _write_job do for it, without their tests for the start-up,
-            # the arena, a large body's copy and a new context (issue #12, session 16).
-            seq = self._next_id = self._next_id + 1
-            flags = FLAG_FULL if full else 0
-            self._jobs.append(_Job((seq, size, time.monotonic(), owner, body, context, header, flags, 0)))
-            self._pending_bytes += size
-            self._out += (_DESC.pack(KIND_INLINE, flags, seq, 0, size, cid), body)
-            if not self._flushing:
-                self._flushing = True
-                asyncio.get_running_loop().call_later(FLUSH_DELAY, self._flush)
-            if self._sweep is None:
-                self._sweep = asyncio.get_running_loop().call_later(self._sweep_every(), self._sweep_now)
             return seq
+        proc = self._proc
         starting = proc is None and not self._started
         if starting and (not wait_for_start or self._starting is None or self._starting.done()):
             raise WorkerNotReady("the validation worker has not started")
