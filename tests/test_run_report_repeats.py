@@ -282,6 +282,8 @@ def test_run_lists_a_retried_rejection_once_and_says_an_in_stream_error(
             text=True,
             timeout=30,
         )
+        # Its exit and stderr first: CI once saw one of the two print no client line at all.
+        assert shown.returncode == 0, (flow["id"], shown.returncode, shown.stdout, shown.stderr)
         clients += [line for line in shown.stdout.splitlines() if line.startswith("  client:")]
     sdk = f"Anthropic/Python {importlib.metadata.version('anthropic')}"
     assert clients == [
