@@ -1259,12 +1259,7 @@ class ToolGuard:
             inbox = self._request_inbox  # _queue's work, inline: every request comes here
             inbox.append(flow)
             if not self._drain_due:
-                self._drain_due = True
-                ready = self._ready
-                if ready is not None:
-                    ready.append(self._drain_handle)  # type: ignore[arg-type]
-                else:
-                    loop.call_soon(self._drain)
+                self._schedule_drain(loop)
             elif len(inbox) >= MAX_QUEUED:
                 self._drain()
             return
@@ -1295,14 +1290,19 @@ class ToolGuard:
     ) -> None:
         inbox.append(flow)
         if not self._drain_due:
-            self._drain_due = True
-            ready = self._ready
-            if ready is not None:
-                ready.append(self._drain_handle)  # type: ignore[arg-type]
-            else:
-                loop.call_soon(self._drain)
+            self._schedule_drain(loop)
         elif len(inbox) >= MAX_QUEUED:
             self._drain()
+
+    def _schedule_drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run :meth:`_drain` at the loop's next turn (once per batch, not per flow): the one Handle
+        appended to the base loop's ready queue again (see :meth:`_arm_inbox`), else a call_soon."""
+        self._drain_due = True
+        ready = self._ready
+        if ready is not None:
+            ready.append(self._drain_handle)  # type: ignore[arg-type]
+        else:
+            loop.call_soon(self._drain)
 
     def _read_queued(
         self, hook: str, flows: list[http.HTTPFlow], handle: Callable[[http.HTTPFlow], None]
