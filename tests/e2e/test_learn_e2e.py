@@ -444,7 +444,10 @@ def test_a_rule_the_upstream_keeps_accepting_is_demoted_there(
     upstream.handler = lambda request: Reply.json(200, completion())
     db_path = tmp_path / "demote.db"
     proxy = mitmdump_factory(
-        mode=f"reverse:{upstream.url}", db_path=db_path, options={"toolguard_demote_after": "3"}
+        mode=f"reverse:{upstream.url}",
+        db_path=db_path,
+        options={"toolguard_demote_after": "3"},
+        stats_probe=True,
     )
     client = openai_client(proxy)
     body = LONE_TOOL.body()
@@ -456,6 +459,10 @@ def test_a_rule_the_upstream_keeps_accepting_is_demoted_there(
     assert [(r["rule"], r["host"], r["model"], r["accepted"]) for r in calibration] == [
         (LONE_TOOL.rule, f"127.0.0.1:{upstream.port}", body["model"], 3)
     ]
+    # The row is committed before the writer process's snapshot reaches the proxy (a pipe and a
+    # thread apart; a CI run sent the fourth request in between): wait for the proxy's own knowledge.
+    demoted = f"{LONE_TOOL.rule} @ 127.0.0.1:{upstream.port} {body['model']}"
+    proxy.wait_for_stats(lambda s: demoted in s.get("demoted_rules", []), "the demotion in the proxy")
     client.chat.completions.create(**body)  # the fourth: a warning now, accepted
     # Another model on the same host is not affected.
     client.chat.completions.create(**{**body, "model": "gpt-4o"})
@@ -690,7 +697,7 @@ def test_an_engine_named_by_an_answer_makes_its_errors_errors_on_that_host(
 ) -> None:
     upstream.handler = lambda request: Reply.json(400, VLLM_AUTO_TOOL_CHOICE)
     db_path = tmp_path / "engine.db"
-    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=db_path)
+    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=db_path, stats_probe=True)
     client = openai_client(proxy)
     host = f"127.0.0.1:{upstream.port}"  # a port no server owns: an unrecognised host
 
@@ -721,6 +728,11 @@ def test_an_engine_named_by_an_answer_makes_its_errors_errors_on_that_host(
     ]
     assert before == [("content.part-not-allowed-for-role", "warning")]
 
+    # The row is committed before the writer process's snapshot reaches the proxy: wait for the
+    # proxy's own knowledge, as test_a_rule_the_upstream_keeps_accepting_is_demoted_there does.
+    proxy.wait_for_stats(
+        lambda s: any(e.startswith(f"{host} ") for e in s.get("learned_engines", [])), "the engine in the proxy"
+    )
     _vllm_shaped(client)  # the same shape again: vLLM's own refusal is an error now
     proxy.stop()
     [second] = _rows(db_path, "select id, verdict from flows where id != ?", (first["id"],))
