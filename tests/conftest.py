@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,31 @@ def _in_process_hooks_write_on_a_thread(
     from toolguard_core import addon
 
     monkeypatch.setattr(addon, "DEFAULT_WRITER", "thread")
+
+
+@pytest.fixture(autouse=True)
+def _test_masters_unhook_their_log_bridge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mitmproxy test context, on leaving, takes its master's log bridge off the root logger.
+
+    ``Master.__init__`` installs ``LegacyLogEvents`` (every log record posted to the master's loop
+    with ``call_soon_threadsafe``) and only ``Master.done`` (the end of ``Master.run``, what a real
+    mitmdump goes through once) uninstalls it; ``taddons.context`` never does. A test that runs two
+    contexts under two ``asyncio.run`` calls (tests/test_lean_lane.py: the lean path, then the full
+    one) kept the first master's bridge: the second run's first log record raised "Event loop is
+    closed" out of ``logger.warning`` in the caller (the validator's reader task, which then ended
+    with that exception, reported as never retrieved: the PytestUnraisableExceptionWarning of every
+    CI log, session 21). Leaving the context is the test master's end, as ``done`` is a real one's.
+    """
+    taddons = sys.modules.get("mitmproxy.test.taddons")
+    if taddons is None:  # the test uses no mitmproxy test context
+        return
+    leave = taddons.context.__exit__
+
+    def exit_and_unhook(self: Any, *exc_info: Any) -> Any:
+        self.master._legacy_log_events.uninstall()
+        return leave(self, *exc_info)
+
+    monkeypatch.setattr(taddons.context, "__exit__", exit_and_unhook)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from support import proxy_stats
+from support.ports import refused_port
 from support.upstream import ORPHAN_MESSAGE, Reply, Upstream, canned
 
 from toolguard_analysis.cli import cli
@@ -966,10 +966,8 @@ def test_two_parallel_runs_on_one_database_each_report_only_their_own_flows(
 
 
 def closed_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nobody listens on (held bound: released, a concurrent test's server could take it)."""
+    return refused_port()
 
 
 @pytest.mark.e2e

@@ -8,11 +8,11 @@ a loopback OTLP/HTTP receiver that decodes what it gets."""
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from pathlib import Path
 
 import pytest
+from support.ports import refused_port
 
 from toolguard_core.store import FlowRow, open_db, write_rows
 
@@ -28,9 +28,7 @@ def _spool(path: Path, count: int) -> Path:
 
 
 def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return refused_port()  # held bound: released, a concurrent test's server could take it
 
 
 def _lines(caplog: pytest.LogCaptureFixture, name: str) -> list[tuple[int, str]]:

@@ -813,6 +813,19 @@ def _switches(tid: int) -> int:
     return sum(int(line.split()[1]) for line in status.splitlines() if "ctxt_switches:" in line)
 
 
+def _settled(tids: list[int], quiet: float, timeout: float = 20.0) -> list[int]:
+    """The threads' switch counts once none has moved for ``quiet`` seconds (within ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    counts = [_switches(tid) for tid in tids]
+    while True:
+        time.sleep(quiet)
+        now = [_switches(tid) for tid in tids]
+        if now == counts:
+            return now
+        assert time.monotonic() < deadline, f"the threads never went quiet for {quiet} s"
+        counts = now
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads Linux's /proc")
 def test_the_watchdog_and_the_reader_sleep_while_no_row_is_held_and_wake_for_one(tmp_path: Path):
     """Issue #12 (session 19): no wake-up every WATCH_SECONDS (the watchdog) nor every
@@ -826,8 +839,9 @@ def test_the_watchdog_and_the_reader_sleep_while_no_row_is_held_and_wake_for_one
         wait_for(lambda: store.written == 1)
         tids = [store._watchdog.native_id, store._supervisor.native_id]
         assert None not in tids
-        time.sleep(0.6)  # the row's acknowledgement read, the watchdog's last look, then asleep
-        before = [_switches(tid) for tid in tids]
+        # The row's acknowledgement read, the watchdog's last look, then asleep: waited for (no
+        # switch for 0.6 s), not assumed after a fixed 0.6 s, which a loaded machine outlasted.
+        before = _settled(tids, quiet=0.6)
         time.sleep(2.2)  # WATCH_SECONDS 0.25, HEARTBEAT_SECONDS 1: 8 and 2 wake-ups before
         assert [_switches(tid) for tid in tids] == before
         store.put(capture("two", {"model": "gpt-4o"}))

@@ -69,7 +69,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -82,6 +81,7 @@ from typing import Any
 import pytest
 from support import clis
 from support.clis import Client, ClientRun
+from support.ports import fixed_port
 from support.scripted import (
     ANTHROPIC_DUPLICATE_ID,
     ANTHROPIC_ID_PATTERN,
@@ -236,9 +236,7 @@ def node_clients() -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return fixed_port()  # outside the ephemeral range: no concurrent bind(0) or connection takes it first
 
 
 def run_under_toolguard(case: Case, upstream: Upstream, work: Path) -> tuple[ClientRun, Path, list[str]]:

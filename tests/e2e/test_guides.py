@@ -17,7 +17,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from support.ports import fixed_port
 from support.upstream import RecordedRequest, Reply, StreamReply, TLSFiles, Upstream, completion, openai_like
 
 from e2e.test_qwen_code_e2e import FINAL_TEXT, QWEN, provider, text_stream, tool_call_stream
@@ -51,9 +51,7 @@ def blocks(guide: Path) -> list[Block]:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return fixed_port()  # outside the ephemeral range: no concurrent bind(0) or connection takes it first
 
 
 def is_regular_mode(text: str) -> bool:

@@ -302,7 +302,7 @@ def test_a_rejected_parameter_is_learned_exported_and_imported(
 ) -> None:
     upstream.handler = lambda request: Reply.json(400, XAI_PRESENCE_PENALTY)
     first_db, second_db = tmp_path / "first.db", tmp_path / "second.db"
-    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=first_db)
+    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=first_db, stats_probe=True)
     client = openai_client(proxy)
 
     _grok_request(client)
@@ -332,6 +332,10 @@ def test_a_rejected_parameter_is_learned_exported_and_imported(
     ]
     assert learned[0]["error_text"] == XAI_PRESENCE_PENALTY["error"]
 
+    # The row is committed before the writer process's snapshot reaches the proxy: wait for the
+    # proxy's own knowledge, so the proxy judges the resend (the writer's late finding for a resend
+    # that beat the snapshot is test_a_request_resent_50_ms_after_its_rejection_gets_what_that_rejection_taught's).
+    proxy.wait_for_stats(lambda s: s.get("learned_constraints") == 1, "the constraint in the proxy")
     _grok_request(client)  # the same request again: predicted by what was learned
     proxy.stop()
     second = _rows(first_db, "select id, verdict, cause_id from flows where id != ?", (first[0]["id"],))
@@ -584,13 +588,15 @@ def test_a_refused_nested_schema_keyword_is_predicted_on_the_identical_request(
 ) -> None:
     upstream.handler = lambda request: Reply.json(400, GEMINI_UNKNOWN_KEYWORD)
     db_path = tmp_path / "nested.db"
-    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=db_path)
+    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=db_path, stats_probe=True)
     with httpx.Client(base_url=proxy.url, timeout=15.0) as client:
         assert client.post("/v1/chat/completions", json=NESTED_KEYWORD_REQUEST).status_code == 400
         learned = _wait_for(lambda: _rows(db_path, "select * from learned"), "the learned constraint")
         assert [(r["kind"], r["name"], r["value"], r["rule"]) for r in learned] == [
             ("schema_keyword", "additionalProperties", "tools", "learned.schema-keyword")
         ]
+        # The committed row is not yet the proxy's knowledge (a pipe and a thread later): wait for it.
+        proxy.wait_for_stats(lambda s: s.get("learned_constraints") == 1, "the keyword in the proxy")
         assert client.post("/v1/chat/completions", json=NESTED_KEYWORD_REQUEST).status_code == 400
     proxy.stop()
     flows = _rows(db_path, "select id, verdict, cause_id from flows order by datetime_utc")
@@ -731,7 +737,8 @@ def test_an_engine_named_by_an_answer_makes_its_errors_errors_on_that_host(
     # The row is committed before the writer process's snapshot reaches the proxy: wait for the
     # proxy's own knowledge, as test_a_rule_the_upstream_keeps_accepting_is_demoted_there does.
     proxy.wait_for_stats(
-        lambda s: any(e.startswith(f"{host} ") for e in s.get("learned_engines", [])), "the engine in the proxy"
+        lambda s: any(e.startswith(f"{host} ") for e in s.get("learned_engines", [])),
+        "the engine in the proxy",
     )
     _vllm_shaped(client)  # the same shape again: vLLM's own refusal is an error now
     proxy.stop()

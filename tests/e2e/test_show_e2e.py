@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.ports import refused_port
 from support.proxy import Mitmdump
 from support.upstream import ORPHAN_MESSAGE
 
@@ -129,11 +130,7 @@ def test_show_of_a_refused_upstream_says_no_answer_and_no_replay(
     # A new user's trial (session 15): the upstream was down. show said "7 ms until the answer ended"
     # of a flow that got no answer, and ended with "replay: toolguard show <id> --request > body.json",
     # which answers "has no stored request body" (reverse mode connects before reading the request).
-    import socket
-
-    with socket.socket() as probe:  # a loopback port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = refused_port()  # a loopback port nothing listens on (held bound for the test's process)
     proxy = mitmdump_factory(mode=f"reverse:http://127.0.0.1:{port}")
     httpx = pytest.importorskip("httpx")
     with pytest.raises(httpx.HTTPError):

@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from support.ports import fixed_port
 
 BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 TIMEOUT = 60
@@ -87,9 +88,9 @@ def remove_stale_clusters(bin_dir: Path, parent: str | None = None) -> list[Path
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    # Outside the ephemeral range: the server binds it only after initdb, time enough for a
+    # concurrent bind(0) or outgoing connection to take a port the kernel handed back.
+    return fixed_port()
 
 
 class PostgresServer:
