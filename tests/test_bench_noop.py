@@ -238,3 +238,21 @@ def test_bench_instr_reads_every_simulated_cache_event(tmp_path):
     }  # fmt: skip
     # Instructions alone, as before: the first event
     assert bench_instr.totals(tmp_path) == {"few": {"1": 1492806499}, "many": {"1": 5797834787}}
+
+
+def test_the_simulated_last_level_is_this_cpus_level_2(tmp_path):
+    # /sys/devices/system/cpu/cpu0/cache as this machine has it (AMD EPYC under KVM, 2026-12-02).
+    for index, (level, size, ways) in enumerate(
+        (("1", "32K", "8"), ("1", "32K", "8"), ("2", "1024K", "8"), ("3", "32768K", "16"))
+    ):
+        folder = tmp_path / f"index{index}"
+        folder.mkdir()
+        for name, value in (
+            ("level", level),
+            ("size", size),
+            ("ways_of_associativity", ways),
+            ("coherency_line_size", "64"),
+        ):
+            (folder / name).write_text(value + "\n")
+    assert bench_instr.last_level_option(tmp_path) == ["--LL=1048576,8,64"]
+    assert bench_instr.last_level_option(tmp_path / "absent") == []
