@@ -26,6 +26,8 @@ the same run after run.
   .venv/bin/python scripts/bench_instr.py --live --opcodes 40     # the same natively, by Python function
   .venv/bin/python scripts/bench_instr.py --live --live-load script,top   # -s against toolguard proxy
   .venv/bin/python scripts/bench_instr.py --live --flagged        # live, bench_proxy's flagged flow
+  .venv/bin/python scripts/bench_instr.py --live --cache-sim --branch-sim --live-load script,noop
+                                    # + simulated L1/L2 misses and mispredicted branches; the -s floor
 
 ``--live`` counts the whole ``mitmdump`` process instead (under callgrind, its children native), in
 front of bench_proxy's nginx, small requests through real sockets on ``--live-connections``

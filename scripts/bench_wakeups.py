@@ -25,6 +25,12 @@ Usage:
   .venv/bin/python scripts/bench_wakeups.py --syscalls --only small --bursts 2
   .venv/bin/python scripts/bench_wakeups.py --variant plain       # plain mitmdump against itself
   .venv/bin/python scripts/bench_wakeups.py --toolguard-set toolguard_offload=off
+  .venv/bin/python scripts/bench_wakeups.py --gc-probe --rest 10 --only small  # + the collector, at rest
+  .venv/bin/python scripts/bench_wakeups.py --variant noop --gc-probe   # the -s floor (bench_noop_addon.py)
+
+``--gc-probe`` loads scripts/bench_gc_probe.py into both proxies: collections, objects collected and
+the collector's time per generation, tracked and frozen objects (session 21). Every report also says
+page faults and the kernel's share of the proxy's ticks per request (what callgrind never counts).
 """
 
 from __future__ import annotations
