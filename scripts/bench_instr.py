@@ -26,6 +26,8 @@ the same run after run.
   .venv/bin/python scripts/bench_instr.py --live --opcodes 40     # the same natively, by Python function
   .venv/bin/python scripts/bench_instr.py --live --live-load script,top   # -s against toolguard proxy
   .venv/bin/python scripts/bench_instr.py --live --flagged        # live, bench_proxy's flagged flow
+  .venv/bin/python scripts/bench_instr.py --live --cache-sim --branch-sim --live-load script,noop
+                                    # + simulated L1/L2 misses and mispredicted branches; the -s floor
 
 ``--live`` counts the whole ``mitmdump`` process instead (under callgrind, its children native), in
 front of bench_proxy's nginx, small requests through real sockets on ``--live-connections``
@@ -212,6 +214,67 @@ def totals(out_dir: Path) -> dict[str, dict[str, int]]:
     return found
 
 
+def event_totals(out_dir: Path) -> dict[str, dict[str, dict[str, int]]]:
+    """Every event callgrind counted, per dump label and thread: with ``--cache-sim=yes`` the
+    simulated caches' reads and misses beside the instructions (``Ir Dr Dw I1mr D1mr D1mw ILmr
+    DLmr DLmw``: valgrind's manual, "Cachegrind": D1 the first-level data cache, LL the last level)."""
+    found: dict[str, dict[str, dict[str, int]]] = {}
+    for path in glob.glob(str(out_dir / "cg.out*")):
+        text = Path(path).read_text(errors="replace")
+        trigger = re.search(r"^desc: Trigger: Client Request: (\S+)", text, re.M)
+        events = re.search(r"^events: (.+)$", text, re.M)
+        summary = re.search(r"^(?:summary|totals): (.+)$", text, re.M)
+        if not trigger or not events or not summary:
+            continue
+        thread = re.search(r"-(\d+)$", path)
+        key = str(int(thread.group(1))) if thread else "1"
+        names, counts = events.group(1).split(), [int(n) for n in summary.group(1).split()]
+        # callgrind leaves trailing zero counts out of a summary line
+        found.setdefault(trigger.group(1), {})[key] = {
+            name: counts[i] if i < len(counts) else 0 for i, name in enumerate(names)
+        }
+    return found
+
+
+#: The simulated caches' events reported per request (``--cache-sim``), and what each is.
+CACHE_EVENTS = {
+    "Dr": "data reads",
+    "Dw": "data writes",
+    "I1mr": "L1 instruction misses",
+    "D1mr": "L1 data read misses",
+    "D1mw": "L1 data write misses",
+    "ILmr": "last-level instruction misses",
+    "DLmr": "last-level data read misses",
+    "DLmw": "last-level data write misses",
+}
+#: With ``--branch-sim``: callgrind's simulated branch predictor (conditional and indirect branches
+#: executed and mispredicted; a simple model, not this CPU's predictor: valgrind's manual).
+BRANCH_EVENTS = {
+    "Bc": "conditional branches",
+    "Bcm": "conditional branches mispredicted",
+    "Bi": "indirect branches",
+    "Bim": "indirect branches mispredicted",
+}
+
+
+def last_level_option(cpu: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> list[str]:
+    """``--LL=size,ways,line`` for callgrind's simulated last level: this CPU's level-2 cache (its
+    own; the level 3 is shared with the other CPU and, on a VM, with other guests). valgrind's own
+    guess on this machine was a 256 MB direct-mapped cache, which nothing misses. Nothing when
+    /sys does not say (valgrind guesses then)."""
+    try:
+        for index in sorted(cpu.glob("index*")):
+            if (index / "level").read_text().strip() == "2":
+                size = (index / "size").read_text().strip()
+                number = int(size.rstrip("KMG")) * {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(size[-1], 1)
+                ways = int((index / "ways_of_associativity").read_text())
+                line = int((index / "coherency_line_size").read_text())
+                return [f"--LL={number},{ways},{line}"]
+    except (OSError, ValueError):
+        pass
+    return []
+
+
 def own_costs(out_dir: Path, label: str) -> dict[str, int]:
     """Each C function's own (exclusive) instructions in the event-loop thread's dump ``label``."""
     costs: dict[str, int] = {}
@@ -219,7 +282,11 @@ def own_costs(out_dir: Path, label: str) -> dict[str, int]:
         if f"Client Request: {label}\n" not in Path(path).read_text(errors="replace")[:2000]:
             continue
         table = subprocess.run(
-            ["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True, check=False
+            # Instructions only (with --cache-sim the dump holds more events, one column each).
+            ["callgrind_annotate", "--threshold=100", "--show=Ir", path],
+            capture_output=True,
+            text=True,
+            check=False,
         ).stdout
         for line in table.splitlines():
             row = re.match(r"\s*([\d,]+) \([^)]*\)\s+(.*)", line)
@@ -353,8 +420,10 @@ def control(port: int, path: str) -> None:
 
 
 #: ``--live-load``: how toolguard is loaded into mitmdump. ``script``: ``mitmdump -s addon/toolguard.py``;
-#: ``top``: ``toolguard proxy`` (toolguard_core/launch.py: an addon, not a script).
-LIVE_LOADS = ("script", "top")
+#: ``top``: ``toolguard proxy`` (toolguard_core/launch.py: an addon, not a script); ``noop``: no
+#: toolguard, plain mitmdump with ``-s scripts/bench_noop_addon.py`` (toolguard's hook names, empty:
+#: the floor of any ``-s`` script).
+LIVE_LOADS = ("script", "top", "noop")
 
 
 def live_run(args: argparse.Namespace, work: Path, helper: Path, load: str | None) -> dict[str, Any]:
@@ -367,8 +436,8 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, load: str | Non
     sys.path.insert(0, str(HERE))
     import bench_proxy
 
-    with_addon = load is not None
-    name = f"toolguard-{load}" if with_addon else "plain"
+    with_addon = load in ("script", "top")
+    name = f"toolguard-{load}" if with_addon else (load or "plain")
     run_dir = work / name
     run_dir.mkdir(parents=True, exist_ok=True)
     trigger = work / "instr_trigger.py"
@@ -381,6 +450,8 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, load: str | Non
         "--tool=callgrind",
         "--instr-atstart=no",
         "--separate-threads=yes",
+        *(["--cache-sim=yes", *last_level_option()] if args.cache_sim else []),
+        *(["--branch-sim=yes"] if args.branch_sim else []),
         f"--callgrind-out-file={run_dir}/cg.out",
     ]
     command = [
@@ -399,6 +470,8 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, load: str | Non
         "-s",
         str(trigger),
     ]
+    if load == "noop":
+        command += ["-s", str(bench_proxy.NOOP_SCRIPT)]
     if with_addon:
         command += [*(["-s", str(bench_proxy.ADDON)] if load == "script" else [])]
         command += ["--set", "toolguard_console=false"]
@@ -450,13 +523,33 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, load: str | Non
     for function in many.keys() | few.keys():
         functions[function] = (many.get(function, 0) - few.get(function, 0)) / extra
     rate = args.live_flows / seconds["many"] if seconds["many"] else 0.0
+    cache: dict[str, dict[str, float]] = {}
+    simulated = {**(CACHE_EVENTS if args.cache_sim else {}), **(BRANCH_EVENTS if args.branch_sim else {})}
+    if simulated:  # per request, the event loop's thread and the whole process
+        events = event_totals(run_dir)
+        for where, threads in (("loop", ("1",)), ("process", tuple(events["many"]))):
+            cache[where] = {
+                event: sum(
+                    events["many"].get(t, {}).get(event, 0) - events["few"].get(t, {}).get(event, 0)
+                    for t in threads
+                )
+                / extra
+                for event in simulated
+            }
     stats = ""
     if with_addon:
         found_stats = re.findall(
             r"toolguard: (\{.*\})", (run_dir / "mitmdump.log").read_text(errors="replace")
         )
         stats = found_stats[-1] if found_stats else ""
-    return {"loop": main_thread, "process": whole, "functions": functions, "rate": rate, "stats": stats}
+    return {
+        "loop": main_thread,
+        "process": whole,
+        "functions": functions,
+        "rate": rate,
+        "stats": stats,
+        "cache": cache,
+    }
 
 
 def live(args: argparse.Namespace, work: Path, helper: Path) -> None:
@@ -480,7 +573,11 @@ def live_report(args: argparse.Namespace, plain: dict[str, Any], guarded: dict[s
     extra = args.live_flows - args.live_few
     flow = "flagged and stored" if args.flagged else "small clean"
     print(
-        f"toolguard loaded as {'a -s script' if load == 'script' else 'toolguard proxy (an addon, not a script)'}:"
+        {
+            "script": "toolguard loaded as a -s script:",
+            "top": "toolguard loaded as toolguard proxy (an addon, not a script):",
+            "noop": "no toolguard: the noop -s script (toolguard's hook names, empty), in toolguard's column:",
+        }[load]
     )
     if args.opcodes:
         print(
@@ -506,6 +603,17 @@ def live_report(args: argparse.Namespace, plain: dict[str, Any], guarded: dict[s
             f"({guarded[key] / plain[key] - 1:+.1%})"
         )
     print(f"  requests/s under valgrind: plain {plain['rate']:.1f}, toolguard {guarded['rate']:.1f}")
+    for where, label in (("loop", "event-loop thread"), ("process", "whole process")):
+        mine, theirs = guarded.get("cache", {}).get(where), plain.get("cache", {}).get(where)
+        if not mine or not theirs:
+            continue
+        print(f"  simulated caches and branches, {label}, per request: plain, toolguard, added")
+        for event, what in {**CACHE_EVENTS, **BRANCH_EVENTS}.items():
+            if event not in mine or event not in theirs:
+                continue
+            added = mine[event] - theirs[event]
+            relative = f" ({added / theirs[event]:+.1%})" if theirs[event] else ""
+            print(f"    {event:5} {theirs[event]:12.1f} {mine[event]:12.1f} {added:+10.1f}{relative}  {what}")
     if guarded["stats"]:
         print(f"  toolguard's counters at exit: {guarded['stats']}")
     top = args.annotate or 25
@@ -560,7 +668,20 @@ def main(argv: list[str] | None = None) -> int:
         "--live-load",
         default="script",
         help="--live: how toolguard is loaded, comma-separated, each against the same plain mitmdump: "
-        "script (mitmdump -s addon/toolguard.py), top (toolguard proxy: an addon, not a script)",
+        "script (mitmdump -s addon/toolguard.py), top (toolguard proxy: an addon, not a script), "
+        "noop (no toolguard: an -s script of empty hooks, the floor of any script)",
+    )
+    parser.add_argument(
+        "--cache-sim",
+        action="store_true",
+        help="--live: also simulate the CPU's caches (callgrind --cache-sim=yes): L1 and last-level "
+        "misses per request, plain and toolguard",
+    )
+    parser.add_argument(
+        "--branch-sim",
+        action="store_true",
+        help="--live: also simulate branch prediction (callgrind --branch-sim=yes): mispredicted "
+        "conditional and indirect branches per request",
     )
     parser.add_argument("--live-settle", type=float, default=3.0, help=argparse.SUPPRESS)
     parser.add_argument("--inner", metavar="HELPER", help=argparse.SUPPRESS)

@@ -68,6 +68,11 @@ sqlite,top`` measures both launches against the same plain mitmdump in one run.
 ``plain`` (alone) is a control: a second plain mitmdump, measured as a variant is and reported as
 ``plain2``, whose ratios against the first should centre on 1.00 (``--side-by-side --variants
 sqlite,plain``: the estimator and the placement checked in the same run as toolguard).
+``noop`` (alone) is the other control: plain mitmdump with ``-s scripts/bench_noop_addon.py``, a script
+defining the hooks toolguard's script defines, each empty: the floor of any ``-s`` script. With it
+(``--side-by-side --only small --variants sqlite,noop,plain``) the report splits each toolguard
+variant's gap into that floor (noop against plain) and toolguard's own work (toolguard against noop,
+burst by burst).
 
 nginx and wrk come from Debian (`apt-get install nginx wrk`; the script says so when missing), and
 PostgreSQL for the postgres variants (`apt-get install postgresql`).
@@ -102,6 +107,8 @@ from toolguard_analysis.run import proxy_launcher
 ROOT = Path(__file__).resolve().parent.parent
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
 ADDON = ROOT / "addon" / "toolguard.py"
+#: The ``noop`` variant's script: toolguard's hook names, empty bodies (the floor of any ``-s`` script).
+NOOP_SCRIPT = ROOT / "scripts" / "bench_noop_addon.py"
 #: ``toolguard proxy``'s process (``toolguard run`` and the command start the same): mitmdump with
 #: toolguard loaded as an addon, not a script (toolguard_core/launch.py).
 TOP_LEVEL = proxy_launcher()
@@ -709,9 +716,17 @@ SINKS = ("sqlite", "postgres", "postgres-down", "otlp", "otlp-down")
 LOADS = ("top",)
 #: ``plain``: a second plain mitmdump, no toolguard, measured exactly as a variant is (the estimator's
 #: control: against the first plain mitmdump side by side its ratios should centre on 1.00).
-CONTROLS = ("plain",)
+#: ``noop``: plain mitmdump with ``-s`` :data:`NOOP_SCRIPT` (toolguard's hooks, empty): the floor of
+#: any script, so the report can split toolguard's gap into mitmproxy's script dispatch and the rest.
+CONTROLS = ("plain", "noop")
 #: The control's name in the report (``plain`` is the baseline's).
 CONTROL_NAME = "plain2"
+NOOP_NAME = "noop"
+#: What the verdict line says of each control instead of a target.
+CONTROL_JUDGED = {
+    CONTROL_NAME: "a control, no toolguard: expected 1.00",
+    NOOP_NAME: "a control, an -s script of empty hooks: the floor of any script",
+}
 PG_CATCH_UP_SECONDS = 120.0  # how long a postgres variant waits for the spool to reach the server
 
 
@@ -726,20 +741,29 @@ class Variant:
     otlp_down: bool = False  # the endpoint is a port where nothing listens
     top: bool = False  # loaded as toolguard proxy does (toolguard_core/launch.py), not with -s
     control: bool = False  # a second plain mitmdump (CONTROLS): no toolguard at all
+    noop: bool = False  # a control with -s NOOP_SCRIPT: the hooks' names, no work
 
     @property
     def with_addon(self) -> bool:
         return not self.control
 
+    @property
+    def scripts(self) -> list[str]:
+        """The ``-s`` arguments of a control (toolguard's own script is :func:`proxy`'s)."""
+        return ["-s", str(NOOP_SCRIPT)] if self.noop else []
+
     @classmethod
     def parse(cls, name: str) -> Variant:
         parts = [part.strip() for part in name.split("+") if part.strip()]
-        if parts == list(CONTROLS):
+        if parts == ["plain"]:
             return cls(name=CONTROL_NAME, control=True)
+        if parts == ["noop"]:
+            return cls(name=NOOP_NAME, control=True, noop=True)
         unknown = [part for part in parts if part not in SINKS + LOADS]
         if not parts or unknown:
             raise SystemExit(
-                f"unknown variant {name!r}: combine {', '.join(SINKS + LOADS)} with '+', or {CONTROLS[0]!r} alone"
+                f"unknown variant {name!r}: combine {', '.join(SINKS + LOADS)} with '+', or give "
+                + " or ".join(f"{c!r} alone" for c in CONTROLS)
             )
         return cls(
             name="+".join(parts),
@@ -1362,7 +1386,7 @@ def variant_proxy(
         upstream,
         with_addon,
         Path(tempfile.mkdtemp(dir=tmp)),
-        toolguard_set(cfg, with_addon, extra),
+        toolguard_set(cfg, with_addon, extra) + (variant.scripts if variant is not None else []),
         variant.name if variant is not None else "plain",
         cfg.placement,
         top=variant is not None and variant.top,
@@ -1427,10 +1451,8 @@ def verdict_lines(results: Results, names: list[str]) -> list[str]:
             if shares:
                 cpu += f"; validated {min(shares):.1f}% (lowest round)"
             low, high = statistics.quantiles(ratios, n=4)[::2] if len(ratios) > 1 else (median, median)
-            judged = (
-                "a control, no toolguard: expected 1.00"
-                if name == CONTROL_NAME
-                else f"target >= {target}: " + ("met" if median >= target else "MISSED")
+            judged = CONTROL_JUDGED.get(name) or f"target >= {target}: " + (
+                "met" if median >= target else "MISSED"
             )
             lines.append(
                 f"{scenario:8}{name[:18]:>19} {median:.3f}  {len(ratios)} pair(s), middle half "
@@ -1474,6 +1496,36 @@ def estimator_lines(results: Results, names: list[str]) -> list[str]:
     return lines
 
 
+def floor_lines(results: Results, names: list[str]) -> list[str]:
+    """With the ``noop`` control in the run: per throughput scenario and toolguard variant, its
+    throughput over noop's burst by burst (toolguard's own work, the script's dispatch cancelled)
+    beside noop over plain (the floor of any ``-s`` script), and which share of the variant's gap to
+    plain mitmdump the floor is. Paired as the verdict is: burst n of each against burst n of the other."""
+    lines = []
+    for scenario in TARGETS:
+        by_proxy = results.values.get(f"{scenario} req/s", {})
+        if NOOP_NAME not in by_proxy or "plain" not in by_proxy:
+            continue
+        floor = results.ratios(f"{scenario} req/s", NOOP_NAME)
+        if not floor:
+            continue
+        floor_ratio = statistics.median(floor)
+        for name in names:
+            if name in CONTROL_JUDGED or name not in by_proxy:
+                continue
+            own = [a / b for a, b in zip(by_proxy[name], by_proxy[NOOP_NAME], strict=False) if b]
+            if not own:
+                continue
+            own_ratio, verdict = statistics.median(own), results.paired_ratio(f"{scenario} req/s", name)
+            gap = 1 - verdict
+            share = (1 - floor_ratio) / gap if gap > 0 else float("nan")
+            lines.append(
+                f"{scenario:8}{name[:18]:>19} over noop {own_ratio:.3f} (toolguard's own work), noop over plain "
+                f"{floor_ratio:.3f} (any -s script): the floor is {share:.0%} of the gap to plain"
+            )
+    return lines
+
+
 def report(cfg: Config, results: Results, load: tuple[str, str] = ("", "")) -> list[str]:
     names = [v.name for v in cfg.variants]
     print(
@@ -1514,6 +1566,10 @@ def report(cfg: Config, results: Results, load: tuple[str, str] = ("", "")) -> l
             )
         )
         print("\n".join(estimator_lines(results, names)))
+        floors = floor_lines(results, names)
+        if floors:
+            print("the floor of an -s script (the noop control) and toolguard's own share, paired by burst")
+            print("\n".join(floors))
     if load[0] or load[1]:
         # Two cores shared with wrk, nginx and both proxies: other work on them moves every ratio.
         print(f"load average (1, 5, 15 min): {load[0]} at the start, {load[1]} at the end")
@@ -1643,7 +1699,8 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated toolguard variants, each against plain mitmdump in the same rounds "
         f"(overrides --store/--otlp): {', '.join(SINKS + LOADS)}, combined with '+', e.g. sqlite,postgres,otlp; "
         "top: loaded as toolguard proxy does (an addon, not a script), not with -s; "
-        "plain alone: a second plain mitmdump, the estimator's control (expected 1.00)",
+        "plain alone: a second plain mitmdump, the estimator's control (expected 1.00); "
+        "noop alone: plain mitmdump with an -s script of empty hooks (toolguard's names), the floor of any script",
     )
     parser.add_argument(
         "--toolguard-set",

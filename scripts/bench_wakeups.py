@@ -25,6 +25,12 @@ Usage:
   .venv/bin/python scripts/bench_wakeups.py --syscalls --only small --bursts 2
   .venv/bin/python scripts/bench_wakeups.py --variant plain       # plain mitmdump against itself
   .venv/bin/python scripts/bench_wakeups.py --toolguard-set toolguard_offload=off
+  .venv/bin/python scripts/bench_wakeups.py --gc-probe --rest 10 --only small  # + the collector, at rest
+  .venv/bin/python scripts/bench_wakeups.py --variant noop --gc-probe   # the -s floor (bench_noop_addon.py)
+
+``--gc-probe`` loads scripts/bench_gc_probe.py into both proxies: collections, objects collected and
+the collector's time per generation, tracked and frozen objects (session 21). Every report also says
+page faults and the kernel's share of the proxy's ticks per request (what callgrind never counts).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -52,7 +59,17 @@ import bench_proxy
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-FIELDS = ("voluntary", "involuntary", "cpu_ticks", "run_ns", "wait_ns", "slices")
+FIELDS = (
+    "voluntary",
+    "involuntary",
+    "cpu_ticks",
+    "run_ns",
+    "wait_ns",
+    "slices",
+    "minflt",
+    "majflt",
+    "stime_ticks",
+)
 
 
 @dataclass
@@ -63,6 +80,9 @@ class ThreadCounts:
     run_ns: int = 0  # time on a CPU, exact (/proc/.../schedstat, the scheduler's own account)
     wait_ns: int = 0  # time runnable but waiting for a CPU (the run queue's delay)
     slices: int = 0  # times put on a CPU
+    minflt: int = 0  # minor page faults (a page mapped on first touch, no disk: /proc/.../stat)
+    majflt: int = 0  # major page faults (read from disk)
+    stime_ticks: int = 0  # the kernel's part of cpu_ticks (system calls, faults)
 
     def __sub__(self, other: ThreadCounts) -> ThreadCounts:
         return ThreadCounts(*(getattr(self, f) - getattr(other, f) for f in FIELDS))
@@ -89,6 +109,9 @@ def _thread_counts(pid: int, tid: int) -> ThreadCounts | None:
         run_ns,
         wait_ns,
         slices,
+        int(fields[7]),
+        int(fields[9]),
+        int(fields[12]),
     )
 
 
@@ -154,10 +177,93 @@ class Side:
     syscalls: dict[str, dict[str, int]] = field(default_factory=dict)  # thread -> syscall -> count
     syscall_requests: int = 0
     io: collections.Counter[str] = field(default_factory=collections.Counter)
+    # --gc-probe: the collector's counters summed over the bursts (GC_COUNTERS, one per generation)
+    # and its state (bench_gc_probe.state) before the first burst and after the last.
+    gc: dict[str, list[int]] = field(default_factory=dict)
+    gc_first: dict[str, Any] = field(default_factory=dict)
+    gc_last: dict[str, Any] = field(default_factory=dict)
 
     def add(self, delta: dict[str, ThreadCounts]) -> None:
         for key, counts in delta.items():
             self.threads[key].accumulate(counts)
+
+    def add_gc(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        if before is None or after is None:
+            return
+        self.gc_first = self.gc_first or before
+        self.gc_last = after
+        for key in GC_COUNTERS:
+            self.gc[key] = [
+                total + a - b
+                for total, a, b in zip(self.gc.get(key, [0, 0, 0]), after[key], before[key], strict=True)
+            ]
+
+
+#: bench_gc_probe.py's counters, each a list of three (one per generation).
+GC_COUNTERS = ("collections", "collected", "uncollectable", "wall_ns", "cpu_ns")
+GC_PROBE = Path(__file__).resolve().parent / "bench_gc_probe.py"
+
+
+def rest_lines(proxies: list[bench_proxy.Proxy], seconds: float) -> list[str]:
+    """Wake-ups a second of every thread of each proxy and its children with no traffic: what runs
+    on a timer rather than on a request (voluntary switches: a thread that slept and woke)."""
+    before = [snapshot(p.proc.pid) for p in proxies]
+    time.sleep(seconds)
+    after = [snapshot(p.proc.pid) for p in proxies]
+    lines = [f"at rest ({seconds:g} s, no request): wake-ups a second (voluntary switches), by thread"]
+    for p, b, a in zip(proxies, before, after, strict=True):
+        delta = difference(a, b)
+        busy = {k: c for k, c in delta.items() if c.voluntary or c.involuntary}
+        total = sum(c.voluntary for c in delta.values()) / seconds
+        lines.append(
+            f"  {p.name}: {total:.1f} a second"
+            + (
+                ": " + ", ".join(f"{k} {c.voluntary / seconds:.1f}" for k, c in sorted(busy.items()))
+                if busy
+                else ""
+            )
+        )
+    return lines
+
+
+def gc_state(port: int) -> dict[str, Any] | None:
+    """bench_gc_probe.py's counters in the proxy on ``port`` (None when it is not loaded)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/__gcprobe")
+        answer = conn.getresponse()
+        body = answer.read()
+        return json.loads(body) if answer.status == 200 else None
+    except (OSError, ValueError):
+        return None
+    finally:
+        conn.close()
+
+
+def gc_lines(side: Side) -> list[str]:
+    """Per 1,000 requests: collections and collected objects per generation, and per request the
+    collector's wall and CPU time (bench_gc_probe.py)."""
+    if not side.gc:
+        return []
+    n = max(side.requests, 1)
+    per_k = lambda key: " / ".join(f"{v * 1000 / n:.2f}" for v in side.gc[key])  # noqa: E731
+    wall, cpu = sum(side.gc["wall_ns"]), sum(side.gc["cpu_ns"])
+    lines = [
+        f"  {side.name}: garbage collector per 1,000 requests, generations 0 / 1 / 2: collections "
+        f"{per_k('collections')}, objects collected {per_k('collected')}",
+        f"  {side.name}: in the collector per request: wall {wall / 1e3 / n:.2f} us, CPU {cpu / 1e3 / n:.2f} us "
+        "(by generation, CPU us: " + " / ".join(f"{v / 1e3 / n:.2f}" for v in side.gc["cpu_ns"]) + ")",
+    ]
+    for when, state in (("before the bursts", side.gc_first), ("after them", side.gc_last)):
+        if state:
+            lines.append(
+                f"  {side.name}: tracked objects {when}, generations 0 / 1 / 2: "
+                + " / ".join(str(v) for v in state["tracked"])
+                + f"; frozen (gc.freeze) {state['frozen']}; thresholds {state['threshold']}"
+            )
+    return lines
 
 
 PERF_LINE = re.compile(r"^\s+(\w+)\s+(\d+)\s+\d+\s+[\d.]+")
@@ -185,7 +291,13 @@ def parse_perf_trace(text: str, pid: int) -> dict[str, dict[str, int]]:
 
 def burst(
     p: bench_proxy.Proxy, body: Path, path: str, connections: int, seconds: float, syscalls: bool
-) -> tuple[bench_proxy.WrkResult, dict[str, ThreadCounts], dict[str, dict[str, int]], dict[str, int]]:
+) -> tuple[
+    bench_proxy.WrkResult,
+    dict[str, ThreadCounts],
+    dict[str, dict[str, int]],
+    dict[str, int],
+    tuple[dict[str, Any] | None, dict[str, Any] | None],
+]:
     p.place()
     tracer = None
     trace_out = p.workdir / "perf-trace.txt"
@@ -198,6 +310,7 @@ def burst(
         # perf attaches to every thread before it counts; a burst that started first would be
         # partly uncounted (and the request count would no longer match).
         time.sleep(1.0)
+    gc_before = gc_state(p.port)
     before = snapshot(p.proc.pid)
     io_before = io_counts(p.proc.pid)
     r = bench_proxy.wrk(
@@ -208,13 +321,14 @@ def burst(
     )
     after = snapshot(p.proc.pid)
     io_after = io_counts(p.proc.pid)
+    gc_after = gc_state(p.port) if gc_before is not None else None
     calls: dict[str, dict[str, int]] = {}
     if tracer is not None:
         tracer.send_signal(signal.SIGINT)
         tracer.wait(60)
         calls = parse_perf_trace(trace_out.read_text(errors="replace"), p.proc.pid)
     io = {key: value - io_before.get(key, 0) for key, value in io_after.items()}
-    return r, difference(after, before), calls, io
+    return r, difference(after, before), calls, io, (gc_before, gc_after)
 
 
 def report(scenario: str, sides: list[Side]) -> list[str]:
@@ -254,6 +368,20 @@ def report(scenario: str, sides: list[Side]) -> list[str]:
             f" {run * 1000 / max(side.requests, 1):.4f} ms a request"
         )
     for side in sides:
+        # Page faults and the kernel's share of the proxy's CPU: what callgrind (user space) never counts.
+        proxy = [c for k, c in side.threads.items() if k.startswith("proxy/")]
+        loop = [c for k, c in side.threads.items() if k.startswith("proxy/loop")]
+        n = max(side.requests, 1)
+        ticks = sum(c.cpu_ticks for c in proxy)
+        lines.append(
+            f"  {side.name}: page faults per request: proxy minor {sum(c.minflt for c in proxy) / n:.3f}"
+            f" (loop {sum(c.minflt for c in loop) / n:.3f}), major {sum(c.majflt for c in proxy) / n:.4f};"
+            f" system time {sum(c.stime_ticks for c in proxy) / ticks if ticks else float('nan'):.1%}"
+            " of the proxy's ticks"
+        )
+    for side in sides:
+        lines += gc_lines(side)
+    for side in sides:
         n = max(side.requests, 1)
         lines.append(
             f"  {side.name}: read/write system calls (pipes, files) per request: "
@@ -284,9 +412,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--syscalls", action="store_true", help="also count system calls under perf trace -s")
     parser.add_argument(
         "--variant",
-        choices=("sqlite", "top", "plain"),
+        choices=("sqlite", "top", "plain", "noop"),
         default="sqlite",
-        help="the second proxy: toolguard as a -s script (default), as toolguard proxy, or plain mitmdump again",
+        help="the second proxy: toolguard as a -s script (default), as toolguard proxy, plain mitmdump "
+        "again, or plain mitmdump with bench_proxy's noop -s script (toolguard's hook names, empty)",
+    )
+    parser.add_argument(
+        "--rest",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="first count each thread's wake-ups with no traffic at all for this long (0: not)",
+    )
+    parser.add_argument(
+        "--gc-probe",
+        action="store_true",
+        help="load scripts/bench_gc_probe.py into both proxies: the garbage collector's collections, "
+        "objects and time per request",
     )
     parser.add_argument("--toolguard-set", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--json", type=Path)
@@ -296,7 +438,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(f"placement: {placement.describe()}")
     print(f"uptime: {bench_proxy._uptime()}")
-    with_addon = args.variant != "plain"
+    with_addon = args.variant not in ("plain", "noop")
+    probe = ["-s", str(GC_PROBE)] if args.gc_probe else []
     results: dict[str, list[Side]] = {}
     with tempfile.TemporaryDirectory(prefix="toolguard-wakeups-") as tmp_name:
         tmp = Path(tmp_name)
@@ -309,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
             proxies = [
                 stack.enter_context(
                     bench_proxy.proxy(
-                        upstream, False, Path(tempfile.mkdtemp(dir=tmp)), [], "plain", placement
+                        upstream, False, Path(tempfile.mkdtemp(dir=tmp)), probe, "plain", placement
                     )
                 ),
                 stack.enter_context(
@@ -317,7 +460,9 @@ def main(argv: list[str] | None = None) -> int:
                         upstream,
                         with_addon,
                         Path(tempfile.mkdtemp(dir=tmp)),
-                        extra,
+                        extra
+                        + (["-s", str(bench_proxy.NOOP_SCRIPT)] if args.variant == "noop" else [])
+                        + probe,
                         "plain2" if args.variant == "plain" else args.variant,
                         placement,
                         top=args.variant == "top",
@@ -331,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
                     connections=2,
                     seconds=1,
                 )
+            if args.rest > 0:
+                time.sleep(1.0)  # the warm-up's last windows and replies, and the worker's polling, end
+                print("\n".join(rest_lines(proxies, args.rest)), flush=True)
             for scenario in [s.strip() for s in args.only.split(",") if s.strip()]:
                 sides = [Side(p.name) for p in proxies]
                 for traced in (False, True) if args.syscalls else (False,):
@@ -351,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
                                 for p in proxies
                             ]
                             for side, done in zip(sides, running, strict=True):
-                                r, delta, calls, io = done.result()
+                                r, delta, calls, io, gc_pair = done.result()
                                 if traced:
                                     side.syscalls = calls
                                     side.syscall_requests = r.requests
@@ -360,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
                                     side.seconds += r.seconds
                                     side.add(delta)
                                     side.io.update(io)
+                                    side.add_gc(*gc_pair)
                 results[scenario] = sides
                 print("\n".join(report(scenario, sides)), flush=True)
     print(f"uptime: {bench_proxy._uptime()}")
@@ -375,6 +524,9 @@ def main(argv: list[str] | None = None) -> int:
                             "syscalls": side.syscalls,
                             "syscall_requests": side.syscall_requests,
                             "io": dict(side.io),
+                            "gc": side.gc,
+                            "gc_first": side.gc_first,
+                            "gc_last": side.gc_last,
                         }
                         for side in sides
                     }
