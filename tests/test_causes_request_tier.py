@@ -52,7 +52,9 @@ class Row:
 TIER_ROWS = [
     Row("https://github.com/charmbracelet/crush/issues/2623", 'think value "medium" is not supported for this model',
         {"model": "qwen3", "messages": HI, "think": "medium"},
-        "cause.param-value-unsupported", None, {"param": "think", "value": "medium"},
+        # Ollama's think is its name for reasoning_effort (causes._RESPONSES_ALIASES, round 25): the same cause
+        # and rule the catalogue's own sentence for this text names.
+        "cause.reasoning-effort-unsupported", "params.reasoning-effort-value", {"param": "think", "value": "medium"},
         Constraint("value", "think", "medium")),
     Row("https://github.com/LoadShine/tada/issues/16", "'response_format.type' must be 'json_schema' or 'text'",
         {"model": "local", "messages": HI, "response_format": {"type": "json_object"}},

@@ -4451,6 +4451,10 @@ _OTHER_SUBJECT = _re(r"\b(?:gateway|proxy|router|profile|policy)\b")
 _RESPONSES_ALIASES: Mapping[str, str] = {
     "reasoning.effort": "reasoning_effort",
     "output_config.effort": "reasoning_effort",
+    # Ollama's /api/chat names the same knob ``think`` (true/false or "low"/"medium"/"high"): a refused value of
+    # it is the reasoning-effort cause, as the catalogue's 'think value "medium" is not supported' already is
+    # (round 25: "invalid think value: \"false\" (must be \"high\", \"medium\", \"low\", \"max\", true, or false)").
+    "think": "reasoning_effort",
 }
 
 #: Request fields that steer generation (OpenAI's parameters minus the plumbing fields). A strict
@@ -6336,6 +6340,42 @@ STRUCTURAL: tuple[tuple[str, Wording], ...] = (
         rule_id="params.stop-count",
         no_constraint=True,
     ),
+    # ---------------------------------------------------------------- round 25: readings by mechanism
+    # Round 25 (docs/errors.md "Generalisation", "Round 25"), tried after every reading above; each sourced
+    # from a server's or library's own source or a thread no corpus or probe row comes from.
+    #
+    # The chat template said absent, in any server's or library's words: the RunPod vLLM worker's "Chat
+    # template does not exist for this model, you must provide a single string input instead of a list of
+    # messages", transformers' "tokenizer.chat_template is not set and no template argument was passed",
+    # "does not have a chat template". The one wording above is vLLM's transformers >= 4.44 sentence; the
+    # mechanism is the words chat template (or chat_template) beside a statement that there is none. A
+    # template that exists and fails to render is cause.chat-template-error (its own readings above).
+    _s(
+        "cause.chat-template-missing",
+        _GEN,
+        r"\bchat[ _]template (?:does not|doesn't) exist\b|"
+        r"\bchat[ _]template (?:is |was )?(?:not (?:set|defined|found|configured|provided|available)|missing)\b|"
+        r"\b(?:does not|doesn't) (?:have|define|contain) (?:a |any )?chat[ _]template\b|"
+        r"\bno chat[ _]template (?:is |was )?(?:set|defined|found|configured|available)\b",
+        "https://github.com/runpod-workers/worker-vllm/blob/main/src/tokenizer.py",
+        "Chat template does not exist for this model, you must provide a single string input instead of a list of "
+        "messages",
+        no_constraint=True,
+    ),
+    # DeepSeek's thinking-mode sentence, whatever the field it names: "The `reasoning_content` in the thinking
+    # mode must be passed back to the API" on the chat API (the catalogue's sentence above, its thread the
+    # source) says on DeepSeek's Anthropic-format API "The `content[].thinking` in the thinking mode must be
+    # passed back". The mechanism is a field of the earlier assistant turn that thinking mode requires back;
+    # the cause's fix names both forms (reasoning_content, thinking blocks). No rule: the DeepSeek quirk rule
+    # checks the chat API's reasoning_content, which an Anthropic-format request does not carry.
+    _s(
+        "cause.thinking-block-missing",
+        _GEN,
+        r"\bThe {Q}[\w.\[\]]{1,60}{Q} in (?:the )?thinking mode must be passed back\b",
+        "https://github.com/openclaw/openclaw/issues/73417",
+        "The `reasoning_content` in the thinking mode must be passed back to the API.",
+        no_constraint=True,
+    ),
 )
 
 
@@ -7337,7 +7377,12 @@ _TYPE_REJECTED = _re(
     r"\bwrong type\b|\bis not of type\b"
 )
 #: A bound on the value ("array too long", "maximum length 4"): a value refused, not a type.
-_BOUND = _re(r"\b(?:too (?:long|many|large|short)|maximum|minimum|at most|at least|exceeds?|limit)\b")
+#: Round 25: a range stated for the value ("Expected an integer in range [0, 5]", "must be between 0 and 2") is
+#: a bound too: the value has the type and is out of the range.
+_BOUND = _re(
+    r"\b(?:too (?:long|many|large|short)|maximum|minimum|at most|at least|exceeds?|limit)\b|"
+    r"\bin (?:the )?range\b|\bbetween -?\d"
+)
 #: A mention this close to a rejecting word is what the word is about (characters, either side).
 _NEAR = 70
 #: The request's keys that say which model it is for or how it is answered: a text naming them
@@ -8566,7 +8611,7 @@ def _recognise_refusal(
         value_gap = _nearest(text, [match.span()], after) if name not in _LIST_PARAMS else None
         if value_gap is not None and (gap is None or value_gap < gap):
             cause_id = _REQUEST_PARAM_CAUSES.get(name) if name in OWN_CAUSE_PARAMS else None
-            if cause_id is None and _TYPE_REJECTED.search(text):
+            if cause_id is None and _TYPE_REJECTED.search(text) and not _BOUND.search(text):
                 cause_id = "cause.param-type-invalid"  # "#/temperature: expected type: Number, found: Null"
             elif cause_id is None and name in _SAMPLING and _MENTIONS_MODEL.search(text):
                 # A sampling knob the model fixes ("top_p is immutable for this model and must be 0.95"): the

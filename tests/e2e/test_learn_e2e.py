@@ -253,6 +253,10 @@ def _measure(result: dict[str, Any]) -> tuple[float, list[tuple[str, set[str]]]]
         # informative rows: the system role by position or count, a message path said empty, a count bound on
         # stop, an enum with the value echoed; probe rounds 1-23 714 -> 723 of 809 agreeing, leave-one-out 693
         # -> 702, development unchanged) measured 79.3% at its end (119 of 150): unchanged, so the mark stays.
+        # Round 22 (branch causes22: causes round 25, probe round 25 8 -> 12 of 21 agreeing, probe leave-one-out
+        # 716 -> 719, development unchanged; the generalisation curve in docs/errors.md: untouched agreement
+        # falling as the probes reach the tail, the replay flat at 79.3% for twelve rounds) measured 79.3% at its
+        # end (119 of 150, 0 mixing; its 31 unexplained: 5 opaque, 26 informative): unchanged, so the mark stays.
         pytest.param(
             "heldout",
             marks=pytest.mark.xfail(
