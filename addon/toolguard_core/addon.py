@@ -80,8 +80,16 @@ from toolguard_core.causes import (
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.flowids import message_flow_id, short_flow_id
-from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host, listed, upstream_name
-from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
+from toolguard_core.learned import (
+    NOTHING_LEARNED,
+    Knowledge,
+    LearnedConstraint,
+    is_learned,
+    learned_host,
+    listed,
+    upstream_name,
+)
+from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER, predicted_by_builtin
 from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
@@ -124,6 +132,7 @@ from toolguard_core.verdict import (
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
     IN_STREAM_WORDS,
+    LEARNED_FROM_VERDICTS,
     REJECTED_VERDICTS,
     Scope,
     Verdict,
@@ -170,6 +179,11 @@ MAX_QUEUED = 64
 #: the row, or dropped it); at most MAX_AWAITING wait at once, the oldest decided here beyond that.
 VERDICT_WAIT_SECONDS = 10.0
 MAX_AWAITING = 10_000
+#: How long a constraint the proxy read in a rejection itself (block and repair mode) waits in its
+#: snapshot for the writer's to hold it: the writer's comes within milliseconds of the row's commit;
+#: past this the writer read that answer otherwise (_learn_early), and its snapshot is taken as it is.
+EARLY_LESSON_SECONDS = 10.0
+MAX_EARLY_LESSONS = 64
 # Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
 MAX_SOCKETS = 256
 MAX_QUEUED_MESSAGES = 10_000
@@ -595,6 +609,10 @@ class ToolGuard:
         # What the upstreams taught (learned.py): a snapshot the writer thread replaces whole after
         # each write that changed it, so the event loop reads it without touching SQLite.
         self.knowledge: Knowledge = NOTHING_LEARNED
+        # Block and repair mode: the constraints this proxy read in a rejection itself, kept in
+        # its snapshot until the writer's holds them (_learn_early): (when, host, model, constraint).
+        self._early_lessons: tuple[tuple[float, str, str, LearnedConstraint], ...] = ()
+        self._early_lock = threading.Lock()
         self._routes: dict[tuple[Any, ...], _Route] = {}
         # The lean lane's routes (see _on_queued_request), by _route's key: a validated route, its
         # worker context and the context's header source, made once per route; cleared with _routes.
@@ -918,6 +936,7 @@ class ToolGuard:
         )
         if self.store is None or self.settings is None or settings.sinks() != self.settings.sinks():
             self.knowledge = NOTHING_LEARNED
+            self._early_lessons = ()
             store, syncer, otlp = self._open_store(settings)
             self._close_sockets()  # it writes to the old store: finish it first
             self._close_store()
@@ -1486,8 +1505,65 @@ class ToolGuard:
 
     def _set_knowledge(self, knowledge: Knowledge) -> None:
         """Called on the writer thread (the writer process's reader thread): one reference swap, read by
-        the next request."""
+        the next request. What this proxy read in a rejection itself (block and repair mode,
+        :meth:`_learn_early`) is kept in it until the writer's snapshot holds it, for a few seconds
+        at most (the writer may have read that answer otherwise)."""
+        if self._early_lessons:
+            with self._early_lock:
+                now = time.monotonic()
+                kept = tuple(
+                    e
+                    for e in self._early_lessons
+                    if now - e[0] < EARLY_LESSON_SECONDS and not knowledge.holds(e[1], e[2], e[3])
+                )
+                self._early_lessons = kept
+                for _, host, model, learned in kept:
+                    knowledge = knowledge.with_constraint(host, model, learned)
+                self.knowledge = knowledge
+            return
         self.knowledge = knowledge
+
+    def _learn_early(
+        self,
+        flow_id: str,
+        pending: Pending,
+        cause: Mapping[str, Any],
+        text: str | None,
+        findings: list[Finding],
+    ) -> None:
+        """Block and repair mode judge a request before it goes upstream, with the proxy's snapshot:
+        the writer process's new one reaches the proxy a pipe-trip after the rejection's row is
+        committed, and a client resending the rejected request at once (a tight agent loop) was judged
+        without it and sent on as it was, rejected again; only the third request was acted on (observe
+        mode has the writer add the finding to the row instead: Capture.apply_learned). The constraint
+        this proxy's own reading of the rejection names is added to its snapshot now, under the
+        writer's conditions (learned_store.learn_from_rows: not transient, not a built-in rule's
+        prediction), so the next request is judged with it."""
+        constraint = cause.get("constraint")
+        if not constraint or cause.get("transient") or not constraint.get("kind"):
+            return
+        builtin = [f for f in findings if f.severity == Severity.ERROR and not is_learned(f.rule)]
+        if predicted_by_builtin(cause.get("cause"), cause.get("rule"), constraint.get("name"), builtin):
+            return
+        target = pending.analysis.target
+        host = learned_host(target.host, target.port, target.scheme)
+        model = pending.analysis.model or ""
+        learned = LearnedConstraint(
+            kind=constraint["kind"],
+            name=constraint.get("name") or None,
+            value=constraint.get("value") or None,
+            cause_id=cause.get("cause"),
+            error_text=text or "",
+            first_flow=flow_id,
+        )
+        with self._early_lock:
+            knowledge = self.knowledge
+            if knowledge.holds(host, model, learned):
+                return
+            self._early_lessons = (*self._early_lessons, (time.monotonic(), host, model, learned))[
+                -MAX_EARLY_LESSONS:
+            ]
+            self.knowledge = knowledge.with_constraint(host, model, learned)
 
     @command.command("toolguard.summary")
     def summary_command(self) -> str:
@@ -2418,6 +2494,8 @@ class ToolGuard:
                 text=error_message,
                 locations=[f.location for f in findings if f.severity == Severity.ERROR],
             )
+            if cause is not None and keep and self.store is not None and verdict in LEARNED_FROM_VERDICTS:
+                self._learn_early(flow.id, pending, cause, error_message, findings)
         self._annotate(flow, findings, verdict, pending=pending, recognition=recognition)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()

@@ -431,6 +431,64 @@ def test_a_request_resent_50_ms_after_its_rejection_gets_what_that_rejection_tau
     assert "2 requests reached the proxy: 2 validated, 1 with findings, 2 rejected by the upstream" in output
 
 
+@pytest.mark.parametrize("mode", ["block", "repair"])
+def test_block_and_repair_act_on_a_request_resent_at_once_after_its_rejection(
+    mode: str,
+    upstream: Upstream,
+    mitmdump_factory: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """Block and repair mode judge a request before it goes upstream, so the writer cannot add the
+    finding afterwards as it does in observe mode: until session 21 the second request of a tight
+    resend loop was judged with the old snapshot and sent on as it was (rejected again), and only
+    the third was acted on. The proxy now keeps what its own reading of the rejection named until
+    the writer's snapshot holds it: the second request is judged with it (blocked; repaired
+    without the field, and accepted)."""
+
+    def answer(request: RecordedRequest) -> Reply:
+        if "presence_penalty" in json.loads(request.body):
+            return Reply.json(400, XAI_PRESENCE_PENALTY)
+        return Reply.json(200, completion(GROK))
+
+    upstream.handler = answer
+    db_path = tmp_path / f"{mode}.db"
+    options = {"toolguard_mode": mode}
+    if mode == "repair":
+        options["toolguard_repair"] = "sequence,learned"
+    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=db_path, options=options)
+    client = openai_client(proxy)
+    _grok_request(client)  # and at once again, as a tight agent loop does
+    body = {"model": GROK, "messages": [{"role": "user", "content": "hi"}], "presence_penalty": 0.5}
+    if mode == "block":
+        with pytest.raises(openai.BadRequestError) as raised:
+            client.chat.completions.create(**body)
+        assert "learned.param" in raised.value.response.text
+    else:
+        client.chat.completions.create(**body)
+    proxy.stop()
+    flows = _rows(db_path, "select id, verdict, cause_id from flows order by datetime_utc")
+    sent = [json.loads(r.body) for r in upstream.requests]
+    if mode == "block":
+        assert len(sent) == 1  # the second never reached the upstream
+        assert [(f["verdict"], f["cause_id"]) for f in flows] == [
+            ("recognised", "cause.sampling-on-reasoning-model"),
+            ("blocked", None),
+        ]
+    else:
+        assert ["presence_penalty" in b for b in sent] == [True, False]
+        assert [(f["verdict"], f["cause_id"]) for f in flows] == [
+            ("recognised", "cause.sampling-on-reasoning-model"),
+            ("repaired", None),
+        ]
+    findings = _rows(db_path, "select flow_id, rule, severity, location, message from findings")
+    assert [(f["flow_id"], f["rule"], f["severity"], f["location"]) for f in findings] == [
+        (flows[1]["id"], "learned.param", "error", "presence_penalty")
+    ]
+    assert f"(flow {flows[0]['id']})" in findings[0]["message"]
+    assert "presencePenalty" in findings[0]["message"]
+
+
 # ------------------------------------------------------------------------------------------ demotion
 
 
@@ -731,7 +789,8 @@ def test_an_engine_named_by_an_answer_makes_its_errors_errors_on_that_host(
     # The row is committed before the writer process's snapshot reaches the proxy: wait for the
     # proxy's own knowledge, as test_a_rule_the_upstream_keeps_accepting_is_demoted_there does.
     proxy.wait_for_stats(
-        lambda s: any(e.startswith(f"{host} ") for e in s.get("learned_engines", [])), "the engine in the proxy"
+        lambda s: any(e.startswith(f"{host} ") for e in s.get("learned_engines", [])),
+        "the engine in the proxy",
     )
     _vllm_shaped(client)  # the same shape again: vLLM's own refusal is an error now
     proxy.stop()
