@@ -1503,6 +1503,29 @@ class ToolGuard:
         )
         return json.dumps(stats, sort_keys=True)
 
+    def _show_where(self) -> dict[str, str]:
+        """The ``toolguard show`` command a console line names (``show`` and ``show_note`` of
+        :func:`console_line`). With a PostgreSQL target the row is written to the local spool and
+        synced from it: while the server is out of reach (the syncer's last attempt failed), the row
+        is only in the spool, and ``show --db postgresql://...`` answered "no flow with id" (session
+        20's leftovers): the line names the spool then, and says why."""
+        settings = self.settings
+        assert settings is not None
+        if settings.pg_url is None or not self._pg_unreachable():
+            return {"show": settings.show_command}
+        return {
+            "show": f"toolguard show --db {shlex.quote(settings.db_path)}",
+            "show_note": f"; {redact_url(settings.pg_url)} is unreachable: the row waits in this spool",
+        }
+
+    def _pg_unreachable(self) -> bool:
+        """Whether the PostgreSQL syncer's last attempt failed (pgstore.Syncer.unreachable; in the writer
+        process, the gauge its last acknowledgement carried)."""
+        if self.syncer is not None:
+            return bool(self.syncer.unreachable)
+        store = self.store
+        return isinstance(store, ProcessStore) and bool(store.sink_gauge("pg_unreachable"))
+
     def _set_knowledge(self, knowledge: Knowledge) -> None:
         """Called on the writer thread (the writer process's reader thread): one reference swap, read by
         the next request. What this proxy read in a rejection itself (block and repair mode,
@@ -2185,7 +2208,7 @@ class ToolGuard:
                 mode=settings.mode,
                 repair=settings.repair,
                 offload=offload,
-                console=settings.show_command if settings.console else None,
+                console=self._show_where if settings.console else None,
             )
         url = target_url(request)
         target = Target.from_url(url, self.registry)
@@ -2529,7 +2552,7 @@ class ToolGuard:
                     flow.error,
                     recognition,
                     stored=keep,
-                    show=self.settings.show_command,
+                    **self._show_where(),
                 ),
             )
         if not keep:
@@ -2659,7 +2682,7 @@ class ToolGuard:
                     flow.error,
                     recognition,
                     stored=True,
-                    show=self.settings.show_command,
+                    **self._show_where(),
                 ),
             )
 
@@ -3182,6 +3205,7 @@ def console_line(
     stored: bool = True,
     show: str = "toolguard show",
     websocket: bool = False,
+    show_note: str = "",
 ) -> str:
     """The console line of a flagged flow: verdict, status, first rule and location (or the root cause
     the answer names), flow id, and the command that shows it (or why it is not stored). ``websocket``:
@@ -3230,7 +3254,7 @@ def console_line(
     if broke_off and what != BROKE_OFF_WORDS:
         what += f"; {BROKE_OFF_WORDS}"
     where = (
-        f"{show} {short_flow_id(flow_id)}"
+        f"{show} {short_flow_id(flow_id)}{show_note}"
         if stored
         else f"not stored: only the {UNKNOWN_MODEL.id} note; counted in the stats"
     )
@@ -3369,11 +3393,12 @@ class SocketWorker:
         mode: Mode = Mode.OBSERVE,
         repair: RepairOptions | None = None,
         offload: _SocketOffload | None = None,
-        console: str | None = None,
+        console: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.store = store
         self.store_all = store_all
-        # The `toolguard show` command of the console lines (None: toolguard_console is off).
+        # The `toolguard show` command of the console lines, as the proxy's own lines name it at the
+        # time (Toolguard._show_where; None: toolguard_console is off).
         self.console = console
         self.run_id = run_id  # the rows name their run like the HTTP hooks' (issue #13)
         self.mode = mode
@@ -3695,7 +3720,7 @@ class SocketWorker:
         logger.info(
             "%s",
             console_line(
-                flow_id, verdict, turn.status, findings, None, recognition, show=self.console, websocket=True
+                flow_id, verdict, turn.status, findings, None, recognition, websocket=True, **self.console()
             ),
         )
 
