@@ -57,6 +57,7 @@ from toolguard_core.upstreams import upstream_name, upstream_name_sql, upstream_
 from toolguard_core.verdict import (
     IN_STREAM_WORDS,
     REJECTED_VERDICTS,
+    STORE_READY,
     UNCONFIRMED_WORDS,
     Answer,
     Verdict,
@@ -93,8 +94,8 @@ EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
 
 _LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)")
-# What the addon logs in its `running` hook (toolguard_core.addon.ToolGuard.running).
-_RUNNING = "toolguard: writing flagged flows to "
+# What the addon logs in its `running` hook once its store is open (toolguard_core.addon.ToolGuard.running).
+_RUNNING = STORE_READY
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.0/8", "::1/128", ".localhost"})
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 # curl ignores SSL_CERT_FILE for the proxy's CA and needs CURL_CA_BUNDLE (agent-clis.md, "curl").

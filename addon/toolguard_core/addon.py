@@ -141,6 +141,7 @@ from toolguard_core.verdict import (
     rejected,
     scope,
     should_store,
+    store_ready_line,
 )
 from toolguard_core.verdict import verdict as verdict_for
 from toolguard_core.visibility import (
@@ -148,6 +149,7 @@ from toolguard_core.visibility import (
     add_host,
     counts_line,
     hosts_json,
+    ignored_how,
     ignored_line,
     merge_hosts,
     path_shape,
@@ -1104,10 +1106,21 @@ class ToolGuard:
                 stats.get("unchecked_requests", 0), stats.get("unchecked_rejected", 0), self.unchecked_paths
             )
         ]
-        ignored = ignored_line(stats.get("ignored_requests", 0), merge_hosts([self.ignored_paths]))
+        ignored = ignored_line(
+            stats.get("ignored_requests", 0), merge_hosts([self.ignored_paths]), how=self._ignored_how()
+        )
         if ignored:
             lines.append(f"toolguard: {ignored}")
         return lines
+
+    def _ignored_how(self) -> str:
+        """What this proxy validates, naming its toolguard_hosts and toolguard_paths when they are not
+        the defaults (visibility.ignored_how)."""
+        settings = self.settings
+        if settings is None:
+            return ignored_how()
+        paths = tuple(p.pattern for p in settings.paths)
+        return ignored_how(settings.hosts, paths if paths != DEFAULT_PATHS else None)
 
     def _store_running(self) -> None:
         """Running, with the store ready: start the validation worker, and say the proxy is storing
@@ -1117,8 +1130,9 @@ class ToolGuard:
             if self.settings.offload_min_bytes is not None:
                 # Started in the background; until it is up, bodies are validated in place.
                 self.validator.launch()
+            settings = self.settings
             logger.info(
-                "toolguard: writing flagged flows to %s (run %s)", self.settings.db_path, self.settings.run_id
+                "%s", store_ready_line(settings.db_path, settings.run_id, store_all=settings.store_all)
             )
 
     def _open_store(self, settings: Settings) -> tuple[Store | ProcessStore, Any, Any]:

@@ -290,10 +290,26 @@ def _rejected_words(rejected: int, requests: int) -> str:
 
 
 #: What toolguard validates, said with the requests that were not API calls it validates.
-IGNORED_HOW = (
-    "toolguard validates POSTs to the chat endpoints' paths (toolguard_paths) on the hosts toolguard_hosts "
-    "lets through"
-)
+def ignored_how(hosts: Sequence[str] = (), paths: Sequence[str] | None = None) -> str:
+    """What toolguard validates, ending :func:`ignored_line`: the proxy, which knows its filters, names
+    them when they are not the defaults (``paths``: the toolguard_paths patterns given, None for the
+    default ones; ``hosts``: toolguard_hosts, empty for every host). "the chat endpoints' paths" read
+    as the default list when a user had narrowed it, and "the hosts toolguard_hosts lets through"
+    did not say which (session 21)."""
+    where = (
+        f"paths matching toolguard_paths ({', '.join(paths)})"
+        if paths is not None
+        else "the chat endpoints' paths (toolguard_paths)"
+    )
+    on = (
+        f"on the hosts toolguard_hosts names ({', '.join(hosts)})"
+        if hosts
+        else "on the hosts toolguard_hosts lets through"
+    )
+    return f"toolguard validates POSTs to {where} {on}"
+
+
+IGNORED_HOW = ignored_how()
 # A path segment that names one thing rather than a kind of thing (a file id, a UUID, a long hex run):
 # 16 characters or more with a digit. Said as ``*`` in a path's shape: ``/v1/files/*``.
 _ID_SEGMENT = re.compile(r"(?=[^/]*\d)[^/]{16,}")
@@ -309,7 +325,9 @@ def path_shape(path: str) -> str:
     )
 
 
-def ignored_line(requests: int, paths: Mapping[str, int], *, limit: int = MAX_NAMED_HOSTS) -> str | None:
+def ignored_line(
+    requests: int, paths: Mapping[str, int], *, limit: int = MAX_NAMED_HOSTS, how: str = IGNORED_HOW
+) -> str | None:
     """The sentence for the requests that were not API calls toolguard validates (a ``GET /v1/models``,
     a health check, a POST to a host ``toolguard_hosts`` leaves out), or ``None`` when none: counted
     by the proxy (``runs.ignored_requests``, ``ignored_paths``: ``{"METHOD upstream/path": requests}``).
@@ -323,7 +341,7 @@ def ignored_line(requests: int, paths: Mapping[str, int], *, limit: int = MAX_NA
     one = requests == 1
     return (
         f"{_requests(requests)} {'was not an API call' if one else 'were not API calls'} toolguard validates "
-        f"({named}): passed through, nothing in {'it' if one else 'them'} was checked; {IGNORED_HOW}"
+        f"({named}): passed through, nothing in {'it' if one else 'them'} was checked; {how}"
     )
 
 
