@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from toolguard_core.clients import RETRY_COUNT_HEADER
+from toolguard_core.clients import RESEND_SECONDS, RETRY_COUNT_HEADER
 from toolguard_core.unvalidated import UNVALIDATED_RULE_IDS
 from toolguard_core.upstreams import upstream_sort_key
 from toolguard_core.verdict import BROKE_OFF_WORDS, DEFAULT_RECORD_PATHS, Verdict, verdict_words
@@ -359,30 +359,47 @@ def answered_by_words(providers: Iterable[str | None]) -> str | None:
     return f"{', '.join(named)} (named in the answer)" if named else None
 
 
-def retries_line(retried: Sequence[int], flows: int) -> str | None:
+def retries_line(retried: Sequence[int], flows: int, resent: int = 0) -> str | None:
     """Which of ``flows`` flows alike are the client SDK's own retries: ``retried`` holds the
     ``x-stainless-retry-count`` (> 0, clients.retry_count) of each that is one; None when none. The
     openai SDK's default max_retries=2 turned one call answered 500 into three stored flows, which
     read as three failing calls of the app (a new user's trial, session 19). Said under a flow block of ``toolguard run``'s
     report and under a group of ``toolguard summary`` (session 20)."""
-    return retries_count_line(len(retried), retried, flows)
+    return retries_count_line(len(retried), retried, flows, resent)
 
 
-def retries_count_line(count: int, values: Iterable[int], flows: int) -> str | None:
-    """:func:`retries_line` for ``count`` retries among ``flows`` whose retry counts took ``values``."""
-    if count <= 0:
-        return None
-    which = ", ".join(str(n) for n in sorted(set(values)))
-    if flows == 1:
-        return (
-            f"the client's own retry {which} of a call ({RETRY_COUNT_HEADER}): its SDK resent the call "
-            "after a failed try (max_retries), the app did not call again"
-        )
-    are = "is the client's own retry" if count == 1 else "are the client's own retries"
-    return (
-        f"{count} of these {flows} flows {are} ({RETRY_COUNT_HEADER} {which}): its SDK resent "
-        "a failed call (max_retries), the app did not call again"
-    )
+def retries_count_line(count: int, values: Iterable[int], flows: int, resent: int = 0) -> str | None:
+    """:func:`retries_line` for ``count`` retries among ``flows`` whose retry counts took ``values``,
+    and ``resent`` retries no header declared (clients.retries: the same client's same request soon
+    after a transient answer; the Vercel AI SDK sends no count, Claude Code sends 0 on its retries)."""
+    said = []
+    if count > 0:
+        which = ", ".join(str(n) for n in sorted(set(values)))
+        if flows == 1:
+            said.append(
+                f"the client's own retry {which} of a call ({RETRY_COUNT_HEADER}): its SDK resent the call "
+                "after a failed try (max_retries), the app did not call again"
+            )
+        else:
+            are = "is the client's own retry" if count == 1 else "are the client's own retries"
+            said.append(
+                f"{count} of these {flows} flows {are} ({RETRY_COUNT_HEADER} {which}): its SDK resent "
+                "a failed call (max_retries), the app did not call again"
+            )
+    if resent > 0:
+        within = f"within {RESEND_SECONDS:g} s of a 429, 5xx or overloaded answer to it"
+        if flows == 1:
+            said.append(
+                f"a retry: the same client sent this same request again {within} (no {RETRY_COUNT_HEADER} "
+                "said so); one call tried again, not a new one"
+            )
+        else:
+            are = "is a retry" if resent == 1 else "are retries"
+            said.append(
+                f"{resent} of these {flows} flows {are}: the same client sent the same request again {within} "
+                f"(no {RETRY_COUNT_HEADER} said so); one call tried again, not new calls"
+            )
+    return "; ".join(said) or None
 
 
 def unchecked_lines(
