@@ -152,6 +152,7 @@ from toolguard_core.visibility import (
     ignored_how,
     ignored_line,
     merge_hosts,
+    passed_through_line,
     path_shape,
     skipped_line,
     unchecked_lines,
@@ -587,6 +588,9 @@ class ToolGuard:
         # Requests (stats["ignored_requests"]) that were no API call toolguard validates, per method,
         # upstream and path shape (_Route.ignored_path; bounded: visibility.add_host).
         self.ignored_paths: Counter[str] = Counter()
+        # The HTTP bodies passed through beyond toolguard's limits, by the rule that says which
+        # (body.too-large ...): the shutdown says them as toolguard run's report does.
+        self.passed_through: Counter[str] = Counter()
         # Connections to an upstream that failed before the client sent anything (stats
         # ["unreachable_connects"]), per upstream: a regular-mode CONNECT that mitmproxy's eager
         # strategy answered 502 (bounded: visibility.add_host).
@@ -1106,6 +1110,11 @@ class ToolGuard:
                 stats.get("unchecked_requests", 0), stats.get("unchecked_rejected", 0), self.unchecked_paths
             )
         ]
+        # "1 request reached the proxy: 0 validated, 0 with findings" said nothing of why (a body over
+        # toolguard_max_body): the same sentence as toolguard run's report (session 21).
+        passed = passed_through_line(self.passed_through)
+        if passed:
+            lines.append(f"toolguard: {passed}")
         ignored = ignored_line(
             stats.get("ignored_requests", 0), merge_hosts([self.ignored_paths]), how=self._ignored_how()
         )
@@ -2152,10 +2161,12 @@ class ToolGuard:
 
     def _validated(self, flow: http.HTTPFlow, pending: Pending, internal_errors: list[InternalError]) -> None:
         analysis = pending.analysis
-        if any(f.rule in PASSED_THROUGH_RULES for f in analysis.findings):
+        beyond = next((f.rule for f in analysis.findings if f.rule in PASSED_THROUGH_RULES), None)
+        if beyond is not None:
             # Beyond toolguard's own limits: passed through unvalidated, so not counted as validated
             # (the run report's "N validated" said otherwise); its finding and row say which limit.
             self.stats["not_validated_body"] += 1
+            self.passed_through[beyond] += 1
         else:
             self.stats["validated"] += 1
             if _worth_keeping(analysis.findings):

@@ -160,3 +160,30 @@ def test_the_start_up_and_shutdown_lines_say_what_the_options_make_the_proxy_do(
     assert ignored.endswith(f"nothing in it was checked; {validates}"), ignored
     if options.get("toolguard_mode") == "block":
         assert "toolguard: mode block" in lines
+
+
+def test_the_shutdown_says_why_a_body_over_toolguard_max_body_was_not_validated(tmp_path: Path) -> None:
+    """ "1 request reached the proxy: 0 validated, 0 with findings" was all the shutdown said of a body
+    over toolguard_max_body: it now says it passed through unchecked, in toolguard run's words."""
+    import httpx
+    from support.upstream import Reply, Upstream, completion
+
+    upstream = Upstream().start()
+    try:
+        upstream.handler = lambda request: Reply.json(200, completion())
+        proxy = Mitmdump(tmp_path / "m", mode=f"reverse:{upstream.url}", options={"toolguard_max_body": "1k"})
+        proxy.start()
+        body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "x" * 3000}]}
+        httpx.post(f"http://127.0.0.1:{proxy.port}/v1/chat/completions", json=body, timeout=30)
+        output = proxy.stop()
+    finally:
+        upstream.stop()
+    lines = [line.split("] ", 1)[-1] for line in output.splitlines() if "toolguard:" in line]
+    assert (
+        "toolguard: this run: 1 request reached the proxy: 0 validated, 0 with findings, 0 rejected by the "
+        "upstream, 0 without an answer; 1 flow stored."
+    ) in lines, output
+    assert (
+        "toolguard: 1 request passed through without validation (body.too-large 1): no rule checked it "
+        "(toolguard_max_body and the other limits: docs/robustness.md)"
+    ) in lines, output
