@@ -11,6 +11,7 @@ writer thread drains) and the short report printed on stderr.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.resources
 import itertools
 import json
@@ -42,7 +43,7 @@ from toolguard_analysis.patterns import explain, predicting_rule
 from toolguard_analysis.rule_links import ROOT_CAUSE
 from toolguard_analysis.summary import repair_stats
 from toolguard_analysis.terminal import printable
-from toolguard_core.clients import retry_count
+from toolguard_core.clients import retries
 from toolguard_core.dburl import command_url, is_postgres_url, label, redact_url, spool_path_for
 from toolguard_core.flowids import short_flow_id
 from toolguard_core.modes import Mode, parse_mode
@@ -57,6 +58,7 @@ from toolguard_core.upstreams import upstream_name, upstream_name_sql, upstream_
 from toolguard_core.verdict import (
     IN_STREAM_WORDS,
     REJECTED_VERDICTS,
+    STORE_READY,
     UNCONFIRMED_WORDS,
     Answer,
     Verdict,
@@ -93,8 +95,8 @@ EXIT_NOT_EXECUTABLE = 126
 EXIT_NOT_FOUND = 127
 
 _LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)")
-# What the addon logs in its `running` hook (toolguard_core.addon.ToolGuard.running).
-_RUNNING = "toolguard: writing flagged flows to "
+# What the addon logs in its `running` hook once its store is open (toolguard_core.addon.ToolGuard.running).
+_RUNNING = STORE_READY
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.0/8", "::1/128", ".localhost"})
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 # curl ignores SSL_CERT_FILE for the proxy's CA and needs CURL_CA_BUNDLE (agent-clis.md, "curl").
@@ -525,8 +527,8 @@ def read_run(db_path: Path, run_id: str) -> RunData:
         )
         flows = list(
             db.query(
-                "select id, datetime_utc, method, scheme, host, port, path, provider, client, status, verdict, error_message, "
-                "error_json, error_param, error_provider, "
+                "select id, datetime_utc, duration_ms, method, scheme, host, port, path, provider, client, status, "
+                "verdict, error_message, error_json, error_param, error_provider, error_type, "
                 f"flow_error, cause_json, request_headers_json, {websocket} from flows where run_id = ? "
                 "order by datetime_utc desc, id desc limit ?",
                 [run_id, MAX_REPORT_FLOWS],
@@ -709,12 +711,15 @@ def report(
             (head, alike, flow.get("client")), ([f"    {flow['id']}  {head}", *details], [])
         )
         block[1].append(flow["id"])
-    retries = {flow["id"]: retry_count(flow.get("request_headers_json")) for flow in flows}
+    found = retries(flows, functools.partial(_request_text, db_path))
     for block_lines, ids in blocks.values():
         lines += block_lines
         if len(ids) > 1:
             lines.append(f"        {_repeats_line(ids[1:])}")
-        retried = retries_line([retries[flow_id] for flow_id in ids if retries[flow_id]], len(ids))
+        mine = [found[flow_id] for flow_id in ids if flow_id in found]
+        retried = retries_line(
+            [r.number for r in mine if r.declared], len(ids), sum(1 for r in mine if not r.declared)
+        )
         if retried:
             lines.append(f"        {retried}")
     # Said once per run: the rules that ran were the generic profile's and the model catalog's
@@ -841,6 +846,16 @@ _MESSAGE_NUMBER = re.compile(r"WebSocket message \d+")
 #: Repeats of one flow are named by the first characters of their ids (what ``toolguard show`` takes),
 #: at most this many, then counted.
 MAX_REPEAT_IDS = 10
+
+
+def _request_text(db_path: Path, flow_id: str) -> str | None:
+    """One stored flow's request text (clients.retries compares a candidate retry with its original)."""
+    db = sqlite_utils.Database(db_path)
+    try:
+        row = next(db.query("select request_json from flows where id = ?", [flow_id]), None)
+    finally:
+        db.close()
+    return row["request_json"] if row else None
 
 
 def _repeats_line(ids: list[str]) -> str:

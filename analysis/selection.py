@@ -39,6 +39,7 @@ from toolguard_core.verdict import row_rejected
 FLOW_COLUMNS: tuple[str, ...] = (
     "id",
     "datetime_utc",
+    "duration_ms",  # clients.RETRY_COLUMNS: a retry is sent within seconds of the answer's end
     "method",
     "scheme",
     "host",
@@ -80,6 +81,9 @@ class Selection:
     has_repairs: bool
     #: Rows whose summary columns this read computed (a database written before they existed).
     derived_on_read: int = 0
+    #: The selected flows that retried an earlier call (clients.retries), and their groups: read once.
+    retries: dict[str, Any] | None = None
+    retry_groups: dict[str, str] | None = None
 
     def query(self, sql: str, args: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         return self.conn.query(sql, args)

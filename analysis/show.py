@@ -22,7 +22,14 @@ from toolguard_analysis.rule_links import CAUSES_DOC, ROOT_CAUSE, rule_doc_link
 from toolguard_analysis.terminal import printable
 from toolguard_core import dburl, redact, repair_rows
 from toolguard_core.cause_rules import PREDICTING_RULES
-from toolguard_core.clients import RETRY_COUNT_HEADER, retry_count
+from toolguard_core.clients import (
+    RESEND_SECONDS,
+    RETRY_COLUMNS,
+    RETRY_COUNT_HEADER,
+    Retry,
+    retries,
+    retry_count,
+)
 from toolguard_core.conversation import (
     native_as_chat,
     render_conversation,
@@ -70,6 +77,8 @@ class StoredFlow:
     findings: list[dict[str, Any]] = field(default_factory=list)
     #: Its ``repairs`` rows (repair mode), bodies expanded (toolguard_core.repair_rows), in idx order.
     repairs: list[dict[str, Any]] = field(default_factory=list)
+    #: Whether it retried an earlier call (clients.retries, over the same client's earlier flows).
+    retry: Retry | None = None
 
     def applied_repairs(self) -> list[dict[str, Any]]:
         return [r for r in self.repairs if r.get("applied")]
@@ -282,11 +291,35 @@ def find_flow(source: Source, ref: str | None, last: bool = False) -> StoredFlow
             if conn.has_table("repairs")  # a capture from before m002_repairs has none
             else []
         )
+        retry = _retry_of(conn, row)
     except database_errors() as exc:
         raise ToolguardError(f"cannot read {where}: {exc}") from exc
     finally:
         conn.close()
-    return StoredFlow(row, findings, repairs)
+    return StoredFlow(row, findings, repairs, retry)
+
+
+def _retry_of(conn: Connection, row: dict[str, Any]) -> Retry | None:
+    """Whether the flow retried an earlier call (clients.retries, the detector the run report and the
+    summary use): read over the same client's latest flows to the same upstream and path up to it."""
+    if retry_count(row.get("request_headers_json")):
+        return Retry(retry_count(row.get("request_headers_json")), True)
+    if not row.get("client") or not row.get("datetime_utc"):
+        return None
+    columns = ", ".join(RETRY_COLUMNS)
+    earlier = list(
+        conn.query(
+            f"select {columns} from flows where client = ? and host = ? and port = ? and path = ? "
+            "and datetime_utc <= ? order by datetime_utc desc, id desc limit 32",
+            [row.get("client"), row.get("host"), row.get("port"), row.get("path"), row["datetime_utc"]],
+        )
+    )
+
+    def body(flow_id: str) -> str | None:
+        found = next(conn.query("select request_json from flows where id = ?", [flow_id]), None)
+        return found["request_json"] if found else None
+
+    return retries(earlier, body).get(str(row["id"]))
 
 
 def render(flow: StoredFlow, fmt: str = "text", db: str | None = None) -> str:
@@ -448,7 +481,7 @@ def _facts(flow: StoredFlow) -> list[tuple[str, str]]:
     facts = [
         ("request", f"{method} {row.get('url') or ''}".strip()),
         ("provider", f"{row.get('provider') or '?'}, model {model}" + _answered_words(row)),
-        ("client", (row.get("client") or "?") + _retry_words(row.get("request_headers_json"))),
+        ("client", (row.get("client") or "?") + _retry_words(flow.retry)),
         (
             "when",
             str(row.get("datetime_utc"))
@@ -470,11 +503,18 @@ def _answered_words(row: dict[str, Any]) -> str:
     return f"; {ANSWERED_BY} {words}" if words else ""
 
 
-def _retry_words(headers_json: str | None) -> str:
+def _retry_words(retry: Retry | None) -> str:
     """`` (its SDK's retry 2 of this call: x-stainless-retry-count)`` for a flow the client's SDK resent
-    on its own after a failed try (max_retries), else nothing (a new user's trial, session 19)."""
-    n = retry_count(headers_json)
-    return f" (its SDK's retry {n} of this call: {RETRY_COUNT_HEADER})" if n else ""
+    on its own after a failed try (max_retries), else nothing (a new user's trial, session 19); for a
+    retry no header declared, what toolguard saw (clients.retries; session 21)."""
+    if retry is None:
+        return ""
+    if retry.declared:
+        return f" (its SDK's retry {retry.number} of this call: {RETRY_COUNT_HEADER})"
+    return (
+        f" (retry {retry.number} of this call: the same request sent again within {RESEND_SECONDS:g} s of a "
+        f"429, 5xx or overloaded answer to it; no {RETRY_COUNT_HEADER} said so)"
+    )
 
 
 def _duration(ms: int | None, *, answered: bool) -> str:

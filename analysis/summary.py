@@ -20,7 +20,7 @@ from typing import Any
 
 from toolguard_analysis.db import Source, load_learned, load_runs
 from toolguard_analysis.selection import UPSTREAM_SQL, Selection, select_flows
-from toolguard_core.clients import RETRY_COUNT_HEADER, retry_count
+from toolguard_core.clients import RETRY_COLUMNS, Retry, retries
 from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
@@ -800,7 +800,8 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         ),
     )
     verdicts = sorted(t["verdicts"].items(), key=lambda item: item[1][0])
-    retried = _sdk_retries(selection, key)
+    members = [r for flow_id, r in _retries(selection).items() if _group_of(selection, flow_id) == key]
+    retried = [r.number for r in members if r.declared]
     unconfirmed = _unconfirmed(
         selection, key, pattern, cause, error_text(example.get("error_json"), example.get("error_message"))
     )
@@ -841,32 +842,41 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         # call tried three times (retries_words; toolguard run's report says the same).
         "sdk_retries": len(retried),
         "sdk_retry_counts": sorted(set(retried)),
+        # Its members the same client resent soon after a transient answer without declaring it (the
+        # Vercel AI SDK, Claude Code's retry count 0: clients.retries).
+        "resent_retries": sum(1 for r in members if not r.declared),
         # The group's flagged flows whose findings its answer contradicts (verdict.judge):
         # [{"rule", "count"}], most flows first; [] when none (docs/summary.md).
         "unconfirmed": unconfirmed,
     }
 
 
-def _sdk_retries(selection: Selection, key: str) -> list[int]:
-    """The ``x-stainless-retry-count`` of each of a group's members that is its client SDK's own
-    retry (clients.retry_count > 0). Only the rows whose headers name the header are read and
-    parsed (a first try says "0": the pattern leaves those out too)."""
-    return [
-        n
-        for row in selection.query(
-            "select f.request_headers_json as headers from flows f where f.group_key = ? and "
-            f"{selection.where} and lower(f.request_headers_json) like ? and "
-            "lower(f.request_headers_json) not like ?",
-            [key, *selection.args, f"%{RETRY_COUNT_HEADER}%", f'%"{RETRY_COUNT_HEADER}": "0"%'],
+def _retries(selection: Selection) -> dict[str, Retry]:
+    """The selection's flows that retried an earlier call (clients.retries: the one detector the run
+    report and show use too), read once per summary with each flow's group."""
+    if selection.retries is None:
+        columns = ", ".join(f"f.{c}" for c in RETRY_COLUMNS)
+        rows = list(
+            selection.query(
+                f"select {columns}, f.group_key from flows f where {selection.where}", selection.args
+            )
         )
-        if (n := retry_count(row["headers"]))
-    ]
+        selection.retries = retries(rows, selection.request_json)
+        selection.retry_groups = {r["id"]: r["group_key"] for r in rows if r["id"] in selection.retries}
+    return selection.retries
+
+
+def _group_of(selection: Selection, flow_id: str) -> str | None:
+    return (selection.retry_groups or {}).get(flow_id)
 
 
 def retries_words(group: dict[str, Any]) -> str | None:
     """The sentence for a group's members its client's SDK resent (visibility.retries_line), or None."""
     return retries_count_line(
-        int(group.get("sdk_retries") or 0), group.get("sdk_retry_counts") or (), group["count"]
+        int(group.get("sdk_retries") or 0),
+        group.get("sdk_retry_counts") or (),
+        group["count"],
+        int(group.get("resent_retries") or 0),
     )
 
 

@@ -347,7 +347,8 @@ VOCABULARY = [
         _ANTHROPIC_UNANSWERED,
         None,
         "messages",
-        "Answer every tool_use block (toolu_01Q8) with a tool_result block immediately after the assistant "
+        "Answer every tool_use block (toolu_01Q8, as the upstream's text names it) with a tool_result block "
+        "immediately after the assistant "
         "message that made it (first in the next user message), before anything else; send a placeholder "
         "result for a call that was cancelled.",
     ),
@@ -356,7 +357,9 @@ VOCABULARY = [
         _OPENAI_UNANSWERED,
         _CHAT_REQUEST,
         "chat",
-        "Answer every tool call (call_abc) with a tool message immediately after the assistant message that "
+        # The request (a user message only) carries no call_abc: named as the upstream's (session 21).
+        "Answer every tool call (the upstream's text names call_abc; this request does not carry that id) with "
+        "a tool message immediately after the assistant message that "
         "made it, before anything else; send a placeholder result for a call that was cancelled.",
     ),
     # The same text on a Responses request: function_call / function_call_output items.
@@ -379,7 +382,8 @@ VOCABULARY = [
         },
         None,
         "chat",
-        "Answer every tool call (toolu_01Q8) with a tool message immediately after the assistant message that "
+        "Answer every tool call (toolu_01Q8, as the upstream's text names it) with a tool message immediately "
+        "after the assistant message that "
         "made it, before anything else; send a placeholder result for a call that was cancelled.",
     ),
 ]

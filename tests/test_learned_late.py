@@ -95,3 +95,63 @@ def test_a_rejection_sent_after_the_teaching_answer_gets_the_finding_in_the_same
     # The run row counts the flow the writer flagged.
     [run] = sqlite_utils.Database(path).query("select with_findings from runs")
     assert run == {"with_findings": 1}
+
+
+# ------------------------------------------------- a demotion the proxy's snapshot did not hold yet
+
+LONE_TOOL_BODY = json.dumps(
+    {"model": GROK, "messages": [{"role": "tool", "tool_call_id": "call_1", "content": "42"}]}
+)
+ORPHAN = "sequence.orphan-tool-message"
+
+
+def _accepted(flow_id: str, started: float, ended: float) -> Capture:
+    """A flagged request the upstream accepted, as the hooks hand it over (the proxy's error finding)."""
+    from toolguard_core.findings import Finding, Severity
+
+    return Capture(
+        flow_id=flow_id, started=started, ended=ended, method="POST", scheme="http", host="127.0.0.1",
+        port=8000, path="/v1/chat/completions", url="http://127.0.0.1:8000/v1/chat/completions",
+        provider="generic", model=GROK, stream=False, request_headers=((b"user-agent", b"OpenAI/Python 2.8.1"),),
+        request_text=None, request_is_json=True, request_bytes=len(LONE_TOOL_BODY),
+        raw_request=(LONE_TOOL_BODY.encode(), None, 1 << 20),
+        findings=[Finding(rule=ORPHAN, severity=Severity.ERROR, location="messages[0]", message="orphan")],
+        secrets=None, verdict="false_alarm", status=200,
+        response_headers=((b"content-type", b"application/json"),),
+        response_body=b'{"id": "x", "object": "chat.completion", "choices": []}',
+        response_content_type="application/json", run_id="run",
+    )  # fmt: skip
+
+
+def test_a_false_alarm_sent_after_the_demoting_answer_is_stored_accepted_with_the_warning(
+    tmp_path: Path,
+) -> None:
+    """One batch (the writer starts after all are queued): the third acceptance demotes the rule; the
+    fourth request started after its answer ended (the proxy could have known: stored `accepted`
+    with the warning and the demotion's note); the fifth started before it ended (judged rightly
+    with the error, stored `false_alarm`, and counted)."""
+    from toolguard_core.rules.registry import DEMOTED_NOTE
+
+    path = tmp_path / "demoted.db"
+    store, _ = _store(path)
+    for item in (
+        _accepted("a1", 1000.0, 1000.1),
+        _accepted("a2", 1000.2, 1000.3),
+        _accepted("a3", 1000.4, 1000.5),
+        _accepted("a4", 1000.55, 1000.6),
+        _accepted("a5", 1000.45, 1000.7),
+    ):
+        store.put(item)
+    store.start()
+    store.close()
+    assert _rows(path) == [
+        ("a1", "false_alarm", [(ORPHAN, "error", "messages[0]")]),
+        ("a2", "false_alarm", [(ORPHAN, "error", "messages[0]")]),
+        ("a3", "false_alarm", [(ORPHAN, "error", "messages[0]")]),
+        ("a5", "false_alarm", [(ORPHAN, "error", "messages[0]")]),
+        ("a4", "accepted", [(ORPHAN, "warning", "messages[0]")]),
+    ]
+    db = sqlite_utils.Database(path)
+    [message] = [r["message"] for r in db.query("select message from findings where flow_id = 'a4'")]
+    assert message == "orphan" + DEMOTED_NOTE
+    assert [r["accepted"] for r in db.query("select accepted from rule_calibration")] == [4]

@@ -282,6 +282,7 @@ def test_a_constraint_seen_on_both_proxies_ends_with_the_merged_row_everywhere(
                 "pg_rows_pending": 0,
                 "pg_sync_errors": 0,
                 "pg_learned_pulled": 0,
+                "pg_unreachable": 0,
             }
         finally:
             restarted._disconnect()

@@ -118,12 +118,17 @@ def test_first_command_starts_mitmdump_on_8080_with_the_default_database(tmp_pat
                 pytest.fail(f"mitmdump did not listen within {START_TIMEOUT}s:\n{output.text}")
             time.sleep(0.1)
         deadline = time.monotonic() + 10
-        while f"writing flagged flows to {db_path}" not in output.text and time.monotonic() < deadline:
+        while (
+            f"writing flows with findings, rejections and interrupted flows to {db_path}" not in output.text
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         text = output.text
         assert re.search(r"proxy listening at (\*|127\.0\.0\.1):8080\b", text), text
         assert "Loading script" in text and "addon/toolguard.py" in text
-        assert f"toolguard: writing flagged flows to {db_path}" in text
+        assert (
+            f"toolguard: writing flows with findings, rejections and interrupted flows to {db_path}" in text
+        )
 
         # The proxy works as routed in the README (HTTP(S)_PROXY): a bad request is stored.
         with httpx.Client(proxy=f"http://127.0.0.1:{DEFAULT_PORT}", timeout=15) as client:

@@ -333,6 +333,7 @@ def test_the_syncer_runs_in_the_writer_process_and_its_counters_reach_the_proxy(
         "pg_rows_pending",
         "pg_sync_errors",
         "pg_learned_pulled",
+        "pg_unreachable",
     }
     assert store.exit_status == 0  # the syncer's last attempt did not cut the drain short
     # Pending: the flow's row and its finding's, unsent.

@@ -80,8 +80,16 @@ from toolguard_core.causes import (
 from toolguard_core.dburl import command_url, is_postgres_url, redact_url, spool_path_for
 from toolguard_core.findings import Finding, Severity
 from toolguard_core.flowids import message_flow_id, short_flow_id
-from toolguard_core.learned import NOTHING_LEARNED, Knowledge, learned_host, listed, upstream_name
-from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER
+from toolguard_core.learned import (
+    NOTHING_LEARNED,
+    Knowledge,
+    LearnedConstraint,
+    is_learned,
+    learned_host,
+    listed,
+    upstream_name,
+)
+from toolguard_core.learned_store import DEFAULT_DEMOTE_AFTER, predicted_by_builtin
 from toolguard_core.modes import BODY_KEY, Mode, blocked_answer, parse_mode
 from toolguard_core.offload import (
     DEFAULT_OFFLOAD_MIN_BYTES,
@@ -124,6 +132,7 @@ from toolguard_core.verdict import (
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
     IN_STREAM_WORDS,
+    LEARNED_FROM_VERDICTS,
     REJECTED_VERDICTS,
     Scope,
     Verdict,
@@ -132,6 +141,7 @@ from toolguard_core.verdict import (
     rejected,
     scope,
     should_store,
+    store_ready_line,
 )
 from toolguard_core.verdict import verdict as verdict_for
 from toolguard_core.visibility import (
@@ -139,8 +149,10 @@ from toolguard_core.visibility import (
     add_host,
     counts_line,
     hosts_json,
+    ignored_how,
     ignored_line,
     merge_hosts,
+    passed_through_line,
     path_shape,
     skipped_line,
     unchecked_lines,
@@ -170,6 +182,11 @@ MAX_QUEUED = 64
 #: the row, or dropped it); at most MAX_AWAITING wait at once, the oldest decided here beyond that.
 VERDICT_WAIT_SECONDS = 10.0
 MAX_AWAITING = 10_000
+#: How long a constraint the proxy read in a rejection itself (block and repair mode) waits in its
+#: snapshot for the writer's to hold it: the writer's comes within milliseconds of the row's commit;
+#: past this the writer read that answer otherwise (_learn_early), and its snapshot is taken as it is.
+EARLY_LESSON_SECONDS = 10.0
+MAX_EARLY_LESSONS = 64
 # Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
 MAX_SOCKETS = 256
 MAX_QUEUED_MESSAGES = 10_000
@@ -571,6 +588,9 @@ class ToolGuard:
         # Requests (stats["ignored_requests"]) that were no API call toolguard validates, per method,
         # upstream and path shape (_Route.ignored_path; bounded: visibility.add_host).
         self.ignored_paths: Counter[str] = Counter()
+        # The HTTP bodies passed through beyond toolguard's limits, by the rule that says which
+        # (body.too-large ...): the shutdown says them as toolguard run's report does.
+        self.passed_through: Counter[str] = Counter()
         # Connections to an upstream that failed before the client sent anything (stats
         # ["unreachable_connects"]), per upstream: a regular-mode CONNECT that mitmproxy's eager
         # strategy answered 502 (bounded: visibility.add_host).
@@ -595,6 +615,10 @@ class ToolGuard:
         # What the upstreams taught (learned.py): a snapshot the writer thread replaces whole after
         # each write that changed it, so the event loop reads it without touching SQLite.
         self.knowledge: Knowledge = NOTHING_LEARNED
+        # Block and repair mode: the constraints this proxy read in a rejection itself, kept in
+        # its snapshot until the writer's holds them (_learn_early): (when, host, model, constraint).
+        self._early_lessons: tuple[tuple[float, str, str, LearnedConstraint], ...] = ()
+        self._early_lock = threading.Lock()
         self._routes: dict[tuple[Any, ...], _Route] = {}
         # The lean lane's routes (see _on_queued_request), by _route's key: a validated route, its
         # worker context and the context's header source, made once per route; cleared with _routes.
@@ -918,6 +942,7 @@ class ToolGuard:
         )
         if self.store is None or self.settings is None or settings.sinks() != self.settings.sinks():
             self.knowledge = NOTHING_LEARNED
+            self._early_lessons = ()
             store, syncer, otlp = self._open_store(settings)
             self._close_sockets()  # it writes to the old store: finish it first
             self._close_store()
@@ -1085,10 +1110,26 @@ class ToolGuard:
                 stats.get("unchecked_requests", 0), stats.get("unchecked_rejected", 0), self.unchecked_paths
             )
         ]
-        ignored = ignored_line(stats.get("ignored_requests", 0), merge_hosts([self.ignored_paths]))
+        # "1 request reached the proxy: 0 validated, 0 with findings" said nothing of why (a body over
+        # toolguard_max_body): the same sentence as toolguard run's report (session 21).
+        passed = passed_through_line(self.passed_through)
+        if passed:
+            lines.append(f"toolguard: {passed}")
+        ignored = ignored_line(
+            stats.get("ignored_requests", 0), merge_hosts([self.ignored_paths]), how=self._ignored_how()
+        )
         if ignored:
             lines.append(f"toolguard: {ignored}")
         return lines
+
+    def _ignored_how(self) -> str:
+        """What this proxy validates, naming its toolguard_hosts and toolguard_paths when they are not
+        the defaults (visibility.ignored_how)."""
+        settings = self.settings
+        if settings is None:
+            return ignored_how()
+        paths = tuple(p.pattern for p in settings.paths)
+        return ignored_how(settings.hosts, paths if paths != DEFAULT_PATHS else None)
 
     def _store_running(self) -> None:
         """Running, with the store ready: start the validation worker, and say the proxy is storing
@@ -1098,8 +1139,9 @@ class ToolGuard:
             if self.settings.offload_min_bytes is not None:
                 # Started in the background; until it is up, bodies are validated in place.
                 self.validator.launch()
+            settings = self.settings
             logger.info(
-                "toolguard: writing flagged flows to %s (run %s)", self.settings.db_path, self.settings.run_id
+                "%s", store_ready_line(settings.db_path, settings.run_id, store_all=settings.store_all)
             )
 
     def _open_store(self, settings: Settings) -> tuple[Store | ProcessStore, Any, Any]:
@@ -1484,10 +1526,90 @@ class ToolGuard:
         )
         return json.dumps(stats, sort_keys=True)
 
+    def _show_where(self) -> dict[str, str]:
+        """The ``toolguard show`` command a console line names (``show`` and ``show_note`` of
+        :func:`console_line`). With a PostgreSQL target the row is written to the local spool and
+        synced from it: while the server is out of reach (the syncer's last attempt failed), the row
+        is only in the spool, and ``show --db postgresql://...`` answered "no flow with id" (session
+        20's leftovers): the line names the spool then, and says why."""
+        settings = self.settings
+        assert settings is not None
+        if settings.pg_url is None or not self._pg_unreachable():
+            return {"show": settings.show_command}
+        return {
+            "show": f"toolguard show --db {shlex.quote(settings.db_path)}",
+            "show_note": f"; {redact_url(settings.pg_url)} is unreachable: the row waits in this spool",
+        }
+
+    def _pg_unreachable(self) -> bool:
+        """Whether the PostgreSQL syncer's last attempt failed (pgstore.Syncer.unreachable; in the writer
+        process, the gauge its last acknowledgement carried)."""
+        if self.syncer is not None:
+            return bool(self.syncer.unreachable)
+        store = self.store
+        return isinstance(store, ProcessStore) and bool(store.sink_gauge("pg_unreachable"))
+
     def _set_knowledge(self, knowledge: Knowledge) -> None:
         """Called on the writer thread (the writer process's reader thread): one reference swap, read by
-        the next request."""
+        the next request. What this proxy read in a rejection itself (block and repair mode,
+        :meth:`_learn_early`) is kept in it until the writer's snapshot holds it, for a few seconds
+        at most (the writer may have read that answer otherwise)."""
+        if self._early_lessons:
+            with self._early_lock:
+                now = time.monotonic()
+                kept = tuple(
+                    e
+                    for e in self._early_lessons
+                    if now - e[0] < EARLY_LESSON_SECONDS and not knowledge.holds(e[1], e[2], e[3])
+                )
+                self._early_lessons = kept
+                for _, host, model, learned in kept:
+                    knowledge = knowledge.with_constraint(host, model, learned)
+                self.knowledge = knowledge
+            return
         self.knowledge = knowledge
+
+    def _learn_early(
+        self,
+        flow_id: str,
+        pending: Pending,
+        cause: Mapping[str, Any],
+        text: str | None,
+        findings: list[Finding],
+    ) -> None:
+        """Block and repair mode judge a request before it goes upstream, with the proxy's snapshot:
+        the writer process's new one reaches the proxy a pipe-trip after the rejection's row is
+        committed, and a client resending the rejected request at once (a tight agent loop) was judged
+        without it and sent on as it was, rejected again; only the third request was acted on (observe
+        mode has the writer add the finding to the row instead: Capture.apply_learned). The constraint
+        this proxy's own reading of the rejection names is added to its snapshot now, under the
+        writer's conditions (learned_store.learn_from_rows: not transient, not a built-in rule's
+        prediction), so the next request is judged with it."""
+        constraint = cause.get("constraint")
+        if not constraint or cause.get("transient") or not constraint.get("kind"):
+            return
+        builtin = [f for f in findings if f.severity == Severity.ERROR and not is_learned(f.rule)]
+        if predicted_by_builtin(cause.get("cause"), cause.get("rule"), constraint.get("name"), builtin):
+            return
+        target = pending.analysis.target
+        host = learned_host(target.host, target.port, target.scheme)
+        model = pending.analysis.model or ""
+        learned = LearnedConstraint(
+            kind=constraint["kind"],
+            name=constraint.get("name") or None,
+            value=constraint.get("value") or None,
+            cause_id=cause.get("cause"),
+            error_text=text or "",
+            first_flow=flow_id,
+        )
+        with self._early_lock:
+            knowledge = self.knowledge
+            if knowledge.holds(host, model, learned):
+                return
+            self._early_lessons = (*self._early_lessons, (time.monotonic(), host, model, learned))[
+                -MAX_EARLY_LESSONS:
+            ]
+            self.knowledge = knowledge.with_constraint(host, model, learned)
 
     @command.command("toolguard.summary")
     def summary_command(self) -> str:
@@ -2039,10 +2161,12 @@ class ToolGuard:
 
     def _validated(self, flow: http.HTTPFlow, pending: Pending, internal_errors: list[InternalError]) -> None:
         analysis = pending.analysis
-        if any(f.rule in PASSED_THROUGH_RULES for f in analysis.findings):
+        beyond = next((f.rule for f in analysis.findings if f.rule in PASSED_THROUGH_RULES), None)
+        if beyond is not None:
             # Beyond toolguard's own limits: passed through unvalidated, so not counted as validated
             # (the run report's "N validated" said otherwise); its finding and row say which limit.
             self.stats["not_validated_body"] += 1
+            self.passed_through[beyond] += 1
         else:
             self.stats["validated"] += 1
             if _worth_keeping(analysis.findings):
@@ -2109,7 +2233,7 @@ class ToolGuard:
                 mode=settings.mode,
                 repair=settings.repair,
                 offload=offload,
-                console=settings.show_command if settings.console else None,
+                console=self._show_where if settings.console else None,
             )
         url = target_url(request)
         target = Target.from_url(url, self.registry)
@@ -2418,6 +2542,8 @@ class ToolGuard:
                 text=error_message,
                 locations=[f.location for f in findings if f.severity == Severity.ERROR],
             )
+            if cause is not None and keep and self.store is not None and verdict in LEARNED_FROM_VERDICTS:
+                self._learn_early(flow.id, pending, cause, error_message, findings)
         self._annotate(flow, findings, verdict, pending=pending, recognition=recognition)
         if tap is not None:
             flow.metadata[METADATA_KEY]["stream"] = tap.summary()
@@ -2451,7 +2577,7 @@ class ToolGuard:
                     flow.error,
                     recognition,
                     stored=keep,
-                    show=self.settings.show_command,
+                    **self._show_where(),
                 ),
             )
         if not keep:
@@ -2581,7 +2707,7 @@ class ToolGuard:
                     flow.error,
                     recognition,
                     stored=True,
-                    show=self.settings.show_command,
+                    **self._show_where(),
                 ),
             )
 
@@ -3104,6 +3230,7 @@ def console_line(
     stored: bool = True,
     show: str = "toolguard show",
     websocket: bool = False,
+    show_note: str = "",
 ) -> str:
     """The console line of a flagged flow: verdict, status, first rule and location (or the root cause
     the answer names), flow id, and the command that shows it (or why it is not stored). ``websocket``:
@@ -3152,7 +3279,7 @@ def console_line(
     if broke_off and what != BROKE_OFF_WORDS:
         what += f"; {BROKE_OFF_WORDS}"
     where = (
-        f"{show} {short_flow_id(flow_id)}"
+        f"{show} {short_flow_id(flow_id)}{show_note}"
         if stored
         else f"not stored: only the {UNKNOWN_MODEL.id} note; counted in the stats"
     )
@@ -3291,11 +3418,12 @@ class SocketWorker:
         mode: Mode = Mode.OBSERVE,
         repair: RepairOptions | None = None,
         offload: _SocketOffload | None = None,
-        console: str | None = None,
+        console: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         self.store = store
         self.store_all = store_all
-        # The `toolguard show` command of the console lines (None: toolguard_console is off).
+        # The `toolguard show` command of the console lines, as the proxy's own lines name it at the
+        # time (Toolguard._show_where; None: toolguard_console is off).
         self.console = console
         self.run_id = run_id  # the rows name their run like the HTTP hooks' (issue #13)
         self.mode = mode
@@ -3617,7 +3745,7 @@ class SocketWorker:
         logger.info(
             "%s",
             console_line(
-                flow_id, verdict, turn.status, findings, None, recognition, show=self.console, websocket=True
+                flow_id, verdict, turn.status, findings, None, recognition, websocket=True, **self.console()
             ),
         )
 

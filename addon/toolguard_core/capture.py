@@ -32,6 +32,7 @@ from toolguard_core.findings import Finding, Severity
 from toolguard_core.learned import Calibration, Knowledge, calibrate, learned_host
 from toolguard_core.repair import NotRepaired, Repair
 from toolguard_core.rules.model import UNKNOWN_MODEL
+from toolguard_core.rules.registry import DEMOTED_NOTE
 from toolguard_core.store import (
     MAX_STORED_NON_JSON_REQUEST,
     FindingRow,
@@ -396,6 +397,34 @@ class Capture:
             if self.verdict == Verdict.UNEXPLAINED and any(f.severity == Severity.ERROR for f in late):
                 self.verdict = Verdict.PREDICTED.value
         return late
+
+    def apply_demoted(self, demoted_at: Mapping[tuple[str, str, str], float]) -> bool:
+        """The demotions the proxy could not apply: a rule demoted for this host and model by an
+        answer that ended before this request started (``demoted_at``: (host, model, rule) -> when,
+        what this writer demoted), which the proxy's snapshot did not hold yet when it judged the
+        request (the writer process publishes it a pipe-trip after the commit). Its errors of that
+        rule become warnings with the demotion's note, as the proxy makes them once it knows, and a
+        ``false_alarm`` left with no error is ``accepted``. Returns whether anything changed."""
+        host = learned_host(redact.redact_host(self.host) if self.host else self.host, self.port, self.scheme)
+        self._read_request()
+        model = self.model or ""
+        changed = False
+        findings: list[Finding] = []
+        for finding in self.findings:
+            at = demoted_at.get((host, model, finding.rule)) if finding.severity == Severity.ERROR else None
+            if at is not None and at <= self.started:
+                finding = finding.model_copy(
+                    update={"severity": Severity.WARNING, "message": finding.message + DEMOTED_NOTE}
+                )
+                changed = True
+            findings.append(finding)
+        if changed:
+            self.findings = findings
+            if self.verdict == Verdict.FALSE_ALARM and not any(
+                f.severity == Severity.ERROR for f in findings
+            ):
+                self.verdict = Verdict.ACCEPTED.value
+        return changed
 
     def to_row(self) -> FlowRow:
         self._read_request()

@@ -383,6 +383,9 @@ class Recognition:
     provider: str | None = None
     #: The API the rejected request spoke (:data:`API_TERMS`): the fix is written in its words.
     api: ApiKind = "chat"
+    #: Whether the refused request carries the tool-call id the text names (:data:`_QUOTED_ID_CAUSES`):
+    #: None when it was read without the request (:func:`_checked_call_id`).
+    id_in_request: bool | None = None
 
     @property
     def cause_id(self) -> str:
@@ -395,7 +398,17 @@ class Recognition:
     @property
     def fix(self) -> str:
         """The cause's fix with the extracted values filled in (generic words where the text named none)."""
-        return _render(self.wording.fix or self.cause.fix, {**API_TERMS[self.api], **self.values})
+        values = {**API_TERMS[self.api], **self.values}
+        quoted = values.get("tool_call_id")
+        if quoted and self.cause.id in _QUOTED_ID_CAUSES and not self.id_in_request:
+            # Named as the request's own only when the request carries it (session 21): Anthropic's
+            # text quotes the id of a call a truncated or rewritten history may no longer hold.
+            values["tool_call_id"] = (
+                f"{quoted}, as the upstream's text names it"
+                if self.id_in_request is None
+                else f"the upstream's text names {quoted}; this request does not carry that id"
+            )
+        return _render(self.wording.fix or self.cause.fix, values)
 
     @property
     def labels(self) -> frozenset[str]:
@@ -7710,9 +7723,40 @@ def recognise_error(
         return None
     if found is None:
         return None
-    found = _completed_from_request(found, request)
+    found = _checked_call_id(_completed_from_request(found, request), request)
     api = api_kind(err, request, found.wording)
     return found if api == found.api else replace(found, api=api)
+
+
+#: The causes whose fix names the tool-call id the upstream's text quotes, as the request's own only
+#: when the request carries it (Recognition.fix).
+_QUOTED_ID_CAUSES = frozenset({"cause.missing-tool-result"})
+
+
+def _checked_call_id(found: Recognition, request: Mapping[str, object] | None) -> Recognition:
+    """Whether the refused request carries the tool-call id the text quotes, anywhere as a string
+    value (a chat ``tool_calls[].id``, a Messages ``tool_use`` block's ``id``, a Responses ``call_id``,
+    Bedrock's ``toolUseId``): read only for :data:`_QUOTED_ID_CAUSES`, and only with the request."""
+    quoted = found.values.get("tool_call_id")
+    if found.cause.id not in _QUOTED_ID_CAUSES or not quoted or not isinstance(request, Mapping):
+        return found
+    return replace(found, id_in_request=_carries_text(request, quoted))
+
+
+def _carries_text(body: object, text: str, limit: int = 100_000) -> bool:
+    """Whether ``text`` is a string value somewhere in the parsed JSON ``body`` (at most ``limit`` nodes)."""
+    stack = [body]
+    while stack and limit > 0:
+        limit -= 1
+        node = stack.pop()
+        if isinstance(node, str):
+            if node == text:
+                return True
+        elif isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 #: Causes whose text says a reasoning knob was refused without naming the knob or its value ("<model> does
@@ -7815,6 +7859,8 @@ def completes_from_request(cause: Mapping[str, Any] | None) -> bool:
         return False
     if cause.get("cause") == "cause.sampling-on-reasoning-model":
         return True  # the request's model may be one the catalog knows does not reason (_not_reasoning)
+    if cause.get("cause") in _QUOTED_ID_CAUSES and (cause.get("values") or {}).get("tool_call_id"):
+        return True  # whether the request carries the id the text quotes (_checked_call_id)
     constraint = cause.get("constraint")
     if constraint is None:
         return cause.get("cause") in _COMPLETED_CAUSES

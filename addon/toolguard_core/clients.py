@@ -7,6 +7,10 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 # The agent CLIs and SDKs people run, by the token their User-Agent leads with (captured bodies in
 # tests/data/requests/): claude-cli/2.1.332, codex_exec/0.171.0 (codex_cli_rs/… interactively),
@@ -98,3 +102,97 @@ def retry_count(headers_json: str | None) -> int:
         return 0
     value = next((v for k, v in headers.items() if str(k).lower() == RETRY_COUNT_HEADER), None)
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 6 else 0
+
+
+# ------------------------------------------------------------------ retries a client does not declare
+
+#: How soon after a transient answer the same client's same request counts as a retry of that call:
+#: the openai SDK backs off 0.5-8 s, the Vercel AI SDK 2 s then 4 s (its maxRetries, default 2), Claude
+#: Code up to tens of seconds; an app calling again with the very same body that soon is retrying too.
+RESEND_SECONDS = 60.0
+#: The ``flows`` columns :func:`retries` reads: each report selects these (run report, show, summary).
+RETRY_COLUMNS = (
+    "id",
+    "datetime_utc",
+    "duration_ms",
+    "client",
+    "host",
+    "port",
+    "path",
+    "status",
+    "error_type",
+    "request_headers_json",
+)
+#: Error types of a transient answer inside a 200 stream (Anthropic's overloaded and rate-limit events).
+TRANSIENT_ERROR_TYPES = frozenset({"overloaded_error", "rate_limit_error"})
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """A flow that retried an earlier call: ``number`` (1 for the first retry) and whether the client
+    said so (``declared``: its :data:`RETRY_COUNT_HEADER`) or toolguard saw the same client resend the
+    same request soon after a transient answer (:func:`retries`)."""
+
+    number: int
+    declared: bool
+
+
+def transient_answer(status: int | None, error_type: str | None) -> bool:
+    """A 429, a 5xx (Anthropic's 529 overloaded among them) or such an error event in a 200 stream: an
+    answer a client retries as it is."""
+    if status is not None and (status == 429 or status >= 500):
+        return True
+    return (error_type or "").lower() in TRANSIENT_ERROR_TYPES
+
+
+def _seconds(iso: object) -> float | None:
+    if not isinstance(iso, str) or not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def retries(rows: Iterable[Mapping[str, Any]], body: Callable[[str], str | None]) -> dict[str, Retry]:
+    """Which of ``rows`` (flows with :data:`RETRY_COLUMNS`) retried an earlier call, by flow id. The one
+    detector of the run report, ``toolguard show`` and the summary. A client's own count
+    (:data:`RETRY_COUNT_HEADER` > 0: openai-python and openai-node) is taken as it is. A client that
+    sends none (the Vercel AI SDK) or sends 0 on its retries (Claude Code) retried when it sent the
+    same request (``body``: the stored request text of a flow id, read only for such a candidate) to
+    the same upstream and path, within :data:`RESEND_SECONDS` after an earlier flow of it got a
+    transient answer (:func:`transient_answer`); a chain of them counts 1, 2, ... Each resend was
+    stored as a rejection of its own, and the reports counted one failing call as several (session 21)."""
+    found: dict[str, Retry] = {}
+    recent: dict[tuple[Any, ...], list[tuple[float, Mapping[str, Any]]]] = {}
+    bodies: dict[str, str | None] = {}
+
+    def text(flow_id: str) -> str | None:
+        if flow_id not in bodies:
+            bodies[flow_id] = body(flow_id)
+        return bodies[flow_id]
+
+    ordered = sorted(rows, key=lambda r: (str(r.get("datetime_utc") or ""), str(r.get("id") or "")))
+    for row in ordered:
+        flow_id = str(row.get("id"))
+        declared = retry_count(row.get("request_headers_json"))
+        start = _seconds(row.get("datetime_utc"))
+        key = (row.get("client"), row.get("host"), row.get("port"), row.get("path"))
+        if declared:
+            found[flow_id] = Retry(declared, True)
+        elif start is not None and row.get("client"):
+            earlier = recent.get(key, ())
+            for ended, previous in reversed(earlier):
+                if (
+                    -0.05 <= start - ended <= RESEND_SECONDS
+                    and (same := text(flow_id)) is not None
+                    and same == text(str(previous.get("id")))
+                ):
+                    before = found.get(str(previous.get("id")))
+                    found[flow_id] = Retry(before.number + 1 if before else 1, False)
+                    break
+        if start is not None and transient_answer(row.get("status"), row.get("error_type")):
+            ended = start + (row.get("duration_ms") or 0) / 1000
+            kept = [(e, r) for e, r in recent.get(key, ()) if start - e <= RESEND_SECONDS]
+            recent[key] = [*kept, (ended, row)][-16:]
+    return found

@@ -230,6 +230,23 @@ class Knowledge:
             "if that changed)",
         )
 
+    def holds(self, host: str, model: str, learned: LearnedConstraint) -> bool:
+        """Whether ``learned`` (its kind, name and value) is known for exactly this host and model key."""
+        key = (learned.kind, learned.name, learned.value)
+        return any(
+            (c.kind, c.name, c.value) == key
+            for c in self.by_key.get((host.lower(), model), EMPTY).constraints
+        )
+
+    def with_constraint(self, host: str, model: str, learned: LearnedConstraint) -> Knowledge:
+        """A new snapshot with ``learned`` added for ``host`` and ``model`` (this one when it holds it):
+        what the proxy read in a rejection itself, before the writer's snapshot says it (block and
+        repair mode, addon._learn_early)."""
+        if self.holds(host, model, learned):
+            return self
+        key = (host.lower(), model)
+        return Knowledge({**self.by_key, key: self.by_key.get(key, EMPTY).merged(Calibration((learned,)))})
+
     def as_json(self) -> list[list[Any]]:
         return [[host, model, c.as_json()] for (host, model), c in self.by_key.items()]
 

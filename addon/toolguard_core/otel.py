@@ -30,6 +30,7 @@ import toolguard_core
 from toolguard_core import grouping
 from toolguard_core.dburl import redact_url
 from toolguard_core.learned import upstream_name
+from toolguard_core.providers import GENERIC
 from toolguard_core.store import FlowRow
 from toolguard_core.verdict import REJECTED_VERDICTS, Verdict
 
@@ -52,7 +53,8 @@ OPERATIONS = (
 )
 # toolguard's provider ids -> the semantic conventions' well-known gen_ai.provider.name values
 # (https://opentelemetry.io/docs/specs/semconv/registry/attributes/gen-ai/#gen-ai-provider-name);
-# an id not listed there (dashscope, vllm, generic, ...) is exported as it is.
+# an id not listed there (dashscope, vllm, ...) is exported as it is; toolguard's `generic` profile
+# names no provider at all (attributes: the upstream's host instead).
 SEMCONV_PROVIDERS = {
     "azure": "azure.ai.openai",
     "gemini": "gcp.gemini",
@@ -70,7 +72,14 @@ def operation(path: str | None) -> str:
     return next((name for suffix, name in OPERATIONS if path.endswith(suffix)), "chat")
 
 
-def provider_name(provider: str | None) -> str | None:
+def provider_name(provider: str | None, upstream: str | None = None) -> str | None:
+    """``gen_ai.provider.name``: the conventions' well-known value for a provider toolguard identified,
+    its own id for another (custom values are allowed); for a host no profile claims (toolguard's
+    ``generic`` profile), the upstream it is (host, and port when not the scheme's), or nothing
+    without one. "generic" was exported as if it were a provider's name (session 21): the conventions
+    ask for the instrumentation's best knowledge, and toolguard knows the host, not who serves it."""
+    if provider == GENERIC.id:
+        return upstream or None
     return SEMCONV_PROVIDERS.get(provider or "", provider)
 
 
@@ -90,9 +99,12 @@ def attributes(row: FlowRow) -> dict[str, Any]:
     # the FlowRow; derive it the same way (grouping.derive) so the record groups as the summary does.
     error_rules = [f.rule for f in row.findings if str(f.severity) == "error"]
     derived = dict(zip(grouping.COLUMNS, grouping.derive(row.columns(), error_rules), strict=True))
+    provider = provider_name(
+        row.provider, upstream_name(row.host, row.port, row.scheme) if row.host else None
+    )
     attrs: dict[str, Any] = {
-        "gen_ai.provider.name": provider_name(row.provider),
-        "gen_ai.system": provider_name(row.provider),
+        "gen_ai.provider.name": provider,
+        "gen_ai.system": provider,
         "toolguard.provider": row.provider,
         "gen_ai.operation.name": operation(row.path),
         "gen_ai.request.model": row.model,

@@ -752,7 +752,13 @@ class Syncer:
             "pg_rows_pending": self.pending,
             "pg_sync_errors": self.errors,
             "pg_learned_pulled": self.pulled,
+            "pg_unreachable": int(self.unreachable),
         }
+
+    @property
+    def unreachable(self) -> bool:
+        """Whether the last attempt failed (an outage is under way): the rows wait in the spool."""
+        return self._outage is not None
 
     def start(self) -> None:
         self._thread.start()

@@ -1418,6 +1418,10 @@ class Store:
         #: this writer stored ended, by flow id (bounded): Capture.apply_learned reads both.
         self.knowledge: Knowledge | None = None
         self._answered: dict[str, float] = {}
+        #: The rules this writer demoted, by (host, model, rule), with when the demoting answer ended
+        #: (bounded): Capture.apply_demoted reads it. And this batch's false alarms' answer ends.
+        self._demoted_at: dict[tuple[str, str, str], float] = {}
+        self._false_alarm_ends: dict[str, float] = {}
         #: By run: the flows only those late findings flagged, added to the run row's with_findings.
         self.late_flagged: Counter[str] = Counter()
         self.busy_timeout = busy_timeout
@@ -1638,6 +1642,9 @@ class Store:
         return db
 
     def _write_flows(self, db: sqlite_utils.Database, items: list[Any]) -> sqlite_utils.Database:
+        from toolguard_core.verdict import Verdict
+
+        false_alarm = Verdict.FALSE_ALARM
         batch: list[FlowRow] = []
         verdicts: list[Verdicts] = []
         late: dict[str, list[tuple[str, str, str, str]]] = {}
@@ -1650,6 +1657,15 @@ class Store:
                     found = self._apply_learned(item)
                     if found:
                         late[item.flow_id] = found
+                if (
+                    self.on_knowledge is not None
+                    and not isinstance(item, FlowRow)  # a Capture: a built row is stored as it is
+                    and getattr(item, "verdict", None) == false_alarm
+                ):
+                    # A demotion the proxy's snapshot did not hold yet (Capture.apply_demoted).
+                    if self._demoted_at:
+                        item.apply_demoted(self._demoted_at)
+                    self._false_alarm_ends[item.flow_id] = item.ended
                 row = item if isinstance(item, FlowRow) else item.to_row()
             except Exception:
                 self._drop(1, "row could not be built")
@@ -1658,7 +1674,11 @@ class Store:
             batch.append(row)
             if reported:
                 verdicts.append(row_verdict(row))
-            if n + 1 < len(items) and self.on_knowledge is not None and self._teaches(row):
+            if (
+                n + 1 < len(items)
+                and self.on_knowledge is not None
+                and (self._teaches(row) or self._may_demote(row))
+            ):
                 # A later row of this batch may repeat what this one teaches: learned first (one
                 # more transaction, only for a rejection that names a constraint not yet known).
                 db = self._write_built(db, batch, verdicts, late)
@@ -1678,6 +1698,50 @@ class Store:
         if late and not flagged and item.run_id:
             self.late_flagged[item.run_id] += 1
         return [(f.rule, f.severity.value, f.location, f.message) for f in late]
+
+    def _may_demote(self, row: FlowRow) -> bool:
+        """Whether ``row`` (a false alarm) may demote a rule the published snapshot does not hold
+        demoted: learned before the batch's next rows are built (Capture.apply_demoted), one more
+        transaction only for a false alarm of a rule not yet demoted there."""
+        from toolguard_core.findings import Severity
+        from toolguard_core.learned import learned_host
+        from toolguard_core.verdict import Verdict
+
+        if row.verdict != Verdict.FALSE_ALARM or not self.demote_after:
+            return False
+        demoted = (
+            self.knowledge.for_request(learned_host(row.host or "", row.port, row.scheme), row.model).demoted
+            if self.knowledge is not None
+            else frozenset()
+        )
+        return any(f.severity == Severity.ERROR and f.rule not in demoted for f in row.findings)
+
+    def _note_demotions(self, before: Knowledge | None, batch: list[FlowRow]) -> None:
+        """The rules the batch just written demoted (the snapshot published changed), with when the
+        last false alarm of each in the batch ended: what Capture.apply_demoted compares to a later
+        request's start."""
+        from toolguard_core.findings import Severity
+        from toolguard_core.learned import learned_host
+
+        ends, self._false_alarm_ends = self._false_alarm_ends, {}
+        after = self.knowledge
+        if after is None or after is before or not ends:
+            return
+        for row in reversed(batch):  # the newest false alarm is the demoting one
+            ended = ends.get(row.id)
+            if ended is None:
+                continue
+            host, model = learned_host(row.host or "", row.port, row.scheme), row.model or ""
+            now = after.by_key.get((host, model))
+            was = before.by_key.get((host, model)) if before is not None else None
+            for rule in (now.demoted if now else frozenset()) - (was.demoted if was else frozenset()):
+                key = (host, model, rule)
+                if key not in self._demoted_at and any(
+                    f.rule == rule and f.severity == Severity.ERROR for f in row.findings
+                ):
+                    if len(self._demoted_at) >= MAX_ANSWERED:
+                        self._demoted_at.clear()
+                    self._demoted_at[key] = ended
 
     def _teaches(self, row: FlowRow) -> bool:
         """Whether ``row`` may teach a constraint the published snapshot does not hold (learned_store
@@ -1722,12 +1786,15 @@ class Store:
         # With the addon's snapshot callback, the rows also teach the learned tables (same transaction).
         learn = {"demote_after": self.demote_after, "on_learned": self._publish} if self.on_knowledge else {}
         delay = BACKOFF[0]
+        before = self.knowledge
         while True:
             try:
                 db = self._reopen_if_replaced(db)
                 write_rows(db, batch, **learn)  # type: ignore[arg-type]
                 self.written += len(batch)
                 self._failing_since = None
+                if self._false_alarm_ends:
+                    self._note_demotions(before, batch)
                 self._notify(batch)
                 return db
             except Exception as exc:

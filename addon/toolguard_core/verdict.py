@@ -700,6 +700,23 @@ def should_store(
     return has_findings or rejected or interrupted or store_all
 
 
+#: How the proxy's start-up line begins, once its store is open: ``toolguard run`` and the tests wait
+#: for it (the rest says what :func:`should_store` keeps, and where).
+STORE_READY = "toolguard: writing "
+
+
+def store_ready_line(db_path: str, run_id: str, *, store_all: bool) -> str:
+    """The start-up line: what :func:`should_store` keeps, in words, and where. "writing flagged flows
+    to" was said with ``toolguard_store_all`` too, when every flow is stored, and never said that a
+    rejection or an interrupted flow without a finding is stored as well (session 21)."""
+    what = (
+        "every flow (toolguard_store_all)"
+        if store_all
+        else "flows with findings, rejections and interrupted flows"
+    )
+    return f"{STORE_READY}{what} to {db_path} (run {run_id})"
+
+
 # Anthropic's Messages API: /v1/messages under any prefix (Anthropic-compatible endpoints put it
 # under /anthropic/...), not its /count_tokens and /batches siblings (request.endpoint_kind).
 # Gemini's native API: .../models/{model}:generateContent and :streamGenerateContent on any host

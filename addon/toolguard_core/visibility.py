@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from toolguard_core.clients import RETRY_COUNT_HEADER
+from toolguard_core.clients import RESEND_SECONDS, RETRY_COUNT_HEADER
 from toolguard_core.unvalidated import UNVALIDATED_RULE_IDS
 from toolguard_core.upstreams import upstream_sort_key
 from toolguard_core.verdict import BROKE_OFF_WORDS, DEFAULT_RECORD_PATHS, Verdict, verdict_words
@@ -290,10 +290,26 @@ def _rejected_words(rejected: int, requests: int) -> str:
 
 
 #: What toolguard validates, said with the requests that were not API calls it validates.
-IGNORED_HOW = (
-    "toolguard validates POSTs to the chat endpoints' paths (toolguard_paths) on the hosts toolguard_hosts "
-    "lets through"
-)
+def ignored_how(hosts: Sequence[str] = (), paths: Sequence[str] | None = None) -> str:
+    """What toolguard validates, ending :func:`ignored_line`: the proxy, which knows its filters, names
+    them when they are not the defaults (``paths``: the toolguard_paths patterns given, None for the
+    default ones; ``hosts``: toolguard_hosts, empty for every host). "the chat endpoints' paths" read
+    as the default list when a user had narrowed it, and "the hosts toolguard_hosts lets through"
+    did not say which (session 21)."""
+    where = (
+        f"paths matching toolguard_paths ({', '.join(paths)})"
+        if paths is not None
+        else "the chat endpoints' paths (toolguard_paths)"
+    )
+    on = (
+        f"on the hosts toolguard_hosts names ({', '.join(hosts)})"
+        if hosts
+        else "on the hosts toolguard_hosts lets through"
+    )
+    return f"toolguard validates POSTs to {where} {on}"
+
+
+IGNORED_HOW = ignored_how()
 # A path segment that names one thing rather than a kind of thing (a file id, a UUID, a long hex run):
 # 16 characters or more with a digit. Said as ``*`` in a path's shape: ``/v1/files/*``.
 _ID_SEGMENT = re.compile(r"(?=[^/]*\d)[^/]{16,}")
@@ -309,7 +325,9 @@ def path_shape(path: str) -> str:
     )
 
 
-def ignored_line(requests: int, paths: Mapping[str, int], *, limit: int = MAX_NAMED_HOSTS) -> str | None:
+def ignored_line(
+    requests: int, paths: Mapping[str, int], *, limit: int = MAX_NAMED_HOSTS, how: str = IGNORED_HOW
+) -> str | None:
     """The sentence for the requests that were not API calls toolguard validates (a ``GET /v1/models``,
     a health check, a POST to a host ``toolguard_hosts`` leaves out), or ``None`` when none: counted
     by the proxy (``runs.ignored_requests``, ``ignored_paths``: ``{"METHOD upstream/path": requests}``).
@@ -323,7 +341,7 @@ def ignored_line(requests: int, paths: Mapping[str, int], *, limit: int = MAX_NA
     one = requests == 1
     return (
         f"{_requests(requests)} {'was not an API call' if one else 'were not API calls'} toolguard validates "
-        f"({named}): passed through, nothing in {'it' if one else 'them'} was checked; {IGNORED_HOW}"
+        f"({named}): passed through, nothing in {'it' if one else 'them'} was checked; {how}"
     )
 
 
@@ -341,30 +359,47 @@ def answered_by_words(providers: Iterable[str | None]) -> str | None:
     return f"{', '.join(named)} (named in the answer)" if named else None
 
 
-def retries_line(retried: Sequence[int], flows: int) -> str | None:
+def retries_line(retried: Sequence[int], flows: int, resent: int = 0) -> str | None:
     """Which of ``flows`` flows alike are the client SDK's own retries: ``retried`` holds the
     ``x-stainless-retry-count`` (> 0, clients.retry_count) of each that is one; None when none. The
     openai SDK's default max_retries=2 turned one call answered 500 into three stored flows, which
     read as three failing calls of the app (a new user's trial, session 19). Said under a flow block of ``toolguard run``'s
     report and under a group of ``toolguard summary`` (session 20)."""
-    return retries_count_line(len(retried), retried, flows)
+    return retries_count_line(len(retried), retried, flows, resent)
 
 
-def retries_count_line(count: int, values: Iterable[int], flows: int) -> str | None:
-    """:func:`retries_line` for ``count`` retries among ``flows`` whose retry counts took ``values``."""
-    if count <= 0:
-        return None
-    which = ", ".join(str(n) for n in sorted(set(values)))
-    if flows == 1:
-        return (
-            f"the client's own retry {which} of a call ({RETRY_COUNT_HEADER}): its SDK resent the call "
-            "after a failed try (max_retries), the app did not call again"
-        )
-    are = "is the client's own retry" if count == 1 else "are the client's own retries"
-    return (
-        f"{count} of these {flows} flows {are} ({RETRY_COUNT_HEADER} {which}): its SDK resent "
-        "a failed call (max_retries), the app did not call again"
-    )
+def retries_count_line(count: int, values: Iterable[int], flows: int, resent: int = 0) -> str | None:
+    """:func:`retries_line` for ``count`` retries among ``flows`` whose retry counts took ``values``,
+    and ``resent`` retries no header declared (clients.retries: the same client's same request soon
+    after a transient answer; the Vercel AI SDK sends no count, Claude Code sends 0 on its retries)."""
+    said = []
+    if count > 0:
+        which = ", ".join(str(n) for n in sorted(set(values)))
+        if flows == 1:
+            said.append(
+                f"the client's own retry {which} of a call ({RETRY_COUNT_HEADER}): its SDK resent the call "
+                "after a failed try (max_retries), the app did not call again"
+            )
+        else:
+            are = "is the client's own retry" if count == 1 else "are the client's own retries"
+            said.append(
+                f"{count} of these {flows} flows {are} ({RETRY_COUNT_HEADER} {which}): its SDK resent "
+                "a failed call (max_retries), the app did not call again"
+            )
+    if resent > 0:
+        within = f"within {RESEND_SECONDS:g} s of a 429, 5xx or overloaded answer to it"
+        if flows == 1:
+            said.append(
+                f"a retry: the same client sent this same request again {within} (no {RETRY_COUNT_HEADER} "
+                "said so); one call tried again, not a new one"
+            )
+        else:
+            are = "is a retry" if resent == 1 else "are retries"
+            said.append(
+                f"{resent} of these {flows} flows {are}: the same client sent the same request again {within} "
+                f"(no {RETRY_COUNT_HEADER} said so); one call tried again, not new calls"
+            )
+    return "; ".join(said) or None
 
 
 def unchecked_lines(

@@ -123,7 +123,7 @@ GATHER_SECONDS = 0.02
 #: ``put`` on the event loop gathers this long's frames into one write (``_send_now``).
 FLUSH_SECONDS = 0.02
 #: Counters of the sinks that are gauges (the current child's value), not totals to add up.
-_GAUGES = ("pg_rows_pending",)
+_GAUGES = ("pg_rows_pending", "pg_unreachable")
 #: When the sender goes idle after handing bodies to the writer, the process gives glibc's free
 #: memory back to the system (:func:`give_back_free_memory`), at most once in this many seconds (a
 #: trim deferred by it happens when they have passed, even if no item comes). Session 13
@@ -492,6 +492,14 @@ class ProcessStore:
                     self._items_bytes += size
             self._items.append(item)
         self._nudge()
+
+    def sink_gauge(self, key: str) -> int:
+        """One gauge of the sinks (``pg_unreachable``) as the live writer process's last acknowledgement
+        said it; 0 without one. Read by the proxy's console line, without the lock (one dict read)."""
+        child = self._child
+        if child is None or child.dead:
+            return 0
+        return int(child.sinks.get(key, 0))
 
     def counters(self) -> dict[str, int]:
         """The same keys as ``Store.counters``, plus the sinks' (the child owns the syncer and export)."""

@@ -87,7 +87,10 @@ def assert_forwarded_unchanged(upstream: Upstream, sent: Sent) -> None:
 def test_capture_seed_cases_valid_and_streamed(upstream, mitmdump_reverse, openai_client):
     upstream.handler = openai_like(delay=0.25)
     proxy = mitmdump_reverse()
-    proxy.wait_for_output(r"toolguard: writing flagged flows to " + str(proxy.db_path).replace(".", r"\."))
+    proxy.wait_for_output(
+        r"toolguard: writing flows with findings, rejections and interrupted flows to "
+        + str(proxy.db_path).replace(".", r"\.")
+    )
     sent = Sent()
     client = sdk_client(openai_client, proxy, sent)
 

@@ -30,6 +30,7 @@ from support.upstream import GROK, XAI_PRESENCE_PENALTY, RecordedRequest, Reply,
 from toolguard_analysis.cli import cli
 from toolguard_analysis.summary import build_summary
 from toolguard_core.causes import CAUSES_BY_ID
+from toolguard_core.rules.registry import DEMOTED_NOTE
 
 pytestmark = pytest.mark.e2e
 
@@ -439,6 +440,64 @@ def test_a_request_resent_50_ms_after_its_rejection_gets_what_that_rejection_tau
     assert "2 requests reached the proxy: 2 validated, 1 with findings, 2 rejected by the upstream" in output
 
 
+@pytest.mark.parametrize("mode", ["block", "repair"])
+def test_block_and_repair_act_on_a_request_resent_at_once_after_its_rejection(
+    mode: str,
+    upstream: Upstream,
+    mitmdump_factory: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """Block and repair mode judge a request before it goes upstream, so the writer cannot add the
+    finding afterwards as it does in observe mode: until session 21 the second request of a tight
+    resend loop was judged with the old snapshot and sent on as it was (rejected again), and only
+    the third was acted on. The proxy now keeps what its own reading of the rejection named until
+    the writer's snapshot holds it: the second request is judged with it (blocked; repaired
+    without the field, and accepted)."""
+
+    def answer(request: RecordedRequest) -> Reply:
+        if "presence_penalty" in json.loads(request.body):
+            return Reply.json(400, XAI_PRESENCE_PENALTY)
+        return Reply.json(200, completion(GROK))
+
+    upstream.handler = answer
+    db_path = tmp_path / f"{mode}.db"
+    options = {"toolguard_mode": mode}
+    if mode == "repair":
+        options["toolguard_repair"] = "sequence,learned"
+    proxy = mitmdump_factory(mode=f"reverse:{upstream.url}", db_path=db_path, options=options)
+    client = openai_client(proxy)
+    _grok_request(client)  # and at once again, as a tight agent loop does
+    body = {"model": GROK, "messages": [{"role": "user", "content": "hi"}], "presence_penalty": 0.5}
+    if mode == "block":
+        with pytest.raises(openai.BadRequestError) as raised:
+            client.chat.completions.create(**body)
+        assert "learned.param" in raised.value.response.text
+    else:
+        client.chat.completions.create(**body)
+    proxy.stop()
+    flows = _rows(db_path, "select id, verdict, cause_id from flows order by datetime_utc")
+    sent = [json.loads(r.body) for r in upstream.requests]
+    if mode == "block":
+        assert len(sent) == 1  # the second never reached the upstream
+        assert [(f["verdict"], f["cause_id"]) for f in flows] == [
+            ("recognised", "cause.sampling-on-reasoning-model"),
+            ("blocked", None),
+        ]
+    else:
+        assert ["presence_penalty" in b for b in sent] == [True, False]
+        assert [(f["verdict"], f["cause_id"]) for f in flows] == [
+            ("recognised", "cause.sampling-on-reasoning-model"),
+            ("repaired", None),
+        ]
+    findings = _rows(db_path, "select flow_id, rule, severity, location, message from findings")
+    assert [(f["flow_id"], f["rule"], f["severity"], f["location"]) for f in findings] == [
+        (flows[1]["id"], "learned.param", "error", "presence_penalty")
+    ]
+    assert f"(flow {flows[0]['id']})" in findings[0]["message"]
+    assert "presencePenalty" in findings[0]["message"]
+
+
 # ------------------------------------------------------------------------------------------ demotion
 
 
@@ -498,6 +557,53 @@ def test_a_rule_the_upstream_keeps_accepting_is_demoted_there(
     text = _cli("summary", "--db", str(db_path))
     assert f"a warning on 127.0.0.1:{upstream.port} {body['model']}: the upstream accepted it" in text
     assert f"demoted to a warning: {LONE_TOOL.rule} on 127.0.0.1:{upstream.port} {body['model']}" in text
+
+
+def test_a_request_sent_at_once_after_the_demoting_acceptance_is_stored_as_a_warning(
+    upstream: Upstream,
+    mitmdump_factory: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """The demotion reaches the proxy a pipe-trip after its row is committed (the writer process
+    publishes the snapshot): a request sent right after the demoting answer was judged with the
+    error level and stored `false_alarm`, though the demotion was known when it started. The writer
+    applies what it demoted from an answer that ended before the request started (as it does for a
+    learned constraint, Capture.apply_learned): the fourth of a tight loop is stored `accepted`
+    with the warning; another model on the host is not touched."""
+    upstream.handler = lambda request: Reply.json(200, completion())
+    db_path = tmp_path / "demote-loop.db"
+    proxy = mitmdump_factory(
+        mode=f"reverse:{upstream.url}", db_path=db_path, options={"toolguard_demote_after": "3"}
+    )
+    client = openai_client(proxy)
+    body = LONE_TOOL.body()
+    for _ in range(5):  # no pause: an agent's loop
+        client.chat.completions.create(**body)
+    client.chat.completions.create(**{**body, "model": "gpt-4o"})
+    proxy.stop()
+    flows = _rows(db_path, "select id, model, verdict from flows order by datetime_utc")
+    assert [(f["model"], f["verdict"]) for f in flows] == [
+        *[(body["model"], "false_alarm")] * 3,
+        *[(body["model"], "accepted")] * 2,
+        ("gpt-4o", "false_alarm"),
+    ]
+    findings = [
+        [
+            (f["rule"], f["severity"], f["message"].endswith(DEMOTED_NOTE))
+            for f in _rows(db_path, "select * from findings where flow_id = ?", (flow["id"],))
+        ]
+        for flow in flows
+    ]
+    assert findings == [
+        *[[(LONE_TOOL.rule, "error", False)]] * 3,
+        *[[(LONE_TOOL.rule, "warning", True)]] * 2,
+        [(LONE_TOOL.rule, "error", False)],
+    ]
+    # Learned from the three acceptances only: the corrected rows are no false alarm to count.
+    assert _rows(db_path, "select accepted from rule_calibration where model = ?", (body["model"],)) == [
+        {"accepted": 3}
+    ]
 
 
 # ------------------------------------------------------------------------- one sentence, two groups

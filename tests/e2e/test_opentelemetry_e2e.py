@@ -69,8 +69,10 @@ def test_each_stored_flow_becomes_a_log_record_and_a_span(upstream, mitmdump_rev
         record = by_flow[flow_id]
         rejected = flow["status"] == 400
         expected = {
-            "gen_ai.provider.name": "generic",  # the loopback fake is no known provider's host
-            "gen_ai.system": "generic",
+            # The loopback fake is no known provider's host: the upstream toolguard knows, never
+            # "generic" (toolguard's profile, no provider's name).
+            "gen_ai.provider.name": f"127.0.0.1:{upstream.port}",
+            "gen_ai.system": f"127.0.0.1:{upstream.port}",
             "toolguard.provider": flow["provider"],
             "gen_ai.operation.name": "chat",
             "gen_ai.request.model": "gpt-4o-mini",

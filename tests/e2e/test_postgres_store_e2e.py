@@ -504,3 +504,55 @@ def test_toolguard_run_writes_to_postgresql_and_reports_from_its_spool(
         f"    {flow['id']}  400  POST 127.0.0.1:{upstream.port}/v1/chat/completions  predicted: rejected by the upstream, "
         "as toolguard predicted"
     ) in lines
+
+
+def test_the_console_line_names_the_spool_while_postgresql_is_unreachable(
+    upstream: Any,
+    mitmdump_reverse: Any,
+    openai_client: Any,
+    postgres_server: Any,
+    postgres_url: str,
+    tmp_path: Path,
+) -> None:
+    """With a PostgreSQL target, a flagged flow's console line named ``toolguard show ID --db
+    postgresql://...`` while the server was down and the row only in the local spool: that command
+    answered "no flow with id". While the syncer's last attempt failed, the line names the spool and
+    says why; once the server is back, the shared database again."""
+    spool = tmp_path / "spool.db"
+    proxy = mitmdump_reverse(
+        options={"toolguard_db": postgres_url, "toolguard_spool": str(spool)},
+        db_path=spool,
+        stats_probe=True,
+    )
+    client = openai_client(proxy)
+    target = pgstore.redact_url(postgres_url)
+
+    def flagged_line() -> str:
+        seen = proxy.output.count("toolguard: predicted: ")
+        with contextlib.suppress(openai.BadRequestError):
+            client.chat.completions.create(model="gpt-4o-mini", messages=CASES[0])
+        assert pgstore_wait(lambda: proxy.output.count("toolguard: predicted: ") > seen, 30)
+        return [line for line in proxy.output.splitlines() if "toolguard: predicted: " in line][-1]
+
+    try:
+        reachable = flagged_line()
+        assert "(toolguard show --db postgresql://" in reachable, reachable
+        assert "spool" not in reachable, reachable
+        postgres_server.stop()
+        proxy.wait_for_stats(lambda s: s.get("pg_unreachable") == 1, "the syncer meeting the outage")
+        down = flagged_line()
+        flow_id = down.split(" flow ")[1].split(" ")[0]
+        assert down.endswith(
+            f"(toolguard show --db {spool} {flow_id[:8]}; {target} is unreachable: the row waits in this spool)"
+        ), down
+    finally:
+        postgres_server.start()
+    proxy.wait_for_stats(lambda s: s.get("pg_unreachable") == 0, "the syncer reaching PostgreSQL again")
+    back = flagged_line()
+    assert "(toolguard show --db postgresql://" in back and "spool" not in back, back
+    proxy.stop()
+    # The line's command finds the row where it said it was (the spool then, PostgreSQL once synced).
+    shown = subprocess.run(
+        [str(TOOLGUARD), "show", "--db", str(spool), flow_id[:8]], capture_output=True, text=True, timeout=60
+    )
+    assert shown.returncode == 0 and flow_id in shown.stdout, shown.stderr

@@ -101,3 +101,89 @@ def test_a_database_path_that_is_no_database_file_stops_mitmdump_with_one_line(
     assert (result.returncode, lines) == (1, [expected]), output
     assert "Traceback" not in output
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "m") == before  # nothing created beside it
+
+
+# ------------------------------------------------- what the start-up and shutdown lines say is done
+
+STORED = {
+    "default": "flows with findings, rejections and interrupted flows",
+    "store_all": "every flow (toolguard_store_all)",
+}
+
+
+@pytest.mark.parametrize(
+    ("options", "stored", "validates"),
+    [
+        (
+            {},
+            STORED["default"],
+            "toolguard validates POSTs to the chat endpoints' paths (toolguard_paths) on the hosts "
+            "toolguard_hosts lets through",
+        ),
+        (
+            {"toolguard_store_all": "true", "toolguard_hosts": "api.openai.com"},
+            STORED["store_all"],
+            "toolguard validates POSTs to the chat endpoints' paths (toolguard_paths) on the hosts "
+            "toolguard_hosts names (api.openai.com)",
+        ),
+        (
+            {"toolguard_paths": "/v1/other", "toolguard_mode": "block"},
+            STORED["default"],
+            "toolguard validates POSTs to paths matching toolguard_paths (/v1/other) on the hosts "
+            "toolguard_hosts lets through",
+        ),
+    ],
+    ids=["defaults", "store_all and hosts", "paths and block"],
+)
+def test_the_start_up_and_shutdown_lines_say_what_the_options_make_the_proxy_do(
+    tmp_path: Path, options: dict[str, str], stored: str, validates: str
+) -> None:
+    """``toolguard: writing flagged flows to`` was said with ``toolguard_store_all`` on, when every flow
+    is stored (and a rejection without findings is stored without it too); the shutdown's line on the
+    requests toolguard did not validate named "the chat endpoints' paths" when toolguard_paths had
+    replaced them, and never which hosts toolguard_hosts lets through. A real mitmdump, one GET."""
+    import httpx
+    from support.upstream import Reply, Upstream
+
+    upstream = Upstream().start()
+    try:
+        upstream.handler = lambda request: Reply.json(200, {"data": []})
+        proxy = Mitmdump(tmp_path / "m", mode=f"reverse:{upstream.url}", options=options).start()
+        run_id = proxy.wait_for_output(r"\(run ([0-9a-f-]+)\)").group(1)
+        httpx.get(f"http://127.0.0.1:{proxy.port}/v1/models", timeout=30)
+        output = proxy.stop()
+    finally:
+        upstream.stop()
+    lines = [line.split("] ", 1)[-1] for line in output.splitlines() if "toolguard:" in line]
+    assert f"toolguard: writing {stored} to {proxy.db_path} (run {run_id})" in lines, output
+    [ignored] = [line for line in lines if "not an API call" in line]
+    assert ignored.endswith(f"nothing in it was checked; {validates}"), ignored
+    if options.get("toolguard_mode") == "block":
+        assert "toolguard: mode block" in lines
+
+
+def test_the_shutdown_says_why_a_body_over_toolguard_max_body_was_not_validated(tmp_path: Path) -> None:
+    """ "1 request reached the proxy: 0 validated, 0 with findings" was all the shutdown said of a body
+    over toolguard_max_body: it now says it passed through unchecked, in toolguard run's words."""
+    import httpx
+    from support.upstream import Reply, Upstream, completion
+
+    upstream = Upstream().start()
+    try:
+        upstream.handler = lambda request: Reply.json(200, completion())
+        proxy = Mitmdump(tmp_path / "m", mode=f"reverse:{upstream.url}", options={"toolguard_max_body": "1k"})
+        proxy.start()
+        body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "x" * 3000}]}
+        httpx.post(f"http://127.0.0.1:{proxy.port}/v1/chat/completions", json=body, timeout=30)
+        output = proxy.stop()
+    finally:
+        upstream.stop()
+    lines = [line.split("] ", 1)[-1] for line in output.splitlines() if "toolguard:" in line]
+    assert (
+        "toolguard: this run: 1 request reached the proxy: 0 validated, 0 with findings, 0 rejected by the "
+        "upstream, 0 without an answer; 1 flow stored."
+    ) in lines, output
+    assert (
+        "toolguard: 1 request passed through without validation (body.too-large 1): no rule checked it "
+        "(toolguard_max_body and the other limits: docs/robustness.md)"
+    ) in lines, output

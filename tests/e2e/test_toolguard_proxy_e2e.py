@@ -48,7 +48,10 @@ def test_a_flagged_flow_is_stored_in_the_default_database_and_ctrl_c_says_the_co
     proxy = Mitmdump(tmp_path / "m", mode=f"reverse:{upstream.url}", env=env, top=True, default_db=True)
     proxy.start()
     try:
-        assert f"toolguard: writing flagged flows to {default_db} " in proxy.output
+        assert (
+            f"toolguard: writing flows with findings, rejections and interrupted flows to {default_db} "
+            in proxy.output
+        )
         status, _, _ = post(proxy.port or 0, ORPHAN)
         assert status == 400
         assert len(upstream.requests) == 1  # observe mode: the request went on

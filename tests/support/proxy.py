@@ -22,6 +22,8 @@ from typing import Any
 
 import sqlite_utils
 
+from toolguard_core.verdict import STORE_READY
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MITMDUMP = REPO_ROOT / ".venv" / "bin" / "mitmdump"
 ADDON = REPO_ROOT / "addon" / "toolguard.py"
@@ -34,7 +36,7 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 _LISTENING = re.compile(r"listening at (?:\*|[\[\]0-9a-fA-F.:]+?):(\d+)\.?\s*$", re.MULTILINE)
 #: What the addon logs once running with its store ready (as `toolguard run` waits for it, run.py).
-_READY = "toolguard: writing flagged flows to "
+_READY = STORE_READY
 
 
 def mitmdump_executable() -> Path:

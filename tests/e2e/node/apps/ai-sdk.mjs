@@ -19,7 +19,7 @@ try {
     prompt: process.env.TOOLGUARD_PROMPT ?? "Print hi with the echo tool.",
     tools: { echo: tool({ description: "Print a text.", inputSchema: jsonSchema(ECHO_SCHEMA), execute: echo }) },
     stopWhen: stepCountIs(3),
-    maxRetries: 0,
+    maxRetries: Number(process.env.TOOLGUARD_MAX_RETRIES ?? 0),
   });
   console.log(result.text);
 } catch (error) {

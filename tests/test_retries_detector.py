@@ -1,0 +1,55 @@
+"""clients.retries, the one detector of retries the run report, show and the summary use (session 21):
+table-driven over rows as the flows table holds them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from toolguard_core.clients import RESEND_SECONDS, Retry, retries
+
+AI_SDK = "ai/7.0.173 ai-sdk-provider-utils/4.0.30 runtime/node.js/22"
+BODY = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
+OTHER = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "ho"}]})
+
+
+def _row(
+    flow_id: str, second: float, status: int, *, client: str = AI_SDK, headers: Any = None
+) -> dict[str, Any]:
+    whole, frac = divmod(second, 1)
+    return {
+        "id": flow_id,
+        "datetime_utc": f"2026-12-02T21:{int(whole) // 60:02d}:{int(whole) % 60:02d}.{round(frac * 1000):03d}Z",
+        "duration_ms": 100,
+        "client": client,
+        "host": "api.openai.com",
+        "port": 443,
+        "path": "/v1/chat/completions",
+        "status": status,
+        "error_type": None,
+        "request_headers_json": json.dumps(headers) if headers else None,
+    }
+
+
+CASES = [
+    ("a chain on 429s", [_row("a", 0, 429), _row("b", 2.2, 429), _row("c", 6.4, 429)], {"a": BODY, "b": BODY, "c": BODY},
+     {"b": Retry(1, False), "c": Retry(2, False)}),
+    ("after a 500, accepted", [_row("a", 0, 500), _row("b", 1, 200)], {"a": BODY, "b": BODY}, {"b": Retry(1, False)}),
+    ("too late", [_row("a", 0, 429), _row("b", RESEND_SECONDS + 1, 429)], {"a": BODY, "b": BODY}, {}),
+    ("another body", [_row("a", 0, 429), _row("b", 1, 429)], {"a": BODY, "b": OTHER}, {}),
+    ("after a 400", [_row("a", 0, 400), _row("b", 1, 400)], {"a": BODY, "b": BODY}, {}),
+    ("another client", [_row("a", 0, 429), _row("b", 1, 429, client="curl/8.5")], {"a": BODY, "b": BODY}, {}),
+    ("declared", [_row("a", 0, 429), _row("b", 1, 429, headers={"x-stainless-retry-count": "1"})],
+     {"a": BODY, "b": BODY}, {"b": Retry(1, True)}),
+    ("Claude Code's 0", [_row("a", 0, 529), _row("b", 1, 529, headers={"x-stainless-retry-count": "0"})],
+     {"a": BODY, "b": BODY}, {"b": Retry(1, False)}),
+    ("an unrelated call between", [_row("a", 0, 429), _row("x", 0.5, 200), _row("b", 1, 429)],
+     {"a": BODY, "x": OTHER, "b": BODY}, {"b": Retry(1, False)}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rows", "bodies", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_retries(rows: list[dict[str, Any]], bodies: dict[str, str], expected: dict[str, Retry]) -> None:
+    assert retries(rows, bodies.get) == expected
