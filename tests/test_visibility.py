@@ -106,7 +106,7 @@ def test_seen_and_skipped_lines() -> None:
         ("127.0.0.1:11434/api/show", "model details and management"),
         ("127.0.0.1:11434/api/pull", "model details and management"),
         ("127.0.0.1:11434/api/blobs/sha256:*", "model details and management"),
-        ("127.0.0.1:11434/api/generate", "prompt completions (Ollama's /api/generate)"),
+        ("127.0.0.1:11434/api/generate", "prompt completions"),
         # Typo'd or unknown chat paths stay alarms.
         ("api.openai.com/v1/chat/completion", None),
         ("api.openai.com/v1/chat/completions/x", None),

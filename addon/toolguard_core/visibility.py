@@ -242,7 +242,7 @@ NON_CHAT_ENDPOINTS: tuple[tuple[str, str], ...] = (
     # Ollama's native API besides /api/chat (https://github.com/ollama/ollama/blob/main/docs/api.md): a
     # prompt completion (LiteLLM's ollama/ models, so aider's, post there) and the model endpoints
     # (aider's ollama_chat/ models POST /api/show before each chat: trial22 read them as typo'd paths).
-    ("prompt completions (Ollama's /api/generate)", r"/api/generate/?$"),
+    ("prompt completions", r"/api/generate/?$"),
     ("model details and management", r"/api/(?:show|pull|push|create|copy|delete)/?$"),
     ("model details and management", r"/api/blobs/[^/]+/?$"),
     # Files and batches (OpenAI's /v1/files, /v1/batches; Anthropic's /v1/messages/batches).
