@@ -465,6 +465,10 @@ _NO_TRAFFIC_HINTS: dict[tuple[str, str], str] = {
     '--port 8765 -- codex -c openai_base_url="http://127.0.0.1:8765/v1" ...); see docs/guide-codex.md',
     ("reverse", "qwen"): "qwen-code takes its base URL from a settings.json modelProviders entry or a "
     "project .env before OPENAI_BASE_URL, and calls an OpenAI-compatible API only with --auth-type openai",
+    ("reverse", "aider"): "aider stops before its first request when the model's API key is missing (an "
+    "openai/ model needs OPENAI_API_KEY, any value for a local server) and still exits with status 0: its own "
+    "message above says so; it reads OPENAI_API_BASE for openai/ models and OLLAMA_API_BASE for ollama_chat/ "
+    "ones, both set by toolguard run (see docs/guide-aider.md)",
     ("reverse", "opencode"): "opencode takes its provider's baseURL from opencode.json; set it to "
     '"{env:OPENAI_BASE_URL}" (see docs/guide-opencode.md)',
     ("regular", "node"): "Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes "

@@ -565,6 +565,14 @@ def test_report_names_the_hosts_toolguard_did_not_recognise(
             "opencode takes its provider's baseURL from opencode.json",
         ),
         (["node", "app.mjs"], "regular", {}, "Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads"),
+        # aider 0.86.2 without OPENAI_API_KEY for an openai/ model: its own error, then exit status 0, and
+        # the general cause ("did not read OPENAI_BASE_URL ...; try --proxy-mode regular") misled (trial22).
+        (
+            ["aider", "--model", "openai/qwen2.5-coder-7b-instruct"],
+            "reverse",
+            {},
+            "aider stops before its first request when the model's API key is missing",
+        ),
         (
             ["python", "agent.py"],
             "reverse",
