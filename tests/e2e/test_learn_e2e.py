@@ -731,7 +731,8 @@ def test_an_engine_named_by_an_answer_makes_its_errors_errors_on_that_host(
     # The row is committed before the writer process's snapshot reaches the proxy: wait for the
     # proxy's own knowledge, as test_a_rule_the_upstream_keeps_accepting_is_demoted_there does.
     proxy.wait_for_stats(
-        lambda s: any(e.startswith(f"{host} ") for e in s.get("learned_engines", [])), "the engine in the proxy"
+        lambda s: any(e.startswith(f"{host} ") for e in s.get("learned_engines", [])),
+        "the engine in the proxy",
     )
     _vllm_shaped(client)  # the same shape again: vLLM's own refusal is an error now
     proxy.stop()
