@@ -262,7 +262,7 @@ def _checked_or_exit(
     metavar="URL",
     help="Reverse mode: the real API to forward to, with its API path: http(s)://host[:port][/path], "
     "or host:port or a dotted host name (https:// is then added). Default: the client's own "
-    "OPENAI_BASE_URL/OPENAI_API_BASE (ANTHROPIC_BASE_URL for claude) when set, else "
+    "OPENAI_BASE_URL/OPENAI_API_BASE (ANTHROPIC_BASE_URL for claude; else OLLAMA_API_BASE/OLLAMA_HOST) when set, else "
     f"{DEFAULT_UPSTREAM}{DEFAULT_API_PATH} (https://api.anthropic.com/v1 for claude). The client's base URL "
     "becomes http://127.0.0.1:PORT/<path>.",
 )
@@ -341,6 +341,7 @@ def run(
         OPENAI_BASE_URL=http://127.0.0.1:PORT/v1  (openai SDKs, qwen-code)
         OPENAI_API_BASE=http://127.0.0.1:PORT/v1  (LangChain)
         ANTHROPIC_BASE_URL=http://127.0.0.1:PORT  (Claude Code, Anthropic SDKs)
+        OLLAMA_HOST, OLLAMA_API_BASE=http://127.0.0.1:PORT  (ollama libraries, aider's ollama_chat/)
     with the upstream's API path kept (e.g. DashScope's /compatible-mode/v1).
     Codex's built-in provider ignores these: use regular mode (docs/guide-codex.md).
     Regular mode (--proxy-mode regular): COMMAND keeps its base URL and gets

@@ -104,6 +104,12 @@ CA_VARIABLES = ("NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "C
 #: The base-URL variables a user may already have set: reverse mode forwards to that URL (when no
 #: --upstream is given) instead of silently replacing it with the default.
 BASE_URL_VARIABLES = ("OPENAI_BASE_URL", "OPENAI_API_BASE")
+#: Ollama's clients take the server's root URL: OLLAMA_HOST (the ollama Python and JS libraries and the
+#: ollama CLI: a URL or host[:port], port 11434 by default) and OLLAMA_API_BASE (LiteLLM's ollama/ and
+#: ollama_chat/ models, so aider's; agent-clis.md). Reverse mode points both at the proxy, and a user's own
+#: value is the upstream when no OpenAI base URL is set (trial22: aider's Ollama traffic bypassed the proxy).
+OLLAMA_VARIABLES = ("OLLAMA_HOST", "OLLAMA_API_BASE")
+OLLAMA_DEFAULT_PORT = 11434
 ANTHROPIC_UPSTREAM = "https://api.anthropic.com"
 #: Node's built-in fetch ignores HTTPS_PROXY; this module (shipped with toolguard_core) is preloaded in
 #: regular mode to route it through undici's EnvHttpProxyAgent (agent-clis.md).
@@ -190,7 +196,27 @@ def default_upstream(command: list[str], env: Mapping[str, str]) -> str:
     for name in BASE_URL_VARIABLES:
         if env.get(name, "").strip():
             return env[name].strip()
+    if base := env.get("OLLAMA_API_BASE", "").strip():
+        return base.rstrip("/")
+    if host := env.get("OLLAMA_HOST", "").strip():
+        return _ollama_host_url(host)
     return DEFAULT_UPSTREAM
+
+
+def _ollama_host_url(host: str) -> str:
+    """OLLAMA_HOST as Ollama's clients read it: http:// when no scheme is given, port 11434 when none is."""
+    url = host if "://" in host else f"http://{host}"
+    parts = urlsplit(url)
+    try:
+        has_port = parts.port is not None
+    except ValueError:
+        has_port = True  # not a port number: left for Upstream.parse to refuse with its own words
+    netloc = parts.netloc if has_port else f"{parts.netloc}:{OLLAMA_DEFAULT_PORT}"
+    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
+
+
+#: Every base-URL variable reverse mode sets (reverse_env), in the order the likely cause names them.
+REVERSE_VARIABLES = (*BASE_URL_VARIABLES, "ANTHROPIC_BASE_URL", *OLLAMA_VARIABLES)
 
 
 def reverse_env(base: Mapping[str, str], proxy_port: int, upstream: Upstream) -> dict[str, str]:
@@ -199,8 +225,12 @@ def reverse_env(base: Mapping[str, str], proxy_port: int, upstream: Upstream) ->
     base_url = f"http://127.0.0.1:{proxy_port}{upstream.api_path}"
     env["OPENAI_BASE_URL"] = base_url  # openai SDKs (Python, Node), qwen-code --auth-type openai
     env["OPENAI_API_BASE"] = base_url  # LangChain ChatOpenAI (read before OPENAI_BASE_URL)
-    # Claude Code and the Anthropic SDKs: the host root (they append /v1/messages themselves).
-    env["ANTHROPIC_BASE_URL"] = f"http://127.0.0.1:{proxy_port}{upstream.api_path.removesuffix('/v1')}"
+    # Claude Code and the Anthropic SDKs, and Ollama's clients: the host root (they append /v1/messages,
+    # /api/chat themselves).
+    root = f"http://127.0.0.1:{proxy_port}{upstream.api_path.removesuffix('/v1')}"
+    env["ANTHROPIC_BASE_URL"] = root
+    for name in OLLAMA_VARIABLES:
+        env[name] = root
     # A proxy from the environment must not catch the loopback hop to toolguard.
     if any(env.get(name) for name in PROXY_VARIABLES):
         for name in ("NO_PROXY", "no_proxy"):
@@ -214,7 +244,7 @@ def reverse_banner(env: Mapping[str, str], upstream: Upstream) -> str:
     ANTHROPIC_BASE_URL has no /v1 (it appends /v1/messages itself), so both are named when they differ."""
     where = f"reverse proxy to {upstream.origin} at {env['OPENAI_BASE_URL']}"
     if env["ANTHROPIC_BASE_URL"] != env["OPENAI_BASE_URL"]:
-        where += f" (Anthropic clients: {env['ANTHROPIC_BASE_URL']})"
+        where += f" (Anthropic and Ollama clients: {env['ANTHROPIC_BASE_URL']})"
     return where
 
 
@@ -426,8 +456,8 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
 
 # Why a client may send nothing through the proxy, by the kind of client `toolguard run` started
 # (client_name) and the mode: declared once (docs/guide-*.md, /work/shared/reference/agent-clis.md:
-# each of these was observed). `toolguard run` sets OPENAI_BASE_URL, OPENAI_API_BASE and
-# ANTHROPIC_BASE_URL in reverse mode, HTTPS_PROXY (and a Node preload) in regular mode.
+# each of these was observed). `toolguard run` sets REVERSE_VARIABLES in reverse mode, HTTPS_PROXY
+# (and a Node preload) in regular mode.
 _NO_TRAFFIC_HINTS: dict[tuple[str, str], str] = {
     (
         "reverse",
@@ -437,6 +467,10 @@ _NO_TRAFFIC_HINTS: dict[tuple[str, str], str] = {
     '--port 8765 -- codex -c openai_base_url="http://127.0.0.1:8765/v1" ...); see docs/guide-codex.md',
     ("reverse", "qwen"): "qwen-code takes its base URL from a settings.json modelProviders entry or a "
     "project .env before OPENAI_BASE_URL, and calls an OpenAI-compatible API only with --auth-type openai",
+    ("reverse", "aider"): "aider stops before its first request when the model's API key is missing (an "
+    "openai/ model needs OPENAI_API_KEY, any value for a local server) and still exits with status 0: its own "
+    "message above says so; it reads OPENAI_API_BASE for openai/ models and OLLAMA_API_BASE for ollama_chat/ "
+    "ones, both set by toolguard run (see docs/guide-aider.md)",
     ("reverse", "opencode"): "opencode takes its provider's baseURL from opencode.json; set it to "
     '"{env:OPENAI_BASE_URL}" (see docs/guide-opencode.md)',
     ("regular", "node"): "Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads a module that routes "
@@ -444,8 +478,8 @@ _NO_TRAFFIC_HINTS: dict[tuple[str, str], str] = {
     "(npm install undici), or use reverse mode (the default); see docs/guide-node.md",
 }
 _NO_TRAFFIC_DEFAULT = {
-    "reverse": "the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a base URL "
-    "in its configuration, a .env of its own or its command line wins over them), or it made no API call; "
+    "reverse": f"the client did not read {', '.join(REVERSE_VARIABLES[:-1])} or {REVERSE_VARIABLES[-1]} (a "
+    "base URL in its configuration, a .env of its own or its command line wins over them), or it made no API call; "
     "try --proxy-mode regular",
     "regular": "the client ignored HTTPS_PROXY/HTTP_PROXY, did not trust mitmproxy's CA (its TLS handshake "
     "failed before a request), or made no API call; reverse mode (the default) needs neither",

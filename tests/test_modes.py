@@ -762,3 +762,39 @@ def test_block_with_no_prediction_for_the_vendor_says_toolguards_own_text() -> N
 )
 def test_quoted_error(text: str, error: dict[str, Any] | None) -> None:
     assert quoted_error(text) == error
+
+
+_OLLAMA_TOOLS = [
+    {"type": "function", "function": {"name": "ls", "parameters": {"type": "object", "properties": {}}}}
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        # Ollama's OpenAI-compatible endpoint: OpenAI's envelope, Ollama's own message and type.
+        (
+            "http://127.0.0.1:11434/v1/chat/completions",
+            {
+                "message": "registry.ollama.ai/library/gemma3:12b does not support tools",
+                "type": "api_error",
+                "param": None,
+                "code": None,
+            },
+        ),
+        # Its native /api/chat: Ollama's own {"error": "<text>"} (ollama's clients raise ResponseError with it).
+        ("http://127.0.0.1:11434/api/chat", "registry.ollama.ai/library/gemma3:12b does not support tools"),
+    ],
+    ids=["v1", "api-chat"],
+)
+def test_block_answers_ollama_in_its_shape_naming_the_requests_model(url: str, error: Any) -> None:
+    """trial22: the blocked answer's message was the rule's whole quoted body, a JSON string naming the
+    thread's model (`{"error":{"message":"registry.ollama.ai/library/gemma3:4b does not support tools",...}}`
+    for a request asking gemma3:12b), in OpenAI's envelope on /api/chat too."""
+    body = {"model": "gemma3:12b", "messages": [_HI], "tools": _OLLAMA_TOOLS}
+    analysis = analyze.analyse_request(json.dumps(body).encode(), url)
+    answer = blocked_answer(analysis.findings, analysis.target, analysis.body)
+    assert answer is not None
+    sent = json.loads(answer.body)
+    assert (answer.status, answer.finding.rule, sent["error"]) == (400, "quirks.ollama-model-no-tools", error)
+    assert set(sent) == {"error", "toolguard"}

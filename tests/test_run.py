@@ -175,6 +175,10 @@ def test_upstream_with_regular_mode_is_a_usage_error() -> None:
                 "OPENAI_BASE_URL": "http://127.0.0.1:8123/compatible-mode/v1",
                 "OPENAI_API_BASE": "http://127.0.0.1:8123/compatible-mode/v1",
                 "ANTHROPIC_BASE_URL": "http://127.0.0.1:8123/compatible-mode",
+                # Ollama's clients take the host root too: OLLAMA_HOST (the ollama Python and JS libraries,
+                # the ollama CLI) and OLLAMA_API_BASE (LiteLLM's ollama/ and ollama_chat/ routes, so aider).
+                "OLLAMA_HOST": "http://127.0.0.1:8123/compatible-mode",
+                "OLLAMA_API_BASE": "http://127.0.0.1:8123/compatible-mode",
             },
             id="no-proxy-env",
         ),
@@ -185,6 +189,8 @@ def test_upstream_with_regular_mode_is_a_usage_error() -> None:
                 "OPENAI_BASE_URL": "http://127.0.0.1:8123/compatible-mode/v1",
                 "OPENAI_API_BASE": "http://127.0.0.1:8123/compatible-mode/v1",
                 "ANTHROPIC_BASE_URL": "http://127.0.0.1:8123/compatible-mode",
+                "OLLAMA_HOST": "http://127.0.0.1:8123/compatible-mode",
+                "OLLAMA_API_BASE": "http://127.0.0.1:8123/compatible-mode",
                 "NO_PROXY": "internal.example,127.0.0.1,localhost",
                 "no_proxy": "127.0.0.1,localhost",
             },
@@ -204,7 +210,7 @@ def test_reverse_env(base: dict[str, str], expected_changes: dict[str, str]) -> 
         (
             "https://api.anthropic.com",
             "reverse proxy to https://api.anthropic.com at http://127.0.0.1:8123/v1"
-            " (Anthropic clients: http://127.0.0.1:8123)",
+            " (Anthropic and Ollama clients: http://127.0.0.1:8123)",
         ),
         (
             "https://api.example.com/custom",
@@ -258,6 +264,22 @@ def test_regular_env(node_options: str | None) -> None:
             ["python", "agent.py"],
             {"OPENAI_API_BASE": "https://api.deepseek.com/v1"},
             "https://api.deepseek.com/v1",
+        ),
+        # aider's ollama_chat/ models (LiteLLM) read OLLAMA_API_BASE, the ollama libraries OLLAMA_HOST
+        # (trial22: forwarded to OpenAI's API before). OLLAMA_HOST is a URL or host[:port] (port 11434).
+        (
+            ["aider", "--model", "ollama_chat/qwen2.5-coder:7b"],
+            {"OLLAMA_API_BASE": "http://127.0.0.1:11434"},
+            "http://127.0.0.1:11434",
+        ),
+        (["python", "app.py"], {"OLLAMA_HOST": "http://gpu-box:11434/"}, "http://gpu-box:11434"),
+        (["python", "app.py"], {"OLLAMA_HOST": "gpu-box"}, "http://gpu-box:11434"),
+        (["python", "app.py"], {"OLLAMA_HOST": "127.0.0.1:11500"}, "http://127.0.0.1:11500"),
+        # An OpenAI base URL the user set wins: it is what an OpenAI-compatible client sends to.
+        (
+            ["python", "agent.py"],
+            {"OPENAI_BASE_URL": "http://localhost:8000/v1", "OLLAMA_HOST": "gpu-box"},
+            "http://localhost:8000/v1",
         ),
         (["/usr/bin/claude", "-p", "hi"], {}, "https://api.anthropic.com"),
         (
@@ -543,11 +565,20 @@ def test_report_names_the_hosts_toolguard_did_not_recognise(
             "opencode takes its provider's baseURL from opencode.json",
         ),
         (["node", "app.mjs"], "regular", {}, "Node's built-in fetch ignores HTTPS_PROXY; toolguard preloads"),
+        # aider 0.86.2 without OPENAI_API_KEY for an openai/ model: its own error, then exit status 0, and
+        # the general cause ("did not read OPENAI_BASE_URL ...; try --proxy-mode regular") misled (trial22).
+        (
+            ["aider", "--model", "openai/qwen2.5-coder-7b-instruct"],
+            "reverse",
+            {},
+            "aider stops before its first request when the model's API key is missing",
+        ),
         (
             ["python", "agent.py"],
             "reverse",
             {},
-            "the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL",
+            "the client did not read OPENAI_BASE_URL, OPENAI_API_BASE, ANTHROPIC_BASE_URL, OLLAMA_HOST or "
+            "OLLAMA_API_BASE",
         ),
         # Claude Code gets ANTHROPIC_BASE_URL from toolguard run: the general reverse-mode cause.
         (["claude", "-p", "hi"], "reverse", {}, "the client did not read OPENAI_BASE_URL"),
@@ -651,6 +682,50 @@ def test_run_reports_the_flagged_flow_and_exits_with_the_clients_status(
         f"  one flow: toolguard show --db {db_path} {flow['id'][:8]}",
         f"  more: toolguard summary --db {db_path}",
     ]
+
+
+# Ollama's own Python client with no host given: it reads OLLAMA_HOST, as the ollama CLI and the JS library do
+# (aider's ollama_chat/ models read OLLAMA_API_BASE through LiteLLM). Prints Ollama's error and exits 3.
+OLLAMA_CLIENT = textwrap.dedent(
+    """
+    import ollama
+    tools = [{"type": "function", "function": {"name": "ls", "description": "List files.",
+              "parameters": {"type": "object", "properties": {}}}}]
+    try:
+        ollama.Client(timeout=15).chat(model="gemma3:12b", messages=[{"role": "user", "content": "ls"}],
+                                       tools=tools)
+    except ollama.ResponseError as exc:
+        print(exc.status_code, exc.error)
+        raise SystemExit(3)
+    """
+)
+OLLAMA_NO_TOOLS = "registry.ollama.ai/library/gemma3:12b does not support tools"
+
+
+@pytest.mark.e2e
+def test_run_points_ollamas_own_clients_at_the_proxy(upstream: Upstream, tmp_path: Path) -> None:
+    """trial22: ``toolguard run`` set only the OpenAI and Anthropic variables, so the ollama library (and
+    aider's ollama_chat/ models) went straight to the server: "toolguard saw 0 requests", the 400 unseen."""
+    pytest.importorskip("ollama")
+    upstream.handler = canned(400, {"error": OLLAMA_NO_TOOLS})
+    db_path = tmp_path / "run.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OLLAMA_")}
+    result = toolguard_run(
+        "--upstream", upstream.url, "--db", str(db_path), "--confdir", str(tmp_path / "conf"),
+        "--", PYTHON, "-c", OLLAMA_CLIENT, env=env,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert result.stdout == f"400 {OLLAMA_NO_TOOLS}\n"  # Ollama's own words reach the client untouched
+    assert "(Anthropic and Ollama clients: http://127.0.0.1:" in result.stderr.splitlines()[0]
+    [flow] = sqlite_utils.Database(db_path)["flows"].rows
+    assert (flow["path"], flow["status"], flow["verdict"], flow["error_message"], flow["cause_id"]) == (
+        "/api/chat",
+        400,
+        "predicted",
+        OLLAMA_NO_TOOLS,
+        "cause.model-no-tools",
+    )
+    assert COUNTS_ONE_PREDICTED in result.stderr.splitlines()
 
 
 COUNTS_ONE_PREDICTED = (
@@ -884,7 +959,8 @@ def test_run_passes_stdin_through_and_says_no_request_reached_the_proxy(
     assert result.stdout == "line one\nline two\n"
     assert result.stderr.splitlines()[-2:] == [
         "toolguard saw 0 requests: nothing was checked; 0 flows stored.",
-        "  likely cause: the client did not read OPENAI_BASE_URL, OPENAI_API_BASE or ANTHROPIC_BASE_URL (a base "
+        "  likely cause: the client did not read OPENAI_BASE_URL, OPENAI_API_BASE, ANTHROPIC_BASE_URL, OLLAMA_HOST or "
+        "OLLAMA_API_BASE (a base "
         "URL in its configuration, a .env of its own or its command line wins over them), or it made no API call; "
         "try --proxy-mode regular.",
     ]

@@ -101,6 +101,12 @@ def test_seen_and_skipped_lines() -> None:
         ("api.openai.com/v1/files", "files and batches"),
         ("api.anthropic.com/v1/messages/batches", "files and batches"),
         ("127.0.0.1:4318/v1/traces", "telemetry"),
+        # Ollama's native API besides /api/chat (trial22: aider's ollama_chat/ models POST /api/show for
+        # the model's details before each chat, its ollama/ models /api/generate): no alarm for them.
+        ("127.0.0.1:11434/api/show", "model details and management"),
+        ("127.0.0.1:11434/api/pull", "model details and management"),
+        ("127.0.0.1:11434/api/blobs/sha256:*", "model details and management"),
+        ("127.0.0.1:11434/api/generate", "prompt completions"),
         # Typo'd or unknown chat paths stay alarms.
         ("api.openai.com/v1/chat/completion", None),
         ("api.openai.com/v1/chat/completions/x", None),
@@ -108,6 +114,8 @@ def test_seen_and_skipped_lines() -> None:
         ("api.openai.com/v1/respones", None),
         ("api.openai.com/v1/chat", None),
         ("gw.example/v1/messages/count_token", None),
+        ("127.0.0.1:11434/api/chats", None),
+        ("127.0.0.1:11434/api/showme", None),
     ],
 )
 def test_a_path_is_a_known_non_chat_endpoint_or_stays_an_alarm(path: str, what: str | None) -> None:

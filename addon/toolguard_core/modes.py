@@ -22,7 +22,7 @@ from typing import Any
 
 from toolguard_core.choices import Mode as Mode  # declared free of imports, for the CLI's --help
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.request import MESSAGES, RequestView, Target
+from toolguard_core.request import MESSAGES, OLLAMA, RequestView, Target
 from toolguard_core.rules.model import inferred_vendor
 from toolguard_core.rules.registry import RULES, PredictedError
 
@@ -69,7 +69,8 @@ def _relays(predicted: PredictedError, vendor: str) -> bool:
 
 def quoted_error(text: str) -> dict[str, Any] | None:
     """The vendor's error object a relay's text quotes (JSON, or the Python repr litellm prints),
-    when it has a string ``message``; None otherwise."""
+    when it has a string ``message`` (or is one: Ollama's native ``{"error": "<text>"}``); None
+    otherwise."""
     match = _QUOTED_ERROR.search(text)
     if match is None:
         return None
@@ -80,9 +81,30 @@ def quoted_error(text: str) -> dict[str, Any] | None:
         except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
             continue
         error = value.get("error") if isinstance(value, dict) else None
+        if isinstance(error, str):
+            return {"message": error}
         if isinstance(error, dict) and isinstance(error.get("message"), str):
             return error
     return None
+
+
+#: Ollama names the model it refuses (``registry.ollama.ai/library/gemma3:4b does not support tools``,
+#: ``"qwen2.5-coder:1.5b" does not support thinking``): the quoted thread's model, said as the request's.
+_REFUSED_MODEL = re.compile(r"""(registry\.ollama\.ai/library/)?([^\s"'/]+|"[^"]+")( does not support \w+)""")
+
+
+def _own_model(text: str, body: Any) -> str:
+    """``text`` with the model a refusal names replaced by the request's own ``model``."""
+    model = body.get("model") if isinstance(body, dict) else None
+    if not isinstance(model, str) or not model:
+        return text
+
+    def rewrite(match: re.Match[str]) -> str:
+        name = f'"{model}"' if match[2].startswith('"') else model
+        prefix = match[1] if match[1] and "/" not in model else ""
+        return f"{prefix}{name}{match[3]}"
+
+    return _REFUSED_MODEL.sub(rewrite, text, count=1)
 
 
 def answering_provider(target: Target, body: Any = None) -> tuple[str, bool]:
@@ -109,7 +131,9 @@ def predicted_error(finding: Finding, target: Target, body: Any = None) -> Predi
         p for p in rule.predicts if (p.api is None or p.api == target.endpoint) and _fits(p, finding, body)
     ]
     vendor, _ = answering_provider(target, body)
-    fallback = "anthropic" if target.endpoint == MESSAGES else "openai"
+    # The API the path speaks answers when the host is not known: Anthropic's on the Messages API,
+    # Ollama's on its native /api/chat (only Ollama serves it), OpenAI's elsewhere.
+    fallback = {MESSAGES: "anthropic", OLLAMA: "ollama"}.get(target.endpoint, "openai")
     for provider in dict.fromkeys((target.provider.id, vendor, fallback)):
         for predicted in predicts:
             if predicted.provider == provider:
@@ -315,9 +339,16 @@ def blocked_answer(findings: list[Finding], target: Target, body: Any = None) ->
     }
     if predicted is not None:
         explanation["predicted_error_source"] = predicted.source
-    # A relay's text quoting the vendor's error object: the vendor's own message, param and code.
-    quoted = quoted_error(predicted.text) if predicted is not None and "→" in predicted.provider else None
+    # A relay's text quoting the vendor's error object: the vendor's own message, param and code. So is
+    # a prediction quoting the provider's whole body (Ollama's, from the threads it cites): its message.
+    quoted = (
+        quoted_error(predicted.text)
+        if predicted is not None and ("→" in predicted.provider or predicted.text.lstrip().startswith("{"))
+        else None
+    )
     text = quoted["message"] if quoted is not None else predicted.text if predicted is not None else None
+    if text is not None and predicted is not None and predicted.provider == "ollama":
+        text = _own_model(text, body)
     message = (
         _own_path(_own_enum_value(_own_id(text, first, body), predicted, first, body), first.location)
         if text is not None
@@ -335,6 +366,10 @@ def blocked_answer(findings: list[Finding], target: Target, body: Any = None) ->
             "request_id": "toolguard-blocked",
             BODY_KEY: explanation,
         }
+    elif target.endpoint == OLLAMA:
+        # Ollama's native API answers {"error": "<text>"} (providers.md §3, ollama docs/api/errors.mdx);
+        # its clients raise ResponseError with that text.
+        body = {"error": message, BODY_KEY: explanation}
     else:
         body = {
             "error": {

@@ -239,6 +239,12 @@ NON_CHAT_ENDPOINTS: tuple[tuple[str, str], ...] = (
     ),
     ("embeddings", r":(?:batchE|e)mbedContents?/?$"),
     ("embeddings", r"/api/embed(?:dings)?/?$"),
+    # Ollama's native API besides /api/chat (https://github.com/ollama/ollama/blob/main/docs/api.md): a
+    # prompt completion (LiteLLM's ollama/ models, so aider's, post there) and the model endpoints
+    # (aider's ollama_chat/ models POST /api/show before each chat: trial22 read them as typo'd paths).
+    ("prompt completions", r"/api/generate/?$"),
+    ("model details and management", r"/api/(?:show|pull|push|create|copy|delete)/?$"),
+    ("model details and management", r"/api/blobs/[^/]+/?$"),
     # Files and batches (OpenAI's /v1/files, /v1/batches; Anthropic's /v1/messages/batches).
     ("files and batches", r"/(?:files|batches|uploads)(?:/[^/]+)*/?$"),
     # Telemetry: Claude Code's event logging (api/event_logging/v2/batch in its binary) and OTLP/HTTP's

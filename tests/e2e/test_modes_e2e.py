@@ -255,6 +255,29 @@ def test_block_mode_on_an_unrecognised_host_answers_as_the_models_vendor(
     assert upstream.requests == []
 
 
+def test_block_mode_answers_ollamas_own_client_in_ollamas_shape(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump]
+) -> None:
+    """trial22: Ollama's native /api/chat was answered in OpenAI's envelope with the rule's whole quoted
+    body as the message, so the ollama client's ResponseError held a dict naming another model."""
+    ollama = pytest.importorskip("ollama")
+    proxy = mitmdump_reverse(options={"toolguard_mode": "block"})
+    client = ollama.Client(host=proxy.url, timeout=15)
+    tools = [
+        {"type": "function", "function": {"name": "ls", "parameters": {"type": "object", "properties": {}}}}
+    ]
+    with pytest.raises(ollama.ResponseError) as refused:
+        client.chat(model="gemma3:12b", messages=[{"role": "user", "content": "ls"}], tools=tools)
+    assert (refused.value.status_code, refused.value.error) == (
+        400,
+        "registry.ollama.ai/library/gemma3:12b does not support tools",
+    )
+    proxy.stop()
+    assert upstream.requests == []
+    [flow] = proxy.flows()
+    assert (flow["path"], flow["status"], flow["verdict"]) == ("/api/chat", 400, "blocked")
+
+
 # ------------------------------------------------------------------------------ observe
 
 
