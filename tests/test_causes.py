@@ -1390,11 +1390,48 @@ def test_fix_names_what_the_text_named_and_reads_without_placeholders() -> None:
 @pytest.mark.parametrize("cause", CAUSES, ids=lambda c: c.id)
 def test_every_fix_renders_with_and_without_the_values_its_wordings_extract(cause) -> None:  # type: ignore[no-untyped-def]
     groups = {name for w in cause.wordings for name in w.pattern.groupindex}
-    bare = _render(cause.fix, {})
-    full = _render(cause.fix, dict.fromkeys(groups | {"param", "field", "index"}, "VALUE"))
-    for text in (bare, full):
-        assert "[[" not in text and "]]" not in text
-        assert not re.search(r"\{[a-z_]+\}", text), text  # no placeholder left unfilled
+    fixes = [cause.fix, *(w.fix for w in cause.wordings if w.fix)]
+    for fix in fixes:
+        bare = _render(fix, {})
+        full = _render(fix, dict.fromkeys(groups | {"param", "field", "index"}, "VALUE"))
+        for text in (bare, full):
+            assert "[[" not in text and "]]" not in text
+            assert not re.search(r"\{[a-z_]+\}", text), text  # no placeholder left unfilled
+
+
+# Local servers refuse some requests for how they were started, not for what was sent: the fix names the
+# server's flag or command, never a request change that cannot help (trial22: vLLM's "auto" refusal was told
+# to send "auto", llama-server's --jinja refusal to remove tools, Ollama's missing model to list /v1/models).
+@pytest.mark.parametrize(
+    ("body", "provider", "cause_id", "fix_says"),
+    [
+        (
+            '{"object":"error","message":"\\"auto\\" tool choice requires --enable-auto-tool-choice and '
+            '--tool-call-parser to be set","type":"BadRequestError","param":null,"code":400}',
+            "vllm",
+            "cause.tool-choice-unsupported",
+            "Start vLLM with --enable-auto-tool-choice and the --tool-call-parser",
+        ),
+        (
+            '{"error":{"code":500,"message":"tools param requires --jinja flag","type":"server_error"}}',
+            "llama.cpp",
+            "cause.param-unsupported",
+            "Start llama-server with --jinja: it renders tools through the model's chat template",
+        ),
+        (
+            '{"error":"model \'qwen2.5-coder:7b\' not found, try pulling it first"}',
+            "ollama",
+            "cause.model-not-found",
+            "Use a model this server has instead of qwen2.5-coder:7b: on Ollama, pull it first (ollama pull",
+        ),
+    ],
+)
+def test_a_local_servers_start_up_refusal_is_fixed_on_the_server(
+    body: str, provider: str, cause_id: str, fix_says: str
+) -> None:
+    found = recognise_error(parse_error(body, status=400), provider=provider, status=400)
+    assert found is not None and found.cause_id == cause_id
+    assert fix_says in found.fix, found.fix
 
 
 def test_code_is_used_when_no_message_is_recognised() -> None:

@@ -1797,7 +1797,11 @@ CAUSES: tuple[Cause, ...] = (
     Cause(
         id="cause.tool-choice-unsupported",
         title="The tool_choice form sent is not accepted by this model, mode or server.",
-        fix="Send tool_choice 'auto' (or omit it): this upstream refuses this tool_choice[[ ({value})]] here (DashScope thinking mode refuses required/object; vLLM needs --enable-auto-tool-choice and --tool-call-parser).",
+        fix=(
+            "Send tool_choice 'auto' (or omit it): this upstream refuses this tool_choice[[ ({value})]] here "
+            "(DashScope's thinking mode refuses required and object); when 'auto' itself is refused, the server "
+            "has tool calling turned off (vLLM: start it with --enable-auto-tool-choice and --tool-call-parser)."
+        ),
         constraint=ConstraintSpec("tool_choice", name="tool_choice", value_group="value"),
         wordings=(
             Wording(
@@ -1884,6 +1888,15 @@ CAUSES: tuple[Cause, ...] = (
             Wording(
                 **_ENGINE_TEXTS["vllm.auto-tool-choice-flag"],  # provider, source, example
                 pattern=_re(r"{Q}(?P<value>auto|required){Q} tool choice requires --enable-auto-tool"),
+                # The server's flags, not the request: vLLM counts tools sent without tool_choice as "auto"
+                # (ChatCompletionRequest.check_tool_usage), so "send 'auto' or omit it" cannot help (trial22).
+                # https://docs.vllm.ai/en/latest/features/tool_calling/
+                fix=(
+                    "Start vLLM with --enable-auto-tool-choice and the --tool-call-parser for this model (vLLM's "
+                    "tool calling docs list them: hermes, llama3_json, mistral, ...): without them it refuses "
+                    "tool_choice[[ {value}]], and a request with tools and no tool_choice counts as 'auto'. "
+                    "Without the flags, only a named function in tool_choice (or no tools) gets through."
+                ),
             ),
             Wording(
                 provider="openai",
@@ -2645,6 +2658,13 @@ CAUSES: tuple[Cause, ...] = (
                 **_ENGINE_TEXTS["ollama.pull-model"],  # provider, source, example
                 # Ollama adds ", try pulling it first" (api/generate, api/chat and /v1): the core is kept.
                 pattern=_re(r"\bmodel {Q}(?P<model>[^'\"`\s]{1,200}){Q} not found"),
+                # Ollama serves only the models pulled onto it, by exact name and tag (trial22: "list them with
+                # GET /v1/models" did not say how to get one). https://github.com/ollama/ollama/blob/main/docs/faq.md
+                fix=(
+                    "Use a model this server has[[ instead of {model}]]: on Ollama, pull it first (ollama pull "
+                    "<name:tag>) or pick a name `ollama list` shows, tag included (a name without a tag means "
+                    ":latest); other servers list theirs at GET /v1/models."
+                ),
             ),
             Wording(
                 provider="vllm",
@@ -3681,6 +3701,13 @@ CAUSES: tuple[Cause, ...] = (
                 pattern=_re("(?P<param>tools|tool_choice) param requires --jinja flag"),
                 source="https://github.com/defilantech/LLMKube/issues/126",
                 example="500 tools param requires --jinja flag",
+                # The server's start-up flag, not the request: "remove tools" would stop the agent calling
+                # tools at all (trial22). https://github.com/ggml-org/llama.cpp/blob/master/docs/function-calling.md
+                fix=(
+                    "Start llama-server with --jinja: it renders[[ {param} through]] the model's chat template only "
+                    "with that flag (llama.cpp's function-calling docs), so an agent's tool calls need it; or "
+                    "send the request without tools."
+                ),
             ),
             Wording(
                 provider="openai",
