@@ -73,9 +73,11 @@ def _md(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|").replace("`", "'")
 
 
-def _wording_line(wording: Wording) -> str:
+def _wording_line(cause: Cause, wording: Wording) -> str:
     kind = "" if wording.on == "message" else f" ({wording.on})"
-    return f"- {wording.provider}{kind}: “{_md(wording.example)}” ([source]({wording.source}))"
+    line = f"- {wording.provider}{kind}: “{_md(wording.example)}” ([source]({wording.source}))"
+    # A wording with its own fix (a local server's start-up flag) is fixed differently from the cause.
+    return f"{line}. Fix for this text: {_md(generic_fix(cause, wording=wording))}" if wording.fix else line
 
 
 def _listed(names: list[str], last: str = "and") -> str:
@@ -111,7 +113,7 @@ def _section(cause: Cause, structural: list[Wording]) -> list[str]:
     wordings = [*cause.wordings, *structural]
     if wordings:
         lines += [f"Recognised from ({len(wordings)}):", ""]
-        lines += [_wording_line(w) for w in wordings]
+        lines += [_wording_line(cause, w) for w in wordings]
         lines.append("")
     return lines
 

@@ -1416,7 +1416,7 @@ def test_every_fix_renders_with_and_without_the_values_its_wordings_extract(caus
             '{"error":{"code":500,"message":"tools param requires --jinja flag","type":"server_error"}}',
             "llama.cpp",
             "cause.param-unsupported",
-            "Start llama-server with --jinja: it renders tools through the model's chat template",
+            "Start llama-server with --jinja: it takes tools and tool calls only through the model's chat template",
         ),
         (
             '{"error":"model \'qwen2.5-coder:7b\' not found, try pulling it first"}',

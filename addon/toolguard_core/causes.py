@@ -3704,8 +3704,8 @@ CAUSES: tuple[Cause, ...] = (
                 # The server's start-up flag, not the request: "remove tools" would stop the agent calling
                 # tools at all (trial22). https://github.com/ggml-org/llama.cpp/blob/master/docs/function-calling.md
                 fix=(
-                    "Start llama-server with --jinja: it renders[[ {param} through]] the model's chat template only "
-                    "with that flag (llama.cpp's function-calling docs), so an agent's tool calls need it; or "
+                    "Start llama-server with --jinja: it takes[[ {param} and]] tool calls only through the model's "
+                    "chat template, which it uses only with that flag (llama.cpp's function-calling docs); or "
                     "send the request without tools."
                 ),
             ),
@@ -8955,10 +8955,11 @@ class _Filled(dict[str, str]):
         return _DEFAULTS.get(key, key)
 
 
-def generic_fix(cause: Cause, api: ApiKind = "chat") -> str:
+def generic_fix(cause: Cause, api: ApiKind = "chat", wording: Wording | None = None) -> str:
     """The cause's fix in generic words, for a glossary where no upstream text named any values
-    (in ``api``'s words, :data:`API_TERMS`; chat completions unless told)."""
-    return _render(cause.fix, API_TERMS[api])
+    (in ``api``'s words, :data:`API_TERMS`; chat completions unless told); ``wording``'s own fix when
+    it has one (a server's start-up flag rather than the cause's request change)."""
+    return _render(wording.fix if wording is not None and wording.fix else cause.fix, API_TERMS[api])
 
 
 def _render(template: str, values: Mapping[str, str]) -> str:
