@@ -14,13 +14,22 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from toolguard_analysis.db import Source, load_learned, load_runs
 from toolguard_analysis.selection import UPSTREAM_SQL, Selection, select_flows
-from toolguard_core.clients import RETRY_COLUMNS, Retry, retries
+from toolguard_core.clients import (
+    RESEND_SECONDS,
+    RETRY_COLUMNS,
+    RETRY_COUNT_HEADER,
+    TRANSIENT_SQL,
+    Retry,
+    retries,
+    retry_count,
+    transient_answer,
+)
 from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
@@ -29,6 +38,7 @@ from toolguard_core.opaque import is_opaque_stored
 from toolguard_core.patterns import rule_on_api
 from toolguard_core.providers import GENERIC
 from toolguard_core.request import endpoint_kind
+from toolguard_core.store import format_utc
 from toolguard_core.upstreams import upstream_host_sql, upstream_order_sql, upstream_sort_key
 from toolguard_core.verdict import (
     UNCONFIRMED_WORDS,
@@ -800,7 +810,7 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         ),
     )
     verdicts = sorted(t["verdicts"].items(), key=lambda item: item[1][0])
-    members = [r for flow_id, r in _retries(selection).items() if _group_of(selection, flow_id) == key]
+    members = _retries(selection).get(key, [])
     retried = [r.number for r in members if r.declared]
     unconfirmed = _unconfirmed(
         selection, key, pattern, cause, error_text(example.get("error_json"), example.get("error_message"))
@@ -851,23 +861,84 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _retries(selection: Selection) -> dict[str, Retry]:
+def _retries(selection: Selection) -> dict[str, list[Retry]]:
     """The selection's flows that retried an earlier call (clients.retries: the one detector the run
-    report and show use too), read once per summary with each flow's group."""
-    if selection.retries is None:
-        columns = ", ".join(f"f.{c}" for c in RETRY_COLUMNS)
-        rows = list(
-            selection.query(
-                f"select {columns}, f.group_key from flows f where {selection.where}", selection.args
+    report and show use too) by group key, read once per summary."""
+    if selection.retry_groups is None:
+        spans, declared = _transient_spans_and_declared(selection)
+        found = retries(_flows_in(selection, spans), selection.request_json, ordered=True)
+        # A count the client declared needs no earlier flow (its SDK retried a timeout toolguard never saw).
+        found.update(declared)
+        selection.retry_groups = {}
+        ids = list(found)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in selection.query(f"select id, group_key from flows where id in ({marks})", chunk):
+                selection.retry_groups.setdefault(row["group_key"], []).append(found[row["id"]])
+    return selection.retry_groups
+
+
+#: Windows of one client and upstream closer than this are read as one (fewer queries, a little more read).
+_WINDOW_GAP_SECONDS = 600.0
+
+
+def _transient_spans_and_declared(
+    selection: Selection,
+) -> tuple[dict[tuple[Any, ...], list[list[float]]], dict[str, Retry]]:
+    """One pass over the selection (issue #12: a million flows read every flow and held them all, 1.25
+    GB): each client's spans of time, per upstream, from a transient answer (a 429, a 5xx, an overload
+    event) to :data:`RESEND_SECONDS` after it ended, where clients.retries can find a resend; and the
+    flows whose client declared a retry count (:data:`RETRY_COUNT_HEADER`), which need no earlier flow."""
+    spans: dict[tuple[Any, ...], list[list[float]]] = {}
+    declared: dict[str, Retry] = {}
+    rows = selection.query(
+        "select f.id, f.client, f.host, f.port, f.path, f.datetime_utc, f.duration_ms, f.status, f.error_type, "
+        f"case when lower(f.request_headers_json) like ? then f.request_headers_json end as retry_headers "
+        f"from flows f where {selection.where} and ((coalesce(f.client, '') != '' and {TRANSIENT_SQL}) "
+        "or lower(f.request_headers_json) like ?) order by f.datetime_utc",
+        [f"%{RETRY_COUNT_HEADER}%", *selection.args, f"%{RETRY_COUNT_HEADER}%"],
+    )
+    for row in rows:
+        if number := retry_count(row["retry_headers"]):
+            declared[row["id"]] = Retry(number, True)
+        if not row["client"] or not transient_answer(row["status"], row["error_type"]):
+            continue
+        try:
+            start = datetime.fromisoformat(str(row["datetime_utc"]).replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            continue
+        end = start + float(row["duration_ms"] or 0) / 1000 + RESEND_SECONDS + 1
+        windows = spans.setdefault((row["client"], row["host"], row["port"], row["path"]), [])
+        if windows and start <= windows[-1][1] + _WINDOW_GAP_SECONDS:
+            windows[-1][1] = max(windows[-1][1], end)
+        else:
+            windows.append([start, end])
+    return spans, declared
+
+
+def _flows_in(
+    selection: Selection, spans: dict[tuple[Any, ...], list[list[float]]]
+) -> Iterator[dict[str, Any]]:
+    """The selected flows of each client and upstream within its spans, in time order per client and
+    upstream (what clients.retries reads with ``ordered``): a capture without transient answers reads none."""
+    columns = ", ".join(f"f.{c}" for c in RETRY_COLUMNS)
+    for (client, host, port, path), windows in spans.items():
+        for start, end in windows:
+            yield from selection.query(
+                f"select {columns} from flows f where {selection.where} and f.client = ? "
+                "and coalesce(f.host, '') = ? and coalesce(f.port, -1) = ? and coalesce(f.path, '') = ? "
+                "and f.datetime_utc >= ? and f.datetime_utc <= ? order by f.datetime_utc, f.id",
+                [
+                    *selection.args,
+                    client,
+                    host or "",
+                    -1 if port is None else port,
+                    path or "",
+                    format_utc(start),
+                    format_utc(end),
+                ],
             )
-        )
-        selection.retries = retries(rows, selection.request_json)
-        selection.retry_groups = {r["id"]: r["group_key"] for r in rows if r["id"] in selection.retries}
-    return selection.retries
-
-
-def _group_of(selection: Selection, flow_id: str) -> str | None:
-    return (selection.retry_groups or {}).get(flow_id)
 
 
 def retries_words(group: dict[str, Any]) -> str | None:

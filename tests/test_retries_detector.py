@@ -53,3 +53,27 @@ CASES = [
 @pytest.mark.parametrize(("rows", "bodies", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_retries(rows: list[dict[str, Any]], bodies: dict[str, str], expected: dict[str, Retry]) -> None:
     assert retries(rows, bodies.get) == expected
+
+
+@pytest.mark.parametrize(("rows", "bodies", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_retries_over_a_stream_in_time_order(
+    rows: list[dict[str, Any]], bodies: dict[str, str], expected: dict[str, Retry]
+) -> None:
+    """The summary streams a query's rows (``order by datetime_utc, id``) instead of holding them."""
+    ordered = sorted(rows, key=lambda r: (r["datetime_utc"], r["id"]))
+    assert retries(iter(ordered), bodies.get, ordered=True) == expected
+
+
+def test_a_long_stream_reads_each_compared_body_a_bounded_number_of_times() -> None:
+    """Ten thousand resends of one body after 429s: every one is a retry in a chain, and the request texts
+    compared are kept in a bounded cache, not one per flow (a million flows held every text read)."""
+    rows = (_row(f"f{n:05d}", n * 0.25, 429) for n in range(10_000))
+    reads: list[str] = []
+
+    def body(flow_id: str) -> str:
+        reads.append(flow_id)
+        return BODY
+
+    found = retries(rows, body, ordered=True)
+    assert len(found) == 9_999 and found["f09999"] == Retry(9_999, False)
+    assert len(reads) == 10_000  # each text read once: the one compared with is always still kept

@@ -149,3 +149,31 @@ def test_a_group_with_no_retries_says_nothing_of_them(tmp_path: Path) -> None:
     assert (group["count"], group["sdk_retries"], group["sdk_retry_counts"]) == (2, 0, [])
     assert "x-stainless-retry-count" not in render_text(data, width=800) + render_markdown(data)
     assert "x-stainless-retry-count" not in render_html(data)
+
+
+def test_the_summary_reads_resends_around_transient_answers_only(tmp_path: Path) -> None:
+    """clients.retries over the summary's selection (issue #12: read only the flows around a 429 or a 5xx,
+    never every flow): a resend 2 s after a 500 is a retry; the same body sent 20 minutes later is a new
+    call; a declared count far from any transient answer is still the SDK's retry."""
+    body = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
+
+    def sent(flow_id: str, when: str, retry: int | None = None, **kwargs: object):
+        row = _rejected(flow_id, 0, retry)
+        return row.__class__(**{**row.__dict__, "datetime_utc": when, "client": "ai/7.0.173", **kwargs})
+
+    path = write_db(
+        tmp_path / "resends.db",
+        [
+            sent("aaaaaaaa-0001", "2026-11-30T09:00:00.000Z", request_json=body),
+            sent("bbbbbbbb-0002", "2026-11-30T09:00:02.000Z", request_json=body),
+            sent("cccccccc-0003", "2026-11-30T09:20:00.000Z", request_json=body),
+            sent("dddddddd-0004", "2026-11-30T11:00:00.000Z", 1, request_json=body, status=400),
+        ],
+    )
+    [group] = build_summary([path])["groups"]  # one answer text: one group of the four
+    assert (group["count"], group["resent_retries"], group["sdk_retries"], group["sdk_retry_counts"]) == (
+        4,
+        1,
+        1,
+        [1],
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -137,6 +138,15 @@ class Retry:
     declared: bool
 
 
+#: :func:`transient_answer` over ``flows f`` in portable SQL (SQLite and PostgreSQL): the summary reads only
+#: the flows around such answers instead of every flow (issue #12: a million flows).
+TRANSIENT_SQL = (
+    "(f.status = 429 or f.status >= 500 or lower(coalesce(f.error_type, '')) in ("
+    + ", ".join(f"'{t}'" for t in sorted(TRANSIENT_ERROR_TYPES))
+    + "))"
+)
+
+
 def transient_answer(status: int | None, error_type: str | None) -> bool:
     """A 429, a 5xx (Anthropic's 529 overloaded among them) or such an error event in a 200 stream: an
     answer a client retries as it is."""
@@ -154,7 +164,9 @@ def _seconds(iso: object) -> float | None:
         return None
 
 
-def retries(rows: Iterable[Mapping[str, Any]], body: Callable[[str], str | None]) -> dict[str, Retry]:
+def retries(
+    rows: Iterable[Mapping[str, Any]], body: Callable[[str], str | None], *, ordered: bool = False
+) -> dict[str, Retry]:
     """Which of ``rows`` (flows with :data:`RETRY_COLUMNS`) retried an earlier call, by flow id. The one
     detector of the run report, ``toolguard show`` and the summary. A client's own count
     (:data:`RETRY_COUNT_HEADER` > 0: openai-python and openai-node) is taken as it is. A client that
@@ -162,18 +174,29 @@ def retries(rows: Iterable[Mapping[str, Any]], body: Callable[[str], str | None]
     same request (``body``: the stored request text of a flow id, read only for such a candidate) to
     the same upstream and path, within :data:`RESEND_SECONDS` after an earlier flow of it got a
     transient answer (:func:`transient_answer`); a chain of them counts 1, 2, ... Each resend was
-    stored as a rejection of its own, and the reports counted one failing call as several (session 21)."""
+    stored as a rejection of its own, and the reports counted one failing call as several (session 21).
+
+    ``ordered``: ``rows`` already come by ``datetime_utc`` then ``id`` within each client and upstream
+    (the state is kept per client and upstream, so the streams of two may follow each other), so they
+    are read as a stream, never held: the summary runs this over a million flows in bounded memory
+    (issue #12: 500 MB). Only the transient flows of the last :data:`RESEND_SECONDS` per client and
+    upstream, and the last :data:`_BODIES_KEPT` request texts compared, are kept."""
     found: dict[str, Retry] = {}
     recent: dict[tuple[Any, ...], list[tuple[float, Mapping[str, Any]]]] = {}
-    bodies: dict[str, str | None] = {}
+    bodies: OrderedDict[str, str | None] = OrderedDict()
 
     def text(flow_id: str) -> str | None:
-        if flow_id not in bodies:
-            bodies[flow_id] = body(flow_id)
-        return bodies[flow_id]
+        if flow_id in bodies:
+            bodies.move_to_end(flow_id)
+            return bodies[flow_id]
+        bodies[flow_id] = found_text = body(flow_id)
+        if len(bodies) > _BODIES_KEPT:
+            bodies.popitem(last=False)
+        return found_text
 
-    ordered = sorted(rows, key=lambda r: (str(r.get("datetime_utc") or ""), str(r.get("id") or "")))
-    for row in ordered:
+    if not ordered:
+        rows = sorted(rows, key=lambda r: (str(r.get("datetime_utc") or ""), str(r.get("id") or "")))
+    for row in rows:
         flow_id = str(row.get("id"))
         declared = retry_count(row.get("request_headers_json"))
         start = _seconds(row.get("datetime_utc"))
@@ -194,5 +217,11 @@ def retries(rows: Iterable[Mapping[str, Any]], body: Callable[[str], str | None]
         if start is not None and transient_answer(row.get("status"), row.get("error_type")):
             ended = start + (row.get("duration_ms") or 0) / 1000
             kept = [(e, r) for e, r in recent.get(key, ()) if start - e <= RESEND_SECONDS]
-            recent[key] = [*kept, (ended, row)][-16:]
+            recent[key] = [*kept, (ended, {"id": row.get("id")})][-_RECENT_KEPT:]
     return found
+
+
+#: Transient answers kept per client and upstream, and request texts kept for comparison: a resend is
+#: compared with the latest few transient answers of its client (a retry chain is at most a few tries).
+_RECENT_KEPT = 16
+_BODIES_KEPT = 4 * _RECENT_KEPT
