@@ -84,6 +84,7 @@ from toolguard_core.learned import (
     NOTHING_LEARNED,
     Knowledge,
     LearnedConstraint,
+    demoted_finding,
     is_learned,
     learned_host,
     listed,
@@ -527,7 +528,8 @@ class _Named:
 
 @dataclass(slots=True)
 class _Awaiting:
-    """A stored rejection whose verdict the writer decides: what its console line needs."""
+    """A stored rejection (or false alarm) whose verdict the writer decides: what its console line
+    needs."""
 
     flow: http.HTTPFlow
     capture: Capture
@@ -535,6 +537,9 @@ class _Awaiting:
     status: int | None
     console: bool  # the line is shown (the console option, and no UI that shows it already)
     since: float  # time.monotonic() when it was handed over
+    # The writer changed its findings (learned.* added, a demoted rule's error lowered): the
+    # provisional annotation does not stand even with the same verdict.
+    findings_changed: bool = False
 
 
 @dataclass(slots=True)
@@ -2501,6 +2506,12 @@ class ToolGuard:
         # Observe mode leaves the rejection's reading to the writer, which decides the row: the
         # console line and the comment then say what the row says, without the catalogue on the loop.
         later = self._read_later() if explaining and keep else None
+        demotable = verdict == Verdict.FALSE_ALARM and keep and later is None
+        if demotable:
+            # The writer may store it `accepted` with the rule's warning: a demotion from an answer
+            # that ended before this request started reaches this proxy's snapshot a pipe-trip after
+            # the writer commits it (Capture.apply_demoted). Its line and comment wait for the row's.
+            later = self._demotion_may_come()
         if explaining and later is None:
             # Name the root cause now, so the console line and the comment give the verdict the stored
             # row will (the row takes this reading, capture.EarlyAnswer): an unexplained rejection
@@ -2585,7 +2596,10 @@ class ToolGuard:
         if self.store is not None:
             capture = self._capture(flow, pending, verdict, content_type, body, early)
             if later is not None:
-                capture.report_verdict = True
+                if demotable:
+                    capture.report_demoted = True
+                else:
+                    capture.report_verdict = True
                 self._await_verdict(
                     later, _Awaiting(flow, capture, findings, status, console, time.monotonic())
                 )
@@ -2606,6 +2620,19 @@ class ToolGuard:
         except RuntimeError:
             return None
 
+    def _demotion_may_come(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop when a stored false alarm's verdict is left to the writer, in every mode
+        (a demotion lowers an error whatever acted on the request): the store learns from
+        acceptances (``toolguard_demote_after`` above 0), a running loop (tests driving the hooks
+        by hand decide here)."""
+        settings = self.settings
+        if settings is None or self.store is None or settings.demote_after <= 0:
+            return None
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+
     def _await_verdict(self, loop: asyncio.AbstractEventLoop, waiting: _Awaiting) -> None:
         self._verdict_loop = loop
         awaiting = self._awaiting
@@ -2618,13 +2645,28 @@ class ToolGuard:
             self._verdict_sweep = loop.call_later(VERDICT_WAIT_SECONDS, self._sweep_verdicts)
 
     def _hear_verdicts(
-        self, verdicts: list[Verdicts], late: dict[str, list[tuple[str, str, str, str]]] | None = None
+        self,
+        verdicts: list[Verdicts],
+        late: dict[str, list[tuple[str, str, str, str]]] | None = None,
+        demoted: dict[str, list[str]] | None = None,
     ) -> None:
         """The store's decisions for the rows that asked: called on its thread (the writer process's
         supervisor, or the writer thread), handled on the event loop. ``late``: the ``learned.*``
         findings the writer added to some of them (Capture.apply_learned: what an earlier answer
         taught before this proxy's snapshot held it), joined to their findings before the verdicts
-        reach the loop, so the comment and the console line say them; counted on the loop."""
+        reach the loop, so the comment and the console line say them; counted on the loop.
+        ``demoted``: the rules whose errors the writer lowered to warnings in some false alarms (a
+        demotion this proxy's snapshot did not hold yet, Capture.apply_demoted), lowered here too."""
+        if demoted:
+            for flow_id, rules in demoted.items():
+                waiting = self._awaiting.get(flow_id)
+                if waiting is not None:
+                    lowered = set(rules)
+                    waiting.findings = [
+                        demoted_finding(f) if f.severity == Severity.ERROR and f.rule in lowered else f
+                        for f in waiting.findings
+                    ]
+                    waiting.findings_changed = True
         if late:
             for flow_id, found in late.items():
                 if not found:
@@ -2635,6 +2677,7 @@ class ToolGuard:
                     # (Store.late_flagged); here for the shutdown's words (this thread alone adds).
                     self.late_flagged += not _worth_keeping(waiting.findings)
                     waiting.findings = [*waiting.findings, *(finding_from(f) for f in found)]
+                    waiting.findings_changed = True
         self._verdict_inbox.append(verdicts)
         if not self._inbox_scheduled and self._verdict_loop is not None:
             self._inbox_scheduled = True
@@ -2680,6 +2723,7 @@ class ToolGuard:
             before is not None
             and verdict == waiting.capture.verdict == before.get("verdict")
             and verdict != Verdict.RECOGNISED
+            and not waiting.findings_changed
             and (named is None or any(f.severity != Severity.INFO for f in waiting.findings))
         ):
             # The provisional annotation stands (the usual case: a rule's rejection confirmed): with
@@ -2776,6 +2820,8 @@ class ToolGuard:
         }
         if errors or (verdict in REJECTED_VERDICTS):
             flow.marked = MARK
+        elif flow.marked == MARK:  # annotated again without an error (a late demotion): unmarked
+            flow.marked = ""
         repair = pending.repair if pending is not None else None
         if repair is not None:
             # Also when nothing could be repaired: the content view says what was left as is, and why.

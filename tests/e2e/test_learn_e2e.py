@@ -570,7 +570,9 @@ def test_a_request_sent_at_once_after_the_demoting_acceptance_is_stored_as_a_war
     error level and stored `false_alarm`, though the demotion was known when it started. The writer
     applies what it demoted from an answer that ended before the request started (as it does for a
     learned constraint, Capture.apply_learned): the fourth of a tight loop is stored `accepted`
-    with the warning; another model on the host is not touched."""
+    with the warning; another model on the host is not touched. Each flow's console line says what
+    its row says (session 23: the proxy's line said `false_alarm` and the error for a row stored
+    `accepted`; a false alarm's line now waits for the row's verdict)."""
     upstream.handler = lambda request: Reply.json(200, completion())
     db_path = tmp_path / "demote-loop.db"
     proxy = mitmdump_factory(
@@ -581,12 +583,25 @@ def test_a_request_sent_at_once_after_the_demoting_acceptance_is_stored_as_a_war
     for _ in range(5):  # no pause: an agent's loop
         client.chat.completions.create(**body)
     client.chat.completions.create(**{**body, "model": "gpt-4o"})
-    proxy.stop()
+    output = proxy.stop()
     flows = _rows(db_path, "select id, model, verdict from flows order by datetime_utc")
     assert [(f["model"], f["verdict"]) for f in flows] == [
         *[(body["model"], "false_alarm")] * 3,
         *[(body["model"], "accepted")] * 2,
         ("gpt-4o", "false_alarm"),
+    ]
+    said = [
+        [
+            line[line.index("toolguard: ") :].split("; flow ")[0]
+            for line in output.splitlines()
+            if f"; flow {flow['id']} (" in line
+        ]
+        for flow in flows
+    ]
+    assert said == [
+        *[[f"toolguard: false_alarm: HTTP 200; error {LONE_TOOL.rule} at messages[0]"]] * 3,
+        *[[f"toolguard: accepted: HTTP 200; warning {LONE_TOOL.rule} at messages[0]"]] * 2,
+        [f"toolguard: false_alarm: HTTP 200; error {LONE_TOOL.rule} at messages[0]"],
     ]
     findings = [
         [
