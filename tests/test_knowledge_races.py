@@ -29,8 +29,10 @@ from mitmproxy.test import taddons, tflow
 from support.seeds import LONE_TOOL
 from support.upstream import completion
 
+from toolguard_core import addon as addon_module
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
 from toolguard_core.rules.registry import DEMOTED_NOTE
+from toolguard_core.store import open_db
 
 OPENAI = "https://api.openai.com/v1/chat/completions"
 ORPHAN = "sequence.orphan-tool-message"
@@ -56,6 +58,90 @@ def lines_of(caplog: pytest.LogCaptureFixture, flow_id: str) -> list[str]:
         for r in caplog.records
         if r.name == "toolguard_core.addon" and f"; flow {flow_id} (" in r.getMessage()
     ]
+
+
+# ------------------------------------------------------------------------------------------ start-up
+
+
+def test_a_request_held_past_the_bound_goes_on_judged_without_the_knowledge_counted_and_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The writer process cannot read the database (another connection holds it in SQLite's
+    exclusive locking mode), so its handshake does not come: the block-mode request is held for the
+    bound, then judged without the knowledge (here its built-in rule blocks it all the same),
+    counted in ``judged_before_knowledge`` and said in a warning naming the flow."""
+    monkeypatch.setattr(addon_module, "KNOWLEDGE_WAIT_SECONDS", 0.3)
+    db_path = tmp_path / "toolguard.db"
+    open_db(db_path).close()
+    lock = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    lock.execute("PRAGMA locking_mode=EXCLUSIVE")
+    lock.execute("BEGIN EXCLUSIVE")
+    flow = lone_tool_flow()
+    flow.live = True
+
+    async def scenario() -> dict[str, int]:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(
+                addon,
+                toolguard_db=str(db_path),
+                toolguard_writer="process",
+                toolguard_mode="block",
+                toolguard_offload="off",
+            )
+            addon.running()
+            try:
+                with caplog.at_level(logging.INFO, logger="toolguard_core.addon"):
+                    held = addon.request(flow)
+                    assert held is not None  # mitmproxy awaits it: the request waits
+                    assert (addon.stats["held_for_knowledge"], flow.response) == (1, None)
+                    await held
+            finally:
+                lock.close()  # the writer starts now (its busy timeout is 5 s)
+            await until(lambda: addon._store_ready)
+            addon.responseheaders(flow)
+            addon.response(flow)
+            addon.done()
+            return dict(addon.stats)
+
+    stats = asyncio.run(scenario())
+    assert (stats["held_for_knowledge"], stats["judged_before_knowledge"], stats["blocked"]) == (1, 1, 1)
+    assert flow.response is not None and flow.response.status_code == 400
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        f"toolguard: flow {flow.id} judged without what the upstreams taught (learned constraints, "
+        "demoted rules): the writer process had not started after 0.3s"
+    ]
+
+
+def test_observe_mode_and_a_started_writer_hold_nothing(tmp_path: Path) -> None:
+    """Observe mode never holds a request, writer started or not; block mode does not once the
+    writer's start has ended (the handshake's snapshot is in)."""
+
+    async def scenario() -> tuple[Any, Any, dict[str, int]]:
+        addon = ToolGuard()
+        with taddons.context(addon) as tctx:
+            tctx.configure(
+                addon,
+                toolguard_db=str(tmp_path / "toolguard.db"),
+                toolguard_writer="process",
+                toolguard_offload="off",
+            )
+            addon.running()
+            observed = lone_tool_flow()
+            observed.live = True
+            before = addon.request(observed)  # the writer's start has not ended (not waited for)
+            await until(lambda: addon._store_ready)
+            tctx.configure(addon, toolguard_mode="block")
+            blocked = lone_tool_flow()
+            blocked.live = True
+            after = addon.request(blocked)
+            assert blocked.response is not None  # judged in the hook itself
+            addon.done()
+            return before, after, dict(addon.stats)
+
+    before, after, stats = asyncio.run(scenario())
+    assert (before, after, stats.get("held_for_knowledge", 0)) == (None, None, 0)
 
 
 # ------------------------------------------------------------------------------------ late demotion

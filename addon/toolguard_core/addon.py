@@ -187,6 +187,13 @@ MAX_AWAITING = 10_000
 #: snapshot for the writer's to hold it: the writer's comes within milliseconds of the row's commit;
 #: past this the writer read that answer otherwise (_learn_early), and its snapshot is taken as it is.
 EARLY_LESSON_SECONDS = 10.0
+#: How long block or repair mode holds a request that came before the writer process's start ended
+#: (mitmdump listens before it: about 0.7 s of imports and migrations on an idle machine, a few
+#: seconds on a loaded one). Its handshake brings what the upstreams taught (learned constraints,
+#: demotions): a request judged without it was forwarded and refused where a learned constraint
+#: said so, or blocked by a demoted rule. Past this the request goes on judged without it, counted
+#: (``judged_before_knowledge``) and logged. Observe mode never holds a request.
+KNOWLEDGE_WAIT_SECONDS = 5.0
 MAX_EARLY_LESSONS = 64
 # Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
 MAX_SOCKETS = 256
@@ -1293,7 +1300,7 @@ class ToolGuard:
 
     # The three hooks of every HTTP flow catch in place instead of going through `_guard`: a call
     # and a bound method fewer per hook, on every flow (issue #12; docs/benchmarks.md, perf9).
-    def request(self, flow: http.HTTPFlow) -> None:
+    def request(self, flow: http.HTTPFlow) -> Awaitable[None] | None:
         self.stats["requests_seen"] += 1
         loop = self._inbox_loop
         if loop is not None:
@@ -1309,7 +1316,57 @@ class ToolGuard:
                 self._schedule_drain(loop)
             elif len(inbox) >= MAX_QUEUED:
                 self._drain()
-            return
+            return None
+        if not self._store_ready:
+            started = self._knowledge_coming(flow)
+            if started is not None:
+                # mitmproxy awaits what a hook returns when it is awaitable: this request only.
+                self.stats["held_for_knowledge"] += 1
+                return self._request_when_known(flow, started)
+        try:
+            self._on_request(flow)
+        except Exception as exc:
+            self._failed("request", flow, exc)
+        return None
+
+    def _knowledge_coming(self, flow: http.HTTPFlow) -> concurrent.futures.Future[None] | None:
+        """The writer process's start, when block or repair mode must wait for it to judge ``flow``:
+        a live request toolguard validates, come before the handshake that brings the learned
+        knowledge (the proxy listens before it ends). None: judged now."""
+        settings, store = self.settings, self.store
+        if (
+            settings is None
+            or settings.mode is Mode.OBSERVE
+            or not isinstance(store, ProcessStore)
+            or store.started.done()
+            or self._running_loop is None  # hooks driven by hand: nothing would await it
+            or not flow.live  # a flow read from a file (`mitmdump -r`) is not acted on
+        ):
+            return None
+        hosts, _ = _request_fields(flow.request.data.headers.fields)
+        if self._route(flow, hosts).scope in (Scope.RECORD, Scope.IGNORE):
+            return None  # no rule judges it: nothing learned applies
+        return store.started
+
+    async def _request_when_known(
+        self, flow: http.HTTPFlow, started: concurrent.futures.Future[None]
+    ) -> None:
+        """Block or repair mode's request that came before the writer's start ended: judged once the
+        start has brought the learned knowledge (the handshake's snapshot is taken before ``started``
+        is done), or after KNOWLEDGE_WAIT_SECONDS without it (counted and logged)."""
+        try:
+            # Shielded: a timeout cancels the wrapper only, never the store's own future.
+            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(started)), KNOWLEDGE_WAIT_SECONDS)
+        except TimeoutError:
+            self.stats["judged_before_knowledge"] += 1
+            logger.warning(
+                "toolguard: flow %s judged without what the upstreams taught (learned constraints, "
+                "demoted rules): the writer process had not started after %gs",
+                flow.id,
+                KNOWLEDGE_WAIT_SECONDS,
+            )
+        except Exception:  # the writer could not start: _store_started says it, once
+            pass
         try:
             self._on_request(flow)
         except Exception as exc:
