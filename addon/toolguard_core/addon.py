@@ -84,6 +84,7 @@ from toolguard_core.learned import (
     NOTHING_LEARNED,
     Knowledge,
     LearnedConstraint,
+    demoted_finding,
     is_learned,
     learned_host,
     listed,
@@ -186,6 +187,13 @@ MAX_AWAITING = 10_000
 #: snapshot for the writer's to hold it: the writer's comes within milliseconds of the row's commit;
 #: past this the writer read that answer otherwise (_learn_early), and its snapshot is taken as it is.
 EARLY_LESSON_SECONDS = 10.0
+#: How long block or repair mode holds a request that came before the writer process's start ended
+#: (mitmdump listens before it: about 0.7 s of imports and migrations on an idle machine, a few
+#: seconds on a loaded one). Its handshake brings what the upstreams taught (learned constraints,
+#: demotions): a request judged without it was forwarded and refused where a learned constraint
+#: said so, or blocked by a demoted rule. Past this the request goes on judged without it, counted
+#: (``judged_before_knowledge``) and logged. Observe mode never holds a request.
+KNOWLEDGE_WAIT_SECONDS = 5.0
 MAX_EARLY_LESSONS = 64
 # Responses WebSockets followed at once, and WebSocket messages waiting for the worker thread.
 MAX_SOCKETS = 256
@@ -527,7 +535,8 @@ class _Named:
 
 @dataclass(slots=True)
 class _Awaiting:
-    """A stored rejection whose verdict the writer decides: what its console line needs."""
+    """A stored rejection (or false alarm) whose verdict the writer decides: what its console line
+    needs."""
 
     flow: http.HTTPFlow
     capture: Capture
@@ -535,6 +544,9 @@ class _Awaiting:
     status: int | None
     console: bool  # the line is shown (the console option, and no UI that shows it already)
     since: float  # time.monotonic() when it was handed over
+    # The writer changed its findings (learned.* added, a demoted rule's error lowered): the
+    # provisional annotation does not stand even with the same verdict.
+    findings_changed: bool = False
 
 
 @dataclass(slots=True)
@@ -1288,7 +1300,7 @@ class ToolGuard:
 
     # The three hooks of every HTTP flow catch in place instead of going through `_guard`: a call
     # and a bound method fewer per hook, on every flow (issue #12; docs/benchmarks.md, perf9).
-    def request(self, flow: http.HTTPFlow) -> None:
+    def request(self, flow: http.HTTPFlow) -> Awaitable[None] | None:
         self.stats["requests_seen"] += 1
         loop = self._inbox_loop
         if loop is not None:
@@ -1304,7 +1316,57 @@ class ToolGuard:
                 self._schedule_drain(loop)
             elif len(inbox) >= MAX_QUEUED:
                 self._drain()
-            return
+            return None
+        if not self._store_ready:
+            started = self._knowledge_coming(flow)
+            if started is not None:
+                # mitmproxy awaits what a hook returns when it is awaitable: this request only.
+                self.stats["held_for_knowledge"] += 1
+                return self._request_when_known(flow, started)
+        try:
+            self._on_request(flow)
+        except Exception as exc:
+            self._failed("request", flow, exc)
+        return None
+
+    def _knowledge_coming(self, flow: http.HTTPFlow) -> concurrent.futures.Future[None] | None:
+        """The writer process's start, when block or repair mode must wait for it to judge ``flow``:
+        a live request toolguard validates, come before the handshake that brings the learned
+        knowledge (the proxy listens before it ends). None: judged now."""
+        settings, store = self.settings, self.store
+        if (
+            settings is None
+            or settings.mode is Mode.OBSERVE
+            or not isinstance(store, ProcessStore)
+            or store.started.done()
+            or self._running_loop is None  # hooks driven by hand: nothing would await it
+            or not flow.live  # a flow read from a file (`mitmdump -r`) is not acted on
+        ):
+            return None
+        hosts, _ = _request_fields(flow.request.data.headers.fields)
+        if self._route(flow, hosts).scope in (Scope.RECORD, Scope.IGNORE):
+            return None  # no rule judges it: nothing learned applies
+        return store.started
+
+    async def _request_when_known(
+        self, flow: http.HTTPFlow, started: concurrent.futures.Future[None]
+    ) -> None:
+        """Block or repair mode's request that came before the writer's start ended: judged once the
+        start has brought the learned knowledge (the handshake's snapshot is taken before ``started``
+        is done), or after KNOWLEDGE_WAIT_SECONDS without it (counted and logged)."""
+        try:
+            # Shielded: a timeout cancels the wrapper only, never the store's own future.
+            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(started)), KNOWLEDGE_WAIT_SECONDS)
+        except TimeoutError:
+            self.stats["judged_before_knowledge"] += 1
+            logger.warning(
+                "toolguard: flow %s judged without what the upstreams taught (learned constraints, "
+                "demoted rules): the writer process had not started after %gs",
+                flow.id,
+                KNOWLEDGE_WAIT_SECONDS,
+            )
+        except Exception:  # the writer could not start: _store_started says it, once
+            pass
         try:
             self._on_request(flow)
         except Exception as exc:
@@ -2501,6 +2563,12 @@ class ToolGuard:
         # Observe mode leaves the rejection's reading to the writer, which decides the row: the
         # console line and the comment then say what the row says, without the catalogue on the loop.
         later = self._read_later() if explaining and keep else None
+        demotable = verdict == Verdict.FALSE_ALARM and keep and later is None
+        if demotable:
+            # The writer may store it `accepted` with the rule's warning: a demotion from an answer
+            # that ended before this request started reaches this proxy's snapshot a pipe-trip after
+            # the writer commits it (Capture.apply_demoted). Its line and comment wait for the row's.
+            later = self._demotion_may_come()
         if explaining and later is None:
             # Name the root cause now, so the console line and the comment give the verdict the stored
             # row will (the row takes this reading, capture.EarlyAnswer): an unexplained rejection
@@ -2585,7 +2653,10 @@ class ToolGuard:
         if self.store is not None:
             capture = self._capture(flow, pending, verdict, content_type, body, early)
             if later is not None:
-                capture.report_verdict = True
+                if demotable:
+                    capture.report_demoted = True
+                else:
+                    capture.report_verdict = True
                 self._await_verdict(
                     later, _Awaiting(flow, capture, findings, status, console, time.monotonic())
                 )
@@ -2606,6 +2677,19 @@ class ToolGuard:
         except RuntimeError:
             return None
 
+    def _demotion_may_come(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop when a stored false alarm's verdict is left to the writer, in every mode
+        (a demotion lowers an error whatever acted on the request): the store learns from
+        acceptances (``toolguard_demote_after`` above 0), a running loop (tests driving the hooks
+        by hand decide here)."""
+        settings = self.settings
+        if settings is None or self.store is None or settings.demote_after <= 0:
+            return None
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+
     def _await_verdict(self, loop: asyncio.AbstractEventLoop, waiting: _Awaiting) -> None:
         self._verdict_loop = loop
         awaiting = self._awaiting
@@ -2618,13 +2702,28 @@ class ToolGuard:
             self._verdict_sweep = loop.call_later(VERDICT_WAIT_SECONDS, self._sweep_verdicts)
 
     def _hear_verdicts(
-        self, verdicts: list[Verdicts], late: dict[str, list[tuple[str, str, str, str]]] | None = None
+        self,
+        verdicts: list[Verdicts],
+        late: dict[str, list[tuple[str, str, str, str]]] | None = None,
+        demoted: dict[str, list[str]] | None = None,
     ) -> None:
         """The store's decisions for the rows that asked: called on its thread (the writer process's
         supervisor, or the writer thread), handled on the event loop. ``late``: the ``learned.*``
         findings the writer added to some of them (Capture.apply_learned: what an earlier answer
         taught before this proxy's snapshot held it), joined to their findings before the verdicts
-        reach the loop, so the comment and the console line say them; counted on the loop."""
+        reach the loop, so the comment and the console line say them; counted on the loop.
+        ``demoted``: the rules whose errors the writer lowered to warnings in some false alarms (a
+        demotion this proxy's snapshot did not hold yet, Capture.apply_demoted), lowered here too."""
+        if demoted:
+            for flow_id, rules in demoted.items():
+                waiting = self._awaiting.get(flow_id)
+                if waiting is not None:
+                    lowered = set(rules)
+                    waiting.findings = [
+                        demoted_finding(f) if f.severity == Severity.ERROR and f.rule in lowered else f
+                        for f in waiting.findings
+                    ]
+                    waiting.findings_changed = True
         if late:
             for flow_id, found in late.items():
                 if not found:
@@ -2635,6 +2734,7 @@ class ToolGuard:
                     # (Store.late_flagged); here for the shutdown's words (this thread alone adds).
                     self.late_flagged += not _worth_keeping(waiting.findings)
                     waiting.findings = [*waiting.findings, *(finding_from(f) for f in found)]
+                    waiting.findings_changed = True
         self._verdict_inbox.append(verdicts)
         if not self._inbox_scheduled and self._verdict_loop is not None:
             self._inbox_scheduled = True
@@ -2680,6 +2780,7 @@ class ToolGuard:
             before is not None
             and verdict == waiting.capture.verdict == before.get("verdict")
             and verdict != Verdict.RECOGNISED
+            and not waiting.findings_changed
             and (named is None or any(f.severity != Severity.INFO for f in waiting.findings))
         ):
             # The provisional annotation stands (the usual case: a rule's rejection confirmed): with
@@ -2776,6 +2877,8 @@ class ToolGuard:
         }
         if errors or (verdict in REJECTED_VERDICTS):
             flow.marked = MARK
+        elif flow.marked == MARK:  # annotated again without an error (a late demotion): unmarked
+            flow.marked = ""
         repair = pending.repair if pending is not None else None
         if repair is not None:
             # Also when nothing could be repaired: the content view says what was left as is, and why.

@@ -29,10 +29,9 @@ from toolguard_core.causes import (
 )
 from toolguard_core.decoding import decode_body, decode_head
 from toolguard_core.findings import Finding, Severity
-from toolguard_core.learned import Calibration, Knowledge, calibrate, learned_host
+from toolguard_core.learned import Calibration, Knowledge, calibrate, demoted_finding, learned_host
 from toolguard_core.repair import NotRepaired, Repair
 from toolguard_core.rules.model import UNKNOWN_MODEL
-from toolguard_core.rules.registry import DEMOTED_NOTE
 from toolguard_core.store import (
     MAX_STORED_NON_JSON_REQUEST,
     FindingRow,
@@ -325,6 +324,11 @@ class Capture:
     # proxy would have (:func:`early_recognition`), and the store reports the row's verdict and cause
     # back (``Store.on_verdicts``) for the console line, the comment and the mark: one decision.
     report_verdict: bool = False
+    # A false alarm whose console line and comment wait for the row's verdict: the writer lowers the
+    # errors of a rule it demoted from an answer that ended before this request started, a demotion
+    # the proxy's snapshot did not hold yet (:meth:`apply_demoted`), and reports the row's verdict and
+    # the rules it lowered back (``Store.on_verdicts``), so the proxy says what the row says.
+    report_demoted: bool = False
     # False: the row keeps the body's size and facts (model, stream) but not the body itself: one
     # shed under load that the upstream accepted (addon._capture; issue #12).
     request_body_kept: bool = True
@@ -398,33 +402,33 @@ class Capture:
                 self.verdict = Verdict.PREDICTED.value
         return late
 
-    def apply_demoted(self, demoted_at: Mapping[tuple[str, str, str], float]) -> bool:
+    def apply_demoted(self, demoted_at: Mapping[tuple[str, str, str], float]) -> list[str]:
         """The demotions the proxy could not apply: a rule demoted for this host and model by an
         answer that ended before this request started (``demoted_at``: (host, model, rule) -> when,
         what this writer demoted), which the proxy's snapshot did not hold yet when it judged the
         request (the writer process publishes it a pipe-trip after the commit). Its errors of that
         rule become warnings with the demotion's note, as the proxy makes them once it knows, and a
-        ``false_alarm`` left with no error is ``accepted``. Returns whether anything changed."""
+        ``false_alarm`` left with no error is ``accepted``. Returns the rules it lowered (the
+        proxy's console line says them: Store.on_verdicts' ``demoted``)."""
         host = learned_host(redact.redact_host(self.host) if self.host else self.host, self.port, self.scheme)
         self._read_request()
         model = self.model or ""
-        changed = False
+        lowered: list[str] = []
         findings: list[Finding] = []
         for finding in self.findings:
             at = demoted_at.get((host, model, finding.rule)) if finding.severity == Severity.ERROR else None
             if at is not None and at <= self.started:
-                finding = finding.model_copy(
-                    update={"severity": Severity.WARNING, "message": finding.message + DEMOTED_NOTE}
-                )
-                changed = True
+                finding = demoted_finding(finding)
+                if finding.rule not in lowered:
+                    lowered.append(finding.rule)
             findings.append(finding)
-        if changed:
+        if lowered:
             self.findings = findings
             if self.verdict == Verdict.FALSE_ALARM and not any(
                 f.severity == Severity.ERROR for f in findings
             ):
                 self.verdict = Verdict.ACCEPTED.value
-        return changed
+        return lowered
 
     def to_row(self) -> FlowRow:
         self._read_request()

@@ -273,6 +273,15 @@ class Knowledge:
 NOTHING_LEARNED = Knowledge()
 
 
+def demoted_finding(finding: Finding) -> Finding:
+    """A demoted rule's error, as a warning with the demotion's note: what the proxy makes of it
+    (:func:`calibrate`), what the writer stores for a request judged before the proxy knew
+    (Capture.apply_demoted) and what the proxy's console line then says (addon._hear_verdicts)."""
+    return finding.model_copy(
+        update={"severity": Severity.WARNING, "message": finding.message + DEMOTED_NOTE}
+    )
+
+
 def calibrate(body: Mapping[str, Any], findings: list[Finding], calibration: Calibration) -> list[Finding]:
     """The findings with this host's calibration applied: each learned constraint the body repeats
     adds a ``learned.*`` error (one per constraint).
@@ -285,9 +294,7 @@ def calibrate(body: Mapping[str, Any], findings: list[Finding], calibration: Cal
     out: list[Finding] = []
     for finding in findings:
         if finding.severity == Severity.ERROR and finding.rule in calibration.demoted:
-            finding = finding.model_copy(
-                update={"severity": Severity.WARNING, "message": finding.message + DEMOTED_NOTE}
-            )
+            finding = demoted_finding(finding)
         out.append(finding)
     seen: set[tuple[str, str | None, str | None]] = set()
     for learned in calibration.constraints:

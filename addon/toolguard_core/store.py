@@ -1412,7 +1412,10 @@ class Store:
         #: Told each batch's decisions for the rows that asked (``report_verdict``), as soon as the
         #: rows are built and before they are written: the proxy's console line waits for them.
         #: Called ``on_verdicts(verdicts, late)`` when some rows also got ``learned.*`` findings the
-        #: proxy could not make (``late``: {flow id: [(rule, severity, location, message)]}).
+        #: proxy could not make (``late``: {flow id: [(rule, severity, location, message)]}), and
+        #: ``on_verdicts(verdicts, late, demoted)`` when some false alarms' errors were lowered by a
+        #: demotion the proxy's snapshot did not hold yet (``demoted``: {flow id: [rule]},
+        #: Capture.apply_demoted).
         self.on_verdicts = on_verdicts
         #: The snapshot last published (None until then), and when the answers of the rejections
         #: this writer stored ended, by flow id (bounded): Capture.apply_learned reads both.
@@ -1648,10 +1651,12 @@ class Store:
         batch: list[FlowRow] = []
         verdicts: list[Verdicts] = []
         late: dict[str, list[tuple[str, str, str, str]]] = {}
+        demoted: dict[str, list[str]] = {}
         for n, item in enumerate(items):
-            reported = getattr(item, "report_verdict", False)
+            rejection = getattr(item, "report_verdict", False)
+            reported = rejection or getattr(item, "report_demoted", False)
             try:
-                if reported and self.on_knowledge is not None:
+                if rejection and self.on_knowledge is not None:
                     # Observe mode's rejections: what an earlier answer taught that the proxy's
                     # snapshot did not hold yet (Capture.apply_learned), then remembered as one.
                     found = self._apply_learned(item)
@@ -1664,7 +1669,9 @@ class Store:
                 ):
                     # A demotion the proxy's snapshot did not hold yet (Capture.apply_demoted).
                     if self._demoted_at:
-                        item.apply_demoted(self._demoted_at)
+                        lowered = item.apply_demoted(self._demoted_at)
+                        if lowered and reported:
+                            demoted[item.flow_id] = lowered
                     self._false_alarm_ends[item.flow_id] = item.ended
                 row = item if isinstance(item, FlowRow) else item.to_row()
             except Exception:
@@ -1681,9 +1688,9 @@ class Store:
             ):
                 # A later row of this batch may repeat what this one teaches: learned first (one
                 # more transaction, only for a rejection that names a constraint not yet known).
-                db = self._write_built(db, batch, verdicts, late)
-                batch, verdicts, late = [], [], {}
-        return self._write_built(db, batch, verdicts, late)
+                db = self._write_built(db, batch, verdicts, late, demoted)
+                batch, verdicts, late, demoted = [], [], {}, {}
+        return self._write_built(db, batch, verdicts, late, demoted)
 
     def _apply_learned(self, item: Any) -> list[tuple[str, str, str, str]]:
         answered = self._answered
@@ -1772,10 +1779,13 @@ class Store:
         batch: list[FlowRow],
         verdicts: list[Verdicts],
         late: dict[str, list[tuple[str, str, str, str]]],
+        demoted: dict[str, list[str]] | None = None,
     ) -> sqlite_utils.Database:
         if verdicts and self.on_verdicts is not None:
             try:
-                if late:
+                if demoted:
+                    self.on_verdicts(verdicts, late, demoted)
+                elif late:
                     self.on_verdicts(verdicts, late)
                 else:
                     self.on_verdicts(verdicts)

@@ -133,13 +133,21 @@ class Writer:
     def _knowledge(self, knowledge: Knowledge) -> None:
         self.link.send({"t": "knowledge", "data": knowledge.as_json()})
 
-    def _verdicts(self, verdicts: list[Verdicts], late: dict[str, list[Any]] | None = None) -> None:
+    def _verdicts(
+        self,
+        verdicts: list[Verdicts],
+        late: dict[str, list[Any]] | None = None,
+        demoted: dict[str, list[str]] | None = None,
+    ) -> None:
         """The decisions of the rows the proxy left its rejections' reading to, at once (not with
         the next ack): its console line waits for them (writerproc ``on_verdicts``); with the
-        ``learned.*`` findings the writer added to them (Store.on_verdicts), when any."""
+        ``learned.*`` findings the writer added to them and the rules whose errors it lowered for a
+        demotion (Store.on_verdicts), when any."""
         frame: dict[str, Any] = {"t": "verdicts", "v": verdicts}
         if late:
             frame["l"] = late
+        if demoted:
+            frame["d"] = demoted
         self.link.send(frame)
 
     def open(self) -> dict[str, Any] | None:

@@ -803,9 +803,12 @@ class ProcessStore:
             if self.on_verdicts is not None:
                 try:
                     verdicts = [tuple(v) for v in frame.get("v") or ()]
-                    late = frame.get("l")
-                    if late:
-                        self.on_verdicts(verdicts, {k: [tuple(f) for f in v] for k, v in late.items()})
+                    late = {k: [tuple(f) for f in v] for k, v in (frame.get("l") or {}).items()}
+                    demoted = frame.get("d")
+                    if demoted:
+                        self.on_verdicts(verdicts, late, {k: list(v) for k, v in demoted.items()})
+                    elif late:
+                        self.on_verdicts(verdicts, late)
                     else:
                         self.on_verdicts(verdicts)  # type: ignore[arg-type]
                 except Exception:

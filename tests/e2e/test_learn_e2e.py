@@ -11,10 +11,13 @@ bodies and real SQLite files:
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +27,16 @@ import pytest
 from click.testing import CliRunner
 from support.corpus import LEGACY, load_failures
 from support.proxy import Mitmdump
+from support.proxy_stats import stats as final_stats
 from support.seeds import DUPLICATE, LONE_TOOL, ORPHAN_TEXT, SeedCase
 from support.upstream import GROK, XAI_PRESENCE_PENALTY, RecordedRequest, Reply, Upstream, completion
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.summary import build_summary
 from toolguard_core.causes import CAUSES_BY_ID
+from toolguard_core.learned_store import EXPORT_FORMAT, EXPORT_VERSION, import_learned
 from toolguard_core.rules.registry import DEMOTED_NOTE
+from toolguard_core.store import open_db
 
 pytestmark = pytest.mark.e2e
 
@@ -498,6 +504,145 @@ def test_block_and_repair_act_on_a_request_resent_at_once_after_its_rejection(
     assert "presencePenalty" in findings[0]["message"]
 
 
+# ------------------------------------------------------------------ what was learned, from the first request
+
+
+def _seed_constraint(db_path: Path, upstream: Upstream) -> None:
+    """A database that already holds what xAI's presencePenalty refusal taught (an import)."""
+    db = open_db(db_path)
+    try:
+        import_learned(
+            db,
+            {
+                "format": EXPORT_FORMAT,
+                "version": EXPORT_VERSION,
+                "constraints": [
+                    {
+                        "host": f"127.0.0.1:{upstream.port}",
+                        "model": GROK,
+                        "kind": "param",
+                        "name": "presence_penalty",
+                        "error_text": XAI_PRESENCE_PENALTY["error"],
+                        "first_flow": "an-earlier-run",
+                    }
+                ],
+            },
+        )
+    finally:
+        db.close()
+
+
+@contextlib.contextmanager
+def _database_locked(db_path: Path) -> Iterator[Callable[[], None]]:
+    """The database locked against every other connection, readers too (SQLite's EXCLUSIVE locking
+    mode, WAL or not) until the callable it gives is called: the writer process's start, which reads
+    the learned tables for its handshake, waits on it (its busy timeout, 5 s), so a request sent
+    meanwhile comes before the learned knowledge, whatever the machine's load."""
+    conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA locking_mode=EXCLUSIVE")
+    conn.execute("BEGIN EXCLUSIVE")
+    released = False
+
+    def release() -> None:
+        nonlocal released
+        if not released:
+            released = True
+            conn.execute("ROLLBACK")
+            conn.close()  # the exclusive locking mode keeps the lock until the connection closes
+
+    try:
+        yield release
+    finally:
+        release()
+
+
+PENALISED = {"model": GROK, "messages": [{"role": "user", "content": "hi"}], "presence_penalty": 0.5}
+
+
+def test_block_mode_acts_on_what_was_learned_from_the_very_first_request(
+    upstream: Upstream,
+    mitmdump_factory: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """mitmdump listens before the writer process's handshake brings the learned constraints and
+    demotions (session 21 measured ~0.7 s): block mode judged a request of that window without
+    them, and forwarded what a learned constraint says the upstream refuses. Such a request now
+    waits for the handshake (bounded): the first request, sent the moment the port listens while the
+    writer cannot even read the database, is held, then blocked once the knowledge came."""
+    upstream.handler = lambda request: Reply.json(400, XAI_PRESENCE_PENALTY)
+    db_path = tmp_path / "learned.db"
+    _seed_constraint(db_path, upstream)
+    with _database_locked(db_path) as release:
+        proxy = mitmdump_factory(
+            mode=f"reverse:{upstream.url}",
+            db_path=db_path,
+            options={"toolguard_mode": "block"},
+            stats_probe=True,
+            wait_store=False,  # the listening port only, not the store's ready line
+        )
+        client = openai_client(proxy)
+        raised: list[BaseException] = []
+
+        def first_request() -> None:
+            try:
+                client.chat.completions.create(**PENALISED)
+            except BaseException as exc:  # asserted below, on the test's thread
+                raised.append(exc)
+
+        thread = threading.Thread(target=first_request)
+        thread.start()
+        held = proxy.wait_for_stats(lambda s: s.get("held_for_knowledge") == 1, "the first request held")
+        # Held while the proxy knows nothing yet, and nothing went upstream.
+        assert (held["learned_constraints"], held.get("blocked", 0), upstream.requests) == (0, 0, [])
+        release()
+        thread.join(60)
+    assert not thread.is_alive()
+    [error] = raised
+    assert isinstance(error, openai.BadRequestError), error
+    assert "learned.param" in error.response.text
+    output = proxy.stop()
+    assert upstream.requests == []  # the upstream never saw it
+    counters = final_stats(output)
+    assert (counters["held_for_knowledge"], counters.get("judged_before_knowledge", 0)) == (1, 0)
+    assert counters["blocked"] == 1 and counters["learned_constraints"] == 1
+    assert "judged without what the upstreams taught" not in output
+    flows = _rows(db_path, "select id, verdict from flows")
+    assert [f["verdict"] for f in flows] == ["blocked"]
+    findings = _rows(
+        db_path, "select rule, severity, location from findings where flow_id = ?", (flows[0]["id"],)
+    )
+    assert findings == [{"rule": "learned.param", "severity": "error", "location": "presence_penalty"}]
+
+
+def test_observe_mode_never_holds_a_request_for_the_learned_knowledge(
+    upstream: Upstream,
+    mitmdump_factory: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """Observe mode acts on nothing, so nothing is worth a wait: the first request, sent while the
+    writer process cannot read the database yet, is answered through the proxy then and there, and the
+    proxy held none (its counter, read while the proxy still knows nothing learned)."""
+    upstream.handler = lambda request: Reply.json(200, completion(GROK))
+    db_path = tmp_path / "learned.db"
+    _seed_constraint(db_path, upstream)
+    with _database_locked(db_path) as release:
+        proxy = mitmdump_factory(
+            mode=f"reverse:{upstream.url}", db_path=db_path, stats_probe=True, wait_store=False
+        )
+        openai_client(proxy).chat.completions.create(**PENALISED)  # answered while the lock holds
+        seen = proxy.wait_for_stats(lambda s: s.get("requests_seen") == 1, "the first request")
+        assert (seen["learned_constraints"], seen.get("held_for_knowledge", 0), len(upstream.requests)) == (
+            0,
+            0,
+            1,
+        )
+        release()
+    output = proxy.stop()
+    assert final_stats(output).get("held_for_knowledge", 0) == 0
+
+
 # ------------------------------------------------------------------------------------------ demotion
 
 
@@ -570,7 +715,9 @@ def test_a_request_sent_at_once_after_the_demoting_acceptance_is_stored_as_a_war
     error level and stored `false_alarm`, though the demotion was known when it started. The writer
     applies what it demoted from an answer that ended before the request started (as it does for a
     learned constraint, Capture.apply_learned): the fourth of a tight loop is stored `accepted`
-    with the warning; another model on the host is not touched."""
+    with the warning; another model on the host is not touched. Each flow's console line says what
+    its row says (session 23: the proxy's line said `false_alarm` and the error for a row stored
+    `accepted`; a false alarm's line now waits for the row's verdict)."""
     upstream.handler = lambda request: Reply.json(200, completion())
     db_path = tmp_path / "demote-loop.db"
     proxy = mitmdump_factory(
@@ -581,12 +728,25 @@ def test_a_request_sent_at_once_after_the_demoting_acceptance_is_stored_as_a_war
     for _ in range(5):  # no pause: an agent's loop
         client.chat.completions.create(**body)
     client.chat.completions.create(**{**body, "model": "gpt-4o"})
-    proxy.stop()
+    output = proxy.stop()
     flows = _rows(db_path, "select id, model, verdict from flows order by datetime_utc")
     assert [(f["model"], f["verdict"]) for f in flows] == [
         *[(body["model"], "false_alarm")] * 3,
         *[(body["model"], "accepted")] * 2,
         ("gpt-4o", "false_alarm"),
+    ]
+    said = [
+        [
+            line[line.index("toolguard: ") :].split("; flow ")[0]
+            for line in output.splitlines()
+            if f"; flow {flow['id']} (" in line
+        ]
+        for flow in flows
+    ]
+    assert said == [
+        *[[f"toolguard: false_alarm: HTTP 200; error {LONE_TOOL.rule} at messages[0]"]] * 3,
+        *[[f"toolguard: accepted: HTTP 200; warning {LONE_TOOL.rule} at messages[0]"]] * 2,
+        [f"toolguard: false_alarm: HTTP 200; error {LONE_TOOL.rule} at messages[0]"],
     ]
     findings = [
         [

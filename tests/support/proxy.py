@@ -72,8 +72,10 @@ class Mitmdump:
         stats_probe: bool = False,
         top: bool = False,
         default_db: bool = False,
+        wait_store: bool = True,
     ) -> None:
         self.top = top
+        self.wait_store = wait_store
         self.default_db = default_db
         self.workdir = Path(workdir)
         self.stats_probe = stats_probe
@@ -137,8 +139,9 @@ class Mitmdump:
             output = self.output
             match = _LISTENING.search(output)
             # And the store open: the writer process starts beside mitmdump, not before it listens
-            # (writerproc.py), and a test reading the database must find its tables.
-            if match and _READY in output:
+            # (writerproc.py), and a test reading the database must find its tables. Not with
+            # ``wait_store=False``: a test of the requests that come before it (the listening port only).
+            if match and (_READY in output or not self.wait_store):
                 self.port = int(match.group(1))
                 return self
             if self._process.poll() is not None:
