@@ -12,6 +12,13 @@ whose default API URL appears nowhere in the guide, the environment says where t
 openai_base_url`` for Codex's built-in provider), the key ``sk-your-key`` a fake one, and ``npm install``
 blocks are skipped (the pinned packages of tests/e2e/node are linked into the project instead).
 
+No request the proxy reads leaves 127.0.0.1: one for any other host (Codex's plugin sync asks
+api.github.com and chatgpt.com through ``HTTPS_PROXY``) is answered 502 by mitmproxy itself, from a
+``block_list`` in the scratch HOME's ``~/.mitmproxy/config.yaml`` (which ``toolguard run``'s mitmdump
+reads), instead of mitmdump resolving and connecting to it: the answer a machine without internet
+access gets (mitmproxy's 502 for a failed connect), on every machine alike. A client's own
+connections that bypass the proxy are not stopped by this (docs/development.md, "Flaky tests").
+
 These runs are also issue #11's clean-run acceptance: every client through ``toolguard run`` and a real
 mitmdump is validated turn by turn, nothing is flagged and nothing stored (the rejected runs are in
 tests/e2e/test_agents_run_e2e.py).
@@ -19,6 +26,7 @@ tests/e2e/test_agents_run_e2e.py).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -79,6 +87,10 @@ def environment(home: Path, fake: str) -> dict[str, str]:
     return env
 
 
+# mitmproxy's block_list (/filter/status): any host but the loopback fake's answered 502 by the proxy.
+LOOPBACK_ONLY = {"block_list": [r"/!~d ^127\.0\.0\.1$/502"]}
+
+
 def adapt(text: str, fake: str, codex_builtin: bool) -> str:
     text = text.replace("https://api.openai.com/v1", f"{fake}/v1").replace("sk-your-key", FAKE_KEY)
     if codex_builtin:  # the built-in provider's API URL is compiled in: point it at the fake
@@ -92,6 +104,8 @@ def test_agent_guide(guide: Guide, upstream: Upstream, tmp_path: Path) -> None:
     Conversation("chat", guide.tool_call, final_text=guide.final_text).install(upstream)
     home, project = tmp_path / "home", tmp_path / "project"
     (home / ".codex").mkdir(parents=True)
+    (home / ".mitmproxy").mkdir()
+    (home / ".mitmproxy" / "config.yaml").write_text(json.dumps(LOOPBACK_ONLY))  # JSON is YAML
     project.mkdir()
     (project / "node_modules").symlink_to(clis.NODE_DIR / "node_modules")
     (home / ".codex" / "config.toml").write_text(CODEX_QUIET_KEYS + CODEX_QUIET_TABLES)
