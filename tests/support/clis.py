@@ -167,10 +167,16 @@ def _run(
 CODEX_WS = Client("codex", "@openai/codex", "responses", "openai", "websocket")
 CODEX_HTTP = Client("codex", "@openai/codex", "responses", "openai", "http")
 
-# Quiet switches (agent-clis.md): no update check, no analytics, no feedback upload.
+# Quiet switches (agent-clis.md): no update check, no analytics, no feedback upload; no plugins,
+# whose curated-plugin sync otherwise fetches from github.com, api.github.com and chatgpt.com at
+# every start (through the proxy when there is one: mitmdump then connects out; docs/development.md,
+# "Flaky tests"). The scratch HOME has no plugin installed, so the requests are the same.
 _CODEX_CONFIG = """\
 check_for_update_on_startup = false
 model = "gpt-5"
+
+[features]
+plugins = false
 
 [analytics]
 enabled = false
