@@ -35,6 +35,7 @@ from toolguard_core.verdict import (
     Answer,
     Verdict,
     broke_off_sql,
+    ended_early_sql,
     error_text,
     judge,
     row_rejected,
@@ -712,15 +713,19 @@ def _summarise(
     )
     # Answers that started and broke off (verdict.answer_broke_off): stored under the verdict of the
     # part that came ("accepted 5" alone read as five whole answers; trial21a). The newest few.
-    broke_off_count, broke_off = 0, []
+    # A stream that ended without its end event is one of them (verdict.ENDED_EARLY), also counted apart.
+    broke_off_count, ended_count, broke_off = 0, 0, []
     if total:
-        broke_off_count = next(
+        counted = next(
             iter(
                 selection.query(
-                    f"select count(*) as n from flows f where {where} and {broke_off_sql('f')}", args
+                    f"select count(*) as n, coalesce(sum(case when {ended_early_sql('f')} then 1 else 0 end), 0) "
+                    f"as ended from flows f where {where} and {broke_off_sql('f')}",
+                    args,
                 )
             )
-        )["n"]
+        )
+        broke_off_count, ended_count = counted["n"], counted["ended"]
     if broke_off_count:
         broke_off = [
             dict(row)
@@ -746,7 +751,7 @@ def _summarise(
         "demoted": demoted,
         "repairs": repairs,
         "no_answer": no_answer,
-        "broke_off": {"count": broke_off_count, "flows": broke_off},
+        "broke_off": {"count": broke_off_count, "ended_early": ended_count, "flows": broke_off},
         "timeline": {
             "unit": unit,
             "buckets": buckets,

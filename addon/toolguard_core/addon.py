@@ -38,6 +38,7 @@ from typing import Any, Final, Literal
 
 from mitmproxy import command, ctx, exceptions, hooks, http, version
 from mitmproxy.addonmanager import traverse
+from mitmproxy.flow import Error as FlowError
 from mitmproxy.log import LegacyLogEvents
 from mitmproxy.net.http import url as net_url
 from mitmproxy.proxy import server_hooks
@@ -131,12 +132,14 @@ from toolguard_core.verdict import (
     BROKE_OFF_WORDS,
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
+    ENDED_EARLY_ERROR,
     IN_STREAM_WORDS,
     LEARNED_FROM_VERDICTS,
     REJECTED_VERDICTS,
     Scope,
     Verdict,
     answer_broke_off,
+    ended_early,
     explained_by,
     rejected,
     scope,
@@ -2469,6 +2472,19 @@ class ToolGuard:
                 content_type_seen = _header(flow.response.data.headers.fields, b"content-type")
                 stream_error = is_error_in_2xx_body(decoded, content_type_seen)
         was_rejected = rejected(status, stream_error)
+        if (
+            tap is not None
+            and flow.error is None
+            and not was_rejected
+            and status is not None
+            and 200 <= status < 300
+            and "flow_error" not in pending.extra
+            and tap.ended_without_end
+        ):
+            # A 200 stream the upstream closed cleanly before its end event (a crashed llama-server or
+            # vLLM worker, a gateway's timeout; trial22): the client got half an answer and mitmproxy
+            # saw no error. Stored as an interruption, with toolguard's own flow error saying why.
+            pending.extra["flow_error"] = ENDED_EARLY_ERROR
         flow_error = flow.error.msg if flow.error else pending.extra.get("flow_error")
         verdict = verdict_for(
             pending.analysis.has_error,
@@ -2557,7 +2573,8 @@ class ToolGuard:
         # "accepted" with no line at all, and "0 without an answer" at shutdown): counted and said.
         broke_off = keep and answer_broke_off(status, verdict, flow_error)
         if broke_off:
-            self.stats["answers_broke_off"] += 1
+            # A stream that ended without its end event is counted apart from a connection that broke.
+            self.stats["streams_ended_early" if ended_early(flow_error) else "answers_broke_off"] += 1
         console = (
             self.settings is not None
             and self.settings.console
@@ -2574,7 +2591,8 @@ class ToolGuard:
                     verdict,
                     status,
                     findings,
-                    flow.error,
+                    # A stream that ended without its end event has toolguard's flow error, not mitmproxy's.
+                    FlowError(flow_error) if flow.error is None and ended_early(flow_error) else flow.error,
                     recognition,
                     stored=keep,
                     **self._show_where(),
@@ -3065,7 +3083,11 @@ def _run_counts(stats: Counter[str]) -> dict[str, int]:
 def _said_counts(stats: Counter[str]) -> dict[str, int]:
     """:func:`_run_counts` and what the run row has no column for but the counts line says: the answers
     that started and broke off (verdict.answer_broke_off; ``toolguard run`` counts its stored rows)."""
-    return {**_run_counts(stats), "answers_broke_off": stats["answers_broke_off"]}
+    return {
+        **_run_counts(stats),
+        "answers_broke_off": stats["answers_broke_off"],
+        "streams_ended_early": stats["streams_ended_early"],
+    }
 
 
 #: How the shutdown's line of every counter (the ``toolguard.stats`` command's JSON) begins.

@@ -128,6 +128,11 @@ class RawStreamTap:
         """The stream ended normally (these formats have no end event toolguard reads)."""
         return self.finished
 
+    @property
+    def ended_without_end(self) -> bool:
+        """Never said here: toolguard reads no end event in these formats (sse.SSETap says it)."""
+        return False
+
     def captured_body(self) -> str:
         """What is stored as ``response_body``: the stream's start (the wire bytes; a compressed stream is
         not stored, only its size), then the error found in it."""

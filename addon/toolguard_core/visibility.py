@@ -534,6 +534,8 @@ def counts_line(run: Mapping[str, Any], written: int | None = None) -> str:
     # Answers that started and broke off (verdict.answer_broke_off): not in the runs table; the proxy
     # counts them (stats answers_broke_off), the run report counts its stored rows (every one is stored).
     broke = int(run.get("answers_broke_off") or 0)
+    # And 200 streams the upstream closed before their end event (verdict.ENDED_EARLY), counted apart.
+    ended = int(run.get("streams_ended_early") or 0)
     reached = _plural(seen, "request") + (
         f" and {_plural(messages, 'WebSocket message')}" if messages else ""
     )
@@ -544,6 +546,11 @@ def counts_line(run: Mapping[str, Any], written: int | None = None) -> str:
         + (
             f", {_plural(broke, 'answer')} broke off before {'its' if broke == 1 else 'their'} end"
             if broke
+            else ""
+        )
+        + (
+            f", {_plural(ended, 'stream')} ended without {'its' if ended == 1 else 'their'} end event"
+            if ended
             else ""
         )
         + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")
