@@ -704,7 +704,10 @@ def report(
     if ignored:
         lines.append(f"  {ignored}.")
     skipped = skipped_line(
-        int(run.get("model_rules_skipped") or 0), parse_hosts(run.get("model_rules_skipped_hosts"))
+        int(run.get("model_rules_skipped") or 0),
+        parse_hosts(run.get("model_rules_skipped_hosts")),
+        models=parse_hosts(run.get("model_rules_skipped_models")),
+        local=int(run.get("model_rules_skipped_local") or 0),
     )
     if skipped:
         lines.append(f"  {skipped}.")

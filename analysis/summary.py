@@ -446,9 +446,14 @@ def _seen(
     The skipped hosts follow ``--host``."""
     skipped_hosts = merge_hosts(parse_hosts(run.get("model_rules_skipped_hosts")) for run in runs)
     skipped = sum(int(run.get("model_rules_skipped") or 0) for run in runs)
+    # The models of those requests and of local servers' (m018; said once per model): not per host, so
+    # a --host narrowing leaves them out, as it leaves out the local count.
+    skipped_models = merge_hosts(parse_hosts(run.get("model_rules_skipped_models")) for run in runs)
+    skipped_local = sum(int(run.get("model_rules_skipped_local") or 0) for run in runs)
     if host:
         skipped_hosts = {h: n for h, n in skipped_hosts.items() if host.lower() in h.lower()}
         skipped = sum(skipped_hosts.values())
+        skipped_models, skipped_local = {}, 0
     # By host, then numerically by port (upstream_sort_key; as text "host:10000" came before
     # "host:8080"), in SQL for the limit, then in Python: PostgreSQL orders text by its collation.
     unrecognised = sorted(
@@ -501,7 +506,7 @@ def _seen(
             if not stored
             else "toolguard recorded no run here: how many requests it saw is unknown"
         )
-    line = skipped_line(skipped, skipped_hosts)
+    line = skipped_line(skipped, skipped_hosts, models=skipped_models, local=skipped_local)
     if line:
         notes.append(line)
     # "(N checked)" alone does not say why the others were not: the stored flows a body.* limit
@@ -571,6 +576,8 @@ def _seen(
         "validated": validated,
         "model_rules_skipped": skipped,
         "model_rules_skipped_hosts": skipped_hosts,
+        "model_rules_skipped_local": skipped_local,
+        "model_rules_skipped_models": skipped_models,
         "passed_through": unvalidated,
         "unrecognised_requests": counted,
         "unrecognised_hosts": named,

@@ -116,6 +116,7 @@ from toolguard_core.repair import (
 from toolguard_core.request import RESPONSES, Target, endpoint_kind
 from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
 from toolguard_core.rules.model import UNKNOWN_MODEL
+from toolguard_core.rules.policy import SELF_HOSTED
 from toolguard_core.sse import SSETap
 from toolguard_core.store import (
     RunRow,
@@ -207,6 +208,8 @@ PROCESS_STARTED = time.time()
 _STOPPED_COUNTS: dict[tuple[str, str], Counter[str]] = {}
 # The same for the hosts of requests whose provider and model no catalog knows (runs.model_rules_skipped_hosts).
 _STOPPED_SKIPPED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
+# The same for those models, local servers' included (runs.model_rules_skipped_models).
+_STOPPED_SKIPPED_MODELS: dict[tuple[str, str], Counter[str]] = {}
 # The same for the hosts no provider profile recognises (runs.unrecognised_hosts).
 _STOPPED_UNRECOGNISED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
 # The same for the paths not validated because of their path (runs.unchecked_paths).
@@ -579,6 +582,9 @@ class ToolGuard:
         self.stats: Counter[str] = Counter()
         # Hosts of the requests counted in stats["model_rules_skipped"] (bounded: visibility.add_host).
         self.skipped_hosts: Counter[str] = Counter()
+        # The models of the requests whose model rules were skipped, local servers' too (bounded like
+        # the hosts): said once per model at shutdown and in the run report (trial22).
+        self.skipped_models: Counter[str] = Counter()
         # Requests (stats["unrecognised_requests"]) per host no provider profile recognises, stored or
         # not: a clean run against a gateway stores nothing, yet its report must say the generic
         # profile judged it (bounded: visibility.add_host).
@@ -1037,6 +1043,9 @@ class ToolGuard:
                 key = (self.settings.db_path, self.settings.run_id)
                 _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
                 _STOPPED_SKIPPED_HOSTS[key] = _STOPPED_SKIPPED_HOSTS.get(key, Counter()) + self.skipped_hosts
+                _STOPPED_SKIPPED_MODELS[key] = (
+                    _STOPPED_SKIPPED_MODELS.get(key, Counter()) + self.skipped_models
+                )
                 _STOPPED_UNRECOGNISED_HOSTS[key] = (
                     _STOPPED_UNRECOGNISED_HOSTS.get(key, Counter()) + self.unrecognised_hosts
                 )
@@ -1094,7 +1103,12 @@ class ToolGuard:
         lines = []
         if nothing_seen and not stats.get("requests_seen") and not stats.get("websocket_messages"):
             lines.append(NOTHING_SEEN)
-        skipped = skipped_line(stats.get("model_rules_skipped", 0), self.skipped_hosts)
+        skipped = skipped_line(
+            stats.get("model_rules_skipped", 0),
+            self.skipped_hosts,
+            models=self.skipped_models,  # this instance's, as the counts and hosts beside it
+            local=stats.get("model_rules_skipped_local", 0),
+        )
         if skipped:
             lines.append(f"toolguard: {skipped}")
         unrecognised = unrecognised_line(
@@ -1487,6 +1501,9 @@ class ToolGuard:
         skipped = merge_hosts(self._all_hosts("skipped_hosts"))
         if skipped:
             stats["model_rules_skipped_hosts"] = skipped
+        stats.setdefault("model_rules_skipped_local", 0)
+        if self.skipped_models:
+            stats["model_rules_skipped_models"] = merge_hosts([self.skipped_models])
         stats.setdefault("unrecognised_requests", 0)
         unrecognised = merge_hosts(self._all_hosts("unrecognised_hosts"))
         if unrecognised:
@@ -2177,10 +2194,16 @@ class ToolGuard:
             if analysis.findings and any(f.rule == UNKNOWN_MODEL.id for f in analysis.findings):
                 # Counted with its host whether or not the flow is stored (the note alone is not):
                 # the run report, the summary and the stats line say the model rules were skipped.
-                self.stats["model_rules_skipped"] += 1
-                # Named as every report names an upstream (host:port off the scheme's default port).
-                req = flow.request
-                add_host(self.skipped_hosts, upstream_name(req.pretty_host, req.port, req.scheme))
+                if analysis.target.provider.id in SELF_HOSTED:
+                    # A local server serves any name: counted apart, nothing to declare (trial22).
+                    self.stats["model_rules_skipped_local"] += 1
+                else:
+                    self.stats["model_rules_skipped"] += 1
+                    # Named as every report names an upstream (host:port off the scheme's default port).
+                    req = flow.request
+                    add_host(self.skipped_hosts, upstream_name(req.pretty_host, req.port, req.scheme))
+                if analysis.model:  # and with its model, said once per model
+                    add_host(self.skipped_models, analysis.model)
         request = flow.request
         for internal in internal_errors:
             self.stats["internal_errors"] += 1
@@ -2578,7 +2601,11 @@ class ToolGuard:
         console = (
             self.settings is not None
             and self.settings.console
-            and bool(findings or verdict in CONSOLE_VERDICTS or broke_off)
+            and bool(
+                (findings and not _local_note_only(pending, findings))
+                or verdict in CONSOLE_VERDICTS
+                or broke_off
+            )
             and _console_shown()
         )
         if console and later is None:
@@ -3039,6 +3066,10 @@ class ToolGuard:
                 model_rules_skipped_hosts=hosts_json(
                     self._run_hosts(_STOPPED_SKIPPED_HOSTS, self.skipped_hosts)
                 ),
+                model_rules_skipped_local=stats["model_rules_skipped_local"],
+                model_rules_skipped_models=hosts_json(
+                    self._run_hosts(_STOPPED_SKIPPED_MODELS, self.skipped_models)
+                ),
                 unrecognised_requests=stats["unrecognised_requests"],
                 unrecognised_hosts=hosts_json(
                     self._run_hosts(_STOPPED_UNRECOGNISED_HOSTS, self.unrecognised_hosts)
@@ -3078,6 +3109,16 @@ def _run_counts(stats: Counter[str]) -> dict[str, int]:
         "internal_errors": stats["internal_errors"],
         "websocket_messages": stats["websocket_messages"],
     }
+
+
+def _local_note_only(pending: Pending, findings: list[Finding]) -> bool:
+    """Is the flow's one finding the model.rules-skipped note of a local server? Said once per model at
+    shutdown, not on a console line per request: such a server serves any name (trial22)."""
+    return (
+        len(findings) == 1
+        and findings[0].rule == UNKNOWN_MODEL.id
+        and pending.analysis.target.provider.id in SELF_HOSTED
+    )
 
 
 def _said_counts(stats: Counter[str]) -> dict[str, int]:
