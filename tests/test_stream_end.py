@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 from mitmproxy import http
 from mitmproxy.test import taddons, tflow
@@ -250,10 +251,41 @@ def test_a_stream_not_read_to_its_end_is_not_judged() -> None:
     tap(OPENAI_CHAT[0] + OPENAI_CHAT[1])
     tap(b"")
     assert (tap.parsing, tap.ended_without_end) == (False, False)
-    raw = RawStreamTap(NDJSON, None)
-    raw(b'{"model":"llama3.1","message":{"role":"assistant","content":"Hi"},"done":false}\n')
+    raw = RawStreamTap(NDJSON, "gzip")  # a compressed NDJSON stream is not parsed: not judged
+    raw(b"\x1f\x8b")
     raw(b"")
-    assert raw.ended_without_end is False  # no end event read in these formats
+    assert (raw.parsing, raw.ended_without_end) == (False, False)
+
+
+# Ollama's native /api/chat: NDJSON, its last line "done": true with the timings
+# (https://github.com/ollama/ollama/blob/main/docs/api.md, "Streaming responses"; ggml-org/llama.cpp#13777
+# quotes a real one).
+OLLAMA_NATIVE = [
+    b'{"model":"gemma3:1b","created_at":"2025-05-25T13:59:34.98Z","message":{"role":"assistant","content":"Hello"},"done":false}\n',
+    b'{"model":"gemma3:1b","created_at":"2025-05-25T13:59:35.06Z","message":{"role":"assistant","content":" \\"done\\": true"},"done":false}\n',
+    b'{"model":"gemma3:1b","created_at":"2025-05-25T13:59:35.14Z","message":{"role":"assistant","content":""},"done_reason":"stop","done":true,"total_duration":2201092987,"eval_count":3}\n',
+]
+
+
+@pytest.mark.parametrize(
+    ("chunks", "cut"),
+    [
+        pytest.param(OLLAMA_NATIVE, False, id="ollama-native-whole"),
+        pytest.param(OLLAMA_NATIVE[:2], True, id="ollama-native-cut-text-quoting-the-key"),
+        pytest.param(
+            [OLLAMA_NATIVE[0], b'{"error":"an error was encountered while running the model"}\n'],
+            False,
+            id="error-line",
+        ),
+        pytest.param([OLLAMA_NATIVE[2][:-1]], False, id="last-line-without-its-newline"),
+    ],
+)
+def test_which_ollama_native_streams_ended_before_done(chunks: list[bytes], cut: bool) -> None:
+    tap = RawStreamTap(NDJSON, None)
+    for chunk in chunks:
+        assert tap(chunk) is chunk
+    tap(b"")
+    assert tap.ended_without_end is cut
 
 
 def test_the_flow_error_is_a_broken_off_answer_counted_apart() -> None:
@@ -338,3 +370,36 @@ def test_a_cut_stream_is_stored_and_said_everywhere(tmp_path: Path, caplog: pyte
         "answers that broke off before their end, so the client got an incomplete answer "
         "(1, 1 of them a stream ended without the end event; toolguard show ID):"
     ) in text
+
+
+def test_an_ollama_native_stream_cut_before_done_is_stored(tmp_path: Path) -> None:
+    """Ollama's /api/chat streams NDJSON (rawstream.py): a body that ends before its "done": true line is
+    stored like a cut event stream; a whole one is not."""
+    db_path = tmp_path / "run.db"
+    addon = ToolGuard()
+    url = "http://127.0.0.1:11434/api/chat"
+    body = {"model": "gemma3:1b", "messages": [{"role": "user", "content": "Hello!"}]}
+    flows = []
+    with taddons.context(addon) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path))
+        for chunks in (OLLAMA_NATIVE[:2], OLLAMA_NATIVE):
+            flow = tflow.tflow(
+                req=http.Request.make(
+                    "POST", url, json.dumps(body).encode(), {"content-type": "application/json"}
+                )
+            )
+            addon.request(flow)
+            flow.response = http.Response.make(200, b"", {"content-type": "application/x-ndjson"})
+            addon.responseheaders(flow)
+            assert callable(flow.response.stream)
+            for chunk in chunks:
+                flow.response.stream(chunk)
+            flow.response.stream(b"")
+            addon.response(flow)
+            flows.append(flow.id)
+        assert addon.stats["streams_ended_early"] == 1
+        addon.done()
+    db = sqlite_utils.Database(db_path)
+    assert [(r["id"], r["status"], r["verdict"], r["flow_error"]) for r in db["flows"].rows] == [
+        (flows[0], 200, "accepted", ENDED_EARLY_ERROR)
+    ]

@@ -113,7 +113,7 @@ from toolguard_core.repair import (
     parse_unanswered,
     repair_request,
 )
-from toolguard_core.request import RESPONSES, Target, endpoint_kind
+from toolguard_core.request import OLLAMA, RESPONSES, Target, endpoint_kind
 from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
 from toolguard_core.rules.model import UNKNOWN_MODEL
 from toolguard_core.rules.policy import SELF_HOSTED
@@ -2503,6 +2503,8 @@ class ToolGuard:
             and 200 <= status < 300
             and "flow_error" not in pending.extra
             and tap.ended_without_end
+            # NDJSON's "done": true is Ollama's: judged on its native chat path only (rawstream.py).
+            and (type(tap) is SSETap or pending.analysis.target.endpoint == OLLAMA)
         ):
             # A 200 stream the upstream closed cleanly before its end event (a crashed llama-server or
             # vLLM worker, a gateway's timeout; trial22): the client got half an answer and mitmproxy
@@ -2531,7 +2533,8 @@ class ToolGuard:
             has_findings=_worth_keeping(findings),
             rejected=was_rejected,
             flow_failed=flow_error is not None,
-            stream_complete=tap is not None and tap.done,
+            # (RawStreamTap.done is "the body ended": not complete when it ended before its end line.)
+            stream_complete=tap is not None and tap.done and not ended_early(flow_error),
             store_all=bool(self.settings and self.settings.store_all),
         )
         body: bytes | None = None
