@@ -28,7 +28,7 @@ from toolguard_analysis.cli import cli
 from toolguard_analysis.run import report
 from toolguard_core.addon import ToolGuard
 from toolguard_core.analyze import analyse_request
-from toolguard_core.visibility import skipped_line
+from toolguard_core.visibility import MAX_MODEL_NAME, shown_model, skipped_line
 
 TOOLGUARD = Path(sys.executable).with_name("toolguard")
 CHECKS = "model-level checks (tools, images, limits, reasoning parameters) were skipped for"
@@ -90,6 +90,21 @@ def test_the_sentence_names_each_model_once(
     count: int, hosts: dict[str, int], models: dict[str, int] | None, local: int, said: str | None
 ) -> None:
     assert skipped_line(count, hosts, models=models, local=local) == said
+
+
+@pytest.mark.parametrize(
+    ("model", "shown"),
+    [
+        ("qwen2.5-coder:7b", "qwen2.5-coder:7b"),
+        ("/models/Llama 3.1 8B.gguf", "/models/Llama 3.1 8B.gguf"),
+        ("gpt-4o\ud800", "gpt-4o\\ud800"),  # a lone surrogate no log can encode
+        ("evil\x1b[31m\n", "evil\\x1b[31m\\n"),  # no terminal escape, no second line
+        ("m" * 300, "m" * (MAX_MODEL_NAME - 1) + "…"),
+    ],
+)
+def test_a_model_name_is_said_printable_and_bounded(model: str, shown: str) -> None:
+    assert shown_model(model) == shown
+    shown_model(model).encode("utf-8")  # never raises
 
 
 @pytest.mark.parametrize(

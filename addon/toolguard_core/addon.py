@@ -158,6 +158,7 @@ from toolguard_core.visibility import (
     merge_hosts,
     passed_through_line,
     path_shape,
+    shown_model,
     skipped_line,
     unchecked_lines,
     unreachable_line,
@@ -2203,7 +2204,7 @@ class ToolGuard:
                     req = flow.request
                     add_host(self.skipped_hosts, upstream_name(req.pretty_host, req.port, req.scheme))
                 if analysis.model:  # and with its model, said once per model
-                    add_host(self.skipped_models, analysis.model)
+                    add_host(self.skipped_models, shown_model(analysis.model))
         request = flow.request
         for internal in internal_errors:
             self.stats["internal_errors"] += 1

@@ -123,6 +123,19 @@ def skipped_line(
     )
 
 
+#: How long a model name the tally keeps (runs.model_rules_skipped_models) may be before it is cut.
+MAX_MODEL_NAME = 200
+
+
+def shown_model(model: str) -> str:
+    """A request's model name as the tally keeps and the lines say it: a character that is not printable
+    (a control, an escape sequence's ESC, a lone surrogate that no log can encode) as its escape, at most
+    :data:`MAX_MODEL_NAME` characters. The name is the client's text: "gpt-4o\\ud800" broke the shutdown
+    line's logging (tests/e2e/test_robustness_e2e.py)."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in model)
+    return text if len(text) <= MAX_MODEL_NAME else text[: MAX_MODEL_NAME - 1] + "…"
+
+
 #: What the model rules check, said where they were skipped.
 MODEL_CHECKS = "model-level checks (tools, images, limits, reasoning parameters)"
 
