@@ -205,6 +205,8 @@ def load_runs(
                     "websocket_messages",
                     "model_rules_skipped",
                     "model_rules_skipped_hosts",
+                    "model_rules_skipped_local",
+                    "model_rules_skipped_models",
                     "unrecognised_requests",
                     "unrecognised_hosts",
                     "unchecked_requests",

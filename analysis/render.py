@@ -211,7 +211,14 @@ def _broke_off_lines(summary: dict[str, Any], indent: str) -> list[str]:
     listed, count = broke.get("flows") or [], int(broke.get("count") or 0)
     if not listed:
         return []
-    lines = [f"{indent}{BROKE_OFF_HEADING} ({count}; toolguard show ID):"]
+    ended = int(broke.get("ended_early") or 0)
+    # Streams the upstream closed before their end event are among them (verdict.ENDED_EARLY), said apart.
+    among = (
+        f", {ended} of them {'a stream' if ended == 1 else 'streams'} ended without the end event"
+        if ended
+        else ""
+    )
+    lines = [f"{indent}{BROKE_OFF_HEADING} ({count}{among}; toolguard show ID):"]
     lines += [
         f"{indent}  {f['id']}  {f['datetime_utc'] or '-'}  {f['host'] or ''}{f['path'] or ''}  {f['flow_error']}"
         for f in listed

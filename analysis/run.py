@@ -65,6 +65,8 @@ from toolguard_core.verdict import (
     answer_broke_off,
     answered_by,
     broke_off_sql,
+    ended_early,
+    ended_early_sql,
     error_text,
     judge,
     rejected,
@@ -571,11 +573,19 @@ def read_run(db_path: Path, run_id: str) -> RunData:
         stored = next(db.query("select count(*) as n from flows where run_id = ?", [run_id]))["n"]
         # Answers that started and broke off: every one is stored (an interruption), and the runs
         # table has no column for them (visibility.counts_line).
-        broke_off = next(
-            db.query(f"select count(*) as n from flows where run_id = ? and {broke_off_sql()}", [run_id])
-        )["n"]
+        # A stream that ended without its end event is one of them, counted apart (verdict.ENDED_EARLY).
+        broke_off, ended = (
+            next(
+                db.query(
+                    f"select count(*) as n from flows where run_id = ? and {broke_off_sql()} and {which}",
+                    [run_id],
+                )
+            )["n"]
+            for which in (f"not ({ended_early_sql()})", ended_early_sql())
+        )
         if rows:
             rows[0]["answers_broke_off"] = broke_off
+            rows[0]["streams_ended_early"] = ended
         findings: dict[str, list[dict[str, Any]]] = {}
         if flows:
             marks = ", ".join("?" * len(flows))
@@ -694,7 +704,10 @@ def report(
     if ignored:
         lines.append(f"  {ignored}.")
     skipped = skipped_line(
-        int(run.get("model_rules_skipped") or 0), parse_hosts(run.get("model_rules_skipped_hosts"))
+        int(run.get("model_rules_skipped") or 0),
+        parse_hosts(run.get("model_rules_skipped_hosts")),
+        models=parse_hosts(run.get("model_rules_skipped_models")),
+        local=int(run.get("model_rules_skipped_local") or 0),
     )
     if skipped:
         lines.append(f"  {skipped}.")
@@ -848,6 +861,8 @@ def _flow_block(flow: dict[str, Any], findings: list[dict[str, Any]]) -> tuple[s
             # No finding on this request, but a rule predicts the provider's wording: the
             # failure is a known one (the request may depend on state toolguard cannot see).
             lines.append(f"        known failure: {explained_by} ({how})")
+    elif ended_early(flow["flow_error"]):  # no connection broke: the stream closed before its end
+        lines.append(f"        stream: {_one_line(flow['flow_error'].removeprefix('toolguard: '))}")
     elif flow["flow_error"]:
         lines.append(f"        connection: {_one_line(flow['flow_error'])}")
     if flow["verdict"] == Verdict.UNEXPLAINED and is_opaque_stored(flow["error_json"], flow["error_message"]):

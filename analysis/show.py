@@ -61,6 +61,7 @@ from toolguard_core.verdict import (
     Verdict,
     answer_broke_off,
     answered_by,
+    ended_early,
     error_text,
     judge,
     rejected,
@@ -200,6 +201,9 @@ class StoredFlow:
         # Block mode's answer is toolguard's own (verdict.answered_by): no upstream ever saw the request.
         who = answered_by(status, self.row.get("verdict"))
         if answer_broke_off(status, self.row.get("verdict"), self.row.get("flow_error")):
+            if ended_early(self.row.get("flow_error")):
+                # No connection broke: the upstream closed its stream before the end event (trial22).
+                return f"{who}, then {self.row.get('flow_error', '').removeprefix('toolguard: ')}"
             # The answer that came, then mitmproxy's reason it did not end (trial21a: show said nothing).
             return f"{who}, then the connection broke off: {self.row.get('flow_error')}"
         by_status = rejected(status, False)

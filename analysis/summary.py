@@ -45,6 +45,7 @@ from toolguard_core.verdict import (
     Answer,
     Verdict,
     broke_off_sql,
+    ended_early_sql,
     error_text,
     judge,
     row_rejected,
@@ -455,9 +456,14 @@ def _seen(
     The skipped hosts follow ``--host``."""
     skipped_hosts = merge_hosts(parse_hosts(run.get("model_rules_skipped_hosts")) for run in runs)
     skipped = sum(int(run.get("model_rules_skipped") or 0) for run in runs)
+    # The models of those requests and of local servers' (m018; said once per model): not per host, so
+    # a --host narrowing leaves them out, as it leaves out the local count.
+    skipped_models = merge_hosts(parse_hosts(run.get("model_rules_skipped_models")) for run in runs)
+    skipped_local = sum(int(run.get("model_rules_skipped_local") or 0) for run in runs)
     if host:
         skipped_hosts = {h: n for h, n in skipped_hosts.items() if host.lower() in h.lower()}
         skipped = sum(skipped_hosts.values())
+        skipped_models, skipped_local = {}, 0
     # By host, then numerically by port (upstream_sort_key; as text "host:10000" came before
     # "host:8080"), in SQL for the limit, then in Python: PostgreSQL orders text by its collation.
     unrecognised = sorted(
@@ -510,7 +516,7 @@ def _seen(
             if not stored
             else "toolguard recorded no run here: how many requests it saw is unknown"
         )
-    line = skipped_line(skipped, skipped_hosts)
+    line = skipped_line(skipped, skipped_hosts, models=skipped_models, local=skipped_local)
     if line:
         notes.append(line)
     # "(N checked)" alone does not say why the others were not: the stored flows a body.* limit
@@ -580,6 +586,8 @@ def _seen(
         "validated": validated,
         "model_rules_skipped": skipped,
         "model_rules_skipped_hosts": skipped_hosts,
+        "model_rules_skipped_local": skipped_local,
+        "model_rules_skipped_models": skipped_models,
         "passed_through": unvalidated,
         "unrecognised_requests": counted,
         "unrecognised_hosts": named,
@@ -722,15 +730,19 @@ def _summarise(
     )
     # Answers that started and broke off (verdict.answer_broke_off): stored under the verdict of the
     # part that came ("accepted 5" alone read as five whole answers; trial21a). The newest few.
-    broke_off_count, broke_off = 0, []
+    # A stream that ended without its end event is one of them (verdict.ENDED_EARLY), also counted apart.
+    broke_off_count, ended_count, broke_off = 0, 0, []
     if total:
-        broke_off_count = next(
+        counted = next(
             iter(
                 selection.query(
-                    f"select count(*) as n from flows f where {where} and {broke_off_sql('f')}", args
+                    f"select count(*) as n, coalesce(sum(case when {ended_early_sql('f')} then 1 else 0 end), 0) "
+                    f"as ended from flows f where {where} and {broke_off_sql('f')}",
+                    args,
                 )
             )
-        )["n"]
+        )
+        broke_off_count, ended_count = counted["n"], counted["ended"]
     if broke_off_count:
         broke_off = [
             dict(row)
@@ -756,7 +768,7 @@ def _summarise(
         "demoted": demoted,
         "repairs": repairs,
         "no_answer": no_answer,
-        "broke_off": {"count": broke_off_count, "flows": broke_off},
+        "broke_off": {"count": broke_off_count, "ended_early": ended_count, "flows": broke_off},
         "timeline": {
             "unit": unit,
             "buckets": buckets,

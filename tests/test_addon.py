@@ -555,7 +555,9 @@ def test_in_scope_flows_on_any_host(guard, url, options):
         tctx.configure(addon, **options)
     flow = make_flow(LONE_TOOL.body(), url=url)
     addon.request(flow)
-    assert [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]] == [LONE_TOOL.rule]
+    rules = [f["rule"] for f in flow.metadata[METADATA_KEY]["findings"]]
+    # Ollama's model gets no model rules, and its note says so (session 23).
+    assert rules == (["model.rules-skipped"] if ":11434/" in url else []) + [LONE_TOOL.rule]
 
 
 def test_store_all_keeps_accepted_flows(guard, db_path):
@@ -756,6 +758,7 @@ def test_stats_command(guard):
     assert stats == {
         "requests_seen": 1,
         "model_rules_skipped": 0,  # said, not left out (api.openai.com and its model are known)
+        "model_rules_skipped_local": 0,  # the same (no local server)
         "unrecognised_requests": 0,  # the same (api.openai.com is recognised)
         "unchecked_requests": 0,  # the same (its path is validated)
         "unchecked_rejected": 0,
@@ -1136,6 +1139,8 @@ def test_the_run_row_has_the_counts_and_every_stored_flow_names_it(guard, db_pat
         "websocket_messages": 0,
         "model_rules_skipped": 0,
         "model_rules_skipped_hosts": None,
+        "model_rules_skipped_local": 0,
+        "model_rules_skipped_models": None,
         "unrecognised_requests": 0,
         "unrecognised_hosts": None,
         "unchecked_requests": 0,  # the GET /v1/models is no POST: not counted as unchecked

@@ -406,10 +406,15 @@ def test_an_engine_read_from_the_answers_confirms_a_port_guess() -> None:
     body = {"model": "qwen3", "messages": [{"role": "user", "content": "hi", "name": None}]}
     guessed = analyse_request(json.dumps(body), url)
     assert guessed.target.provider.guessed
-    assert [(f.rule, f.severity) for f in guessed.findings] == [("parsers.non-string-field", W)]
+    # (First the note that vLLM's model got no model rules: it serves whatever models it was given.)
+    assert [(f.rule, f.severity) for f in guessed.findings] == [
+        ("model.rules-skipped", "info"),
+        ("parsers.non-string-field", W),
+    ]
     knowledge = _knowledge(("127.0.0.1:8000", "", _server()))
     confirmed = analyse_request(json.dumps(body), url, knowledge=knowledge)
-    [finding] = confirmed.findings
+    note, finding = confirmed.findings
+    assert note.rule == "model.rules-skipped"
     assert (finding.rule, finding.severity) == ("parsers.non-string-field", E)
     assert "by its port only" not in finding.message
     # Another engine's text there: the guess was wrong, and that engine's errors are taken instead.

@@ -160,8 +160,9 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         [("model.max-tokens-above-limit", "warning", "max_tokens")],
     ),
     # Self-hosted servers run whatever the operator loaded: silent.
-    ("vllm-gpt-4o-named", URLS["vllm"], {"model": "gpt-4o", "messages": [USER], "max_tokens": 100_000}, []),
-    ("ollama-o3-named", URLS["ollama"], {"model": "o3-mini", "messages": [USER], "max_tokens": 100}, []),
+    # A local server's model gets no model rules, and the note says so without blame (session 23).
+    ("vllm-gpt-4o-named", URLS["vllm"], {"model": "gpt-4o", "messages": [USER], "max_tokens": 100_000}, [("model.rules-skipped", "info", "model")]),
+    ("ollama-o3-named", URLS["ollama"], {"model": "o3-mini", "messages": [USER], "max_tokens": 100}, [("model.rules-skipped", "info", "model")]),
     # An Ollama Cloud tag is not the operator's model: Ollama relays it to ollama.com, which answers for
     # the vendor's model ("this model does not support image input", anthropics/claude-code#91112).
     (
@@ -180,7 +181,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         "ollama-local-tag-image-stays-silent",
         URLS["ollama"],
         {"model": "glm-5.2:latest", "messages": [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, PNG]}]},
-        [],
+        [("model.rules-skipped", "info", "model")],  # no image finding: only the note that the local model got no model rules
     ),
     # The context bound: words are a certain lower bound (error), characters/4 an estimate (warning).
     (
@@ -218,7 +219,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
         {"model": "ft:acme-x", "messages": [USER]},
         [("model.rules-skipped", "info", "model")],
     ),
-    ("vllm-unknown-model-silent", URLS["vllm"], {"model": "acme-x", "messages": [USER]}, []),
+    ("vllm-unknown-model-silent", URLS["vllm"], {"model": "acme-x", "messages": [USER]}, [("model.rules-skipped", "info", "model")]),
     # A gateway's alias of an OpenAI family model (a LiteLLM model group, BerriAI/litellm#33738): no
     # catalog entry, but the name is the gpt-5 family's, judged as OpenAI by the family rules only.
     (
@@ -433,7 +434,7 @@ CASES: list[tuple[str, str, dict[str, Any], list[tuple[str, str, str]]]] = [
     ("generic-bedrock-id-both", GENERIC, {"model": "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "error", "top_p")]),
     ("generic-alias-both", GENERIC, {"model": "bedrock-claude-sonnet-4-5", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "warning", "top_p")]),
     ("port-8000-bedrock-id-both", "http://localhost:8000/api/v1/chat/completions", {"model": "eu.anthropic.claude-haiku-4-5-20251001-v1:0", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.temperature-with-top-p", "warning", "top_p")]),
-    ("port-8000-qwen-both", "http://localhost:8000/v1/chat/completions", {"model": "Qwen/Qwen3-8B", "messages": [USER], "temperature": 0.7, "top_p": 1}, []),
+    ("port-8000-qwen-both", "http://localhost:8000/v1/chat/completions", {"model": "Qwen/Qwen3-8B", "messages": [USER], "temperature": 0.7, "top_p": 1}, [("model.rules-skipped", "info", "model")]),
     # A reasoning effort sent to a model that does not reason (issue 9 round 4): OpenAI's "Unrecognized
     # request argument supplied: reasoning_effort" (generative-computing/mellea#270) and, on the Responses
     # API, "'reasoning.effort' is not supported with this model" (BoundaryML/baml#2708); Copilot relays its
@@ -635,8 +636,15 @@ _GEMINI_BODY = {"contents": [GEMINI_USER]}
         ("https://api.anthropic.com/v1/messages", {**_MESSAGES_BODY, "model": "claude-opus-4-8"}, None),
         ("https://api.openai.com/v1/responses", {**_RESPONSES_BODY, "model": "gpt-5.2"}, None),
         (f"{GEMINI_NATIVE}/gemini-2.5-flash:generateContent", _GEMINI_BODY, None),
-        # A self-hosted server (Ollama's Anthropic-compatible API) serves whatever it was given.
-        ("http://localhost:11434/v1/messages", _MESSAGES_BODY, None),
+        # A self-hosted server (Ollama's Anthropic-compatible API) serves whatever it was given: said
+        # without blame since session 23 (trial22: "0 with findings" read as checked).
+        (
+            "http://localhost:11434/v1/messages",
+            _MESSAGES_BODY,
+            "Ollama serves whatever models it was given, so the catalogue's model rules (tools, images, limits, "
+            "reasoning parameters) were skipped for 'acme-9'; Ollama's own rules ran. Nothing to fix: this note "
+            "says what was not checked.",
+        ),
     ],
 )
 def test_an_unknown_model_is_said_to_be_unchecked_on_every_api(
@@ -926,7 +934,9 @@ def test_an_ollama_cloud_tag_on_the_messages_api_is_judged_as_ollama_cloud() -> 
         ("model.image-unsupported", "error", "messages[0].content[0]")
     ]
     assert model_findings(body("qwen3-vl:235b-cloud"), url) == []
-    assert model_findings(body("glm-5.2:latest"), url) == []
+    assert model_findings(body("glm-5.2:latest"), url) == [
+        ("model.rules-skipped", "info", "model")
+    ]  # the operator's model: not judged
 
 
 # Session 13: Claude's generation facts by name. Prefills are refused from Opus/Sonnet 4.6 on (Anthropic's

@@ -1419,9 +1419,11 @@ def test_run_says_once_that_the_model_rules_were_skipped(upstream: Upstream, tmp
         "0 without an answer; 0 flows stored."
     )
     assert lines[start + 1 :] == [
-        f"  1 request with models toolguard does not know for their host (127.0.0.1:{upstream.port}): model rules were skipped "
-        '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
-        "docs/providers.md).",
+        # Said once per model (session 23), with what to declare for this host.
+        "  model-level checks (tools, images, limits, reasoning parameters) were skipped for 1 model toolguard has "
+        f"no facts for on their host: acme-finetune-v3 (1 request); 1 request to 127.0.0.1:{upstream.port}: "
+        'declare the host with [[gateway]] or the model with [models."name"] in the providers config '
+        "(docs/providers.md) to check them.",
         "  1 request to hosts not recognised as a provider (the generic rules of each API, OpenAI-compatible or Anthropic Messages, plus the model catalog): "
         f"127.0.0.1:{upstream.port}; no provider-specific rule was applied; map a host to its provider with [[gateway]] in the providers config (--set toolguard_providers=FILE, docs/providers.md)",
     ]

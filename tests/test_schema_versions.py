@@ -63,7 +63,7 @@ def test_a_newer_schema_is_said_once_and_its_data_kept(
         (None, False),  # this version's own file
         ("m002_runs", False),  # a development build's name for an early migration (test_store.py)
         ("m003_websocket_messages", False),
-        ("m018_next", True),
+        ("m019_next", True),
         ("m100_far_future", True),
         ("not_a_toolguard_migration", False),
     ],

@@ -53,14 +53,16 @@ def test_port_guess_downgrades_provider_specific_errors() -> None:
     url = "http://127.0.0.1:8080/v1/chat/completions"
     guessed = analyse_request(json.dumps(TRAILING_ASSISTANTS).encode(), url)
     assert guessed.target.provider.guessed
-    [finding] = guessed.findings
+    note, finding = guessed.findings  # llama-server's model gets no model rules: the note says so first
+    assert (note.rule, note.severity) == ("model.rules-skipped", "info")
     assert (finding.rule, finding.severity) == ("roles.trailing-assistant-messages", "warning")
     assert "by its port only" in finding.message
 
     declared = analyse("llama.cpp", TRAILING_ASSISTANTS)
     assert not declared.target.provider.guessed
     assert [(f.rule, f.severity) for f in declared.findings] == [
-        ("roles.trailing-assistant-messages", "error")
+        ("model.rules-skipped", "info"),
+        ("roles.trailing-assistant-messages", "error"),
     ]
 
 

@@ -115,6 +115,7 @@ def test_migrations_run_in_their_fixed_order() -> None:
         "m015_bracketed_ipv6_hosts",
         "m016_unchecked_paths",
         "m017_ignored_requests",
+        "m018_skipped_models",
     ]
 
 

@@ -75,6 +75,8 @@ def test_an_empty_database_says_nothing_was_seen(tmp_path: Path) -> None:
         "validated": 0,
         "model_rules_skipped": 0,
         "model_rules_skipped_hosts": {},
+        "model_rules_skipped_local": 0,
+        "model_rules_skipped_models": {},
         "passed_through": {},
         "unrecognised_requests": 0,
         "unrecognised_hosts": [],
@@ -114,6 +116,8 @@ def test_the_runs_skipped_model_rules_and_unrecognised_hosts_are_said(tmp_path: 
         "validated": 7,
         "model_rules_skipped": 4,
         "model_rules_skipped_hosts": {"llm.corp.example": 3, "127.0.0.1": 1},
+        "model_rules_skipped_local": 0,  # run rows from before m018: no models, the per-host sentence
+        "model_rules_skipped_models": {},
         "passed_through": {},
         "unrecognised_requests": 0,
         "unrecognised_hosts": ["llm.corp.example"],

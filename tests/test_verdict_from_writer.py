@@ -186,7 +186,8 @@ SAID = {
     # comment `no rule explains it`, while the row said `recognised`.
     "deepseek-request-tier": (
         "toolguard: recognised: HTTP 422; cause.param-value-unsupported: {title}; flow {flow} ({show})",
-        "toolguard: upstream rejected (422), cause.param-value-unsupported [recognised]",
+        # vLLM's port: its model gets no model rules, and the comment notes it (session 23).
+        "toolguard: upstream rejected (422), cause.param-value-unsupported [recognised] (note: model.rules-skipped)",
     ),
     "openai-unexplained": (
         "toolguard: unexplained: HTTP 400; no rule explains it; flow {flow} ({show})",

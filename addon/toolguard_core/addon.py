@@ -38,6 +38,7 @@ from typing import Any, Final, Literal
 
 from mitmproxy import command, ctx, exceptions, hooks, http, version
 from mitmproxy.addonmanager import traverse
+from mitmproxy.flow import Error as FlowError
 from mitmproxy.log import LegacyLogEvents
 from mitmproxy.net.http import url as net_url
 from mitmproxy.proxy import server_hooks
@@ -113,9 +114,10 @@ from toolguard_core.repair import (
     parse_unanswered,
     repair_request,
 )
-from toolguard_core.request import RESPONSES, Target, endpoint_kind
+from toolguard_core.request import OLLAMA, RESPONSES, Target, endpoint_kind
 from toolguard_core.rules.body import NOT_VALIDATED, TOO_DEEP, TOO_LARGE, UNDECODABLE
 from toolguard_core.rules.model import UNKNOWN_MODEL
+from toolguard_core.rules.policy import SELF_HOSTED
 from toolguard_core.sse import SSETap
 from toolguard_core.store import (
     RunRow,
@@ -132,12 +134,14 @@ from toolguard_core.verdict import (
     BROKE_OFF_WORDS,
     DEFAULT_PATHS,
     DEFAULT_RECORD_PATHS,
+    ENDED_EARLY_ERROR,
     IN_STREAM_WORDS,
     LEARNED_FROM_VERDICTS,
     REJECTED_VERDICTS,
     Scope,
     Verdict,
     answer_broke_off,
+    ended_early,
     explained_by,
     rejected,
     scope,
@@ -155,6 +159,7 @@ from toolguard_core.visibility import (
     merge_hosts,
     passed_through_line,
     path_shape,
+    shown_model,
     skipped_line,
     unchecked_lines,
     unreachable_line,
@@ -212,6 +217,8 @@ PROCESS_STARTED = time.time()
 _STOPPED_COUNTS: dict[tuple[str, str], Counter[str]] = {}
 # The same for the hosts of requests whose provider and model no catalog knows (runs.model_rules_skipped_hosts).
 _STOPPED_SKIPPED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
+# The same for those models, local servers' included (runs.model_rules_skipped_models).
+_STOPPED_SKIPPED_MODELS: dict[tuple[str, str], Counter[str]] = {}
 # The same for the hosts no provider profile recognises (runs.unrecognised_hosts).
 _STOPPED_UNRECOGNISED_HOSTS: dict[tuple[str, str], Counter[str]] = {}
 # The same for the paths not validated because of their path (runs.unchecked_paths).
@@ -588,6 +595,9 @@ class ToolGuard:
         self.stats: Counter[str] = Counter()
         # Hosts of the requests counted in stats["model_rules_skipped"] (bounded: visibility.add_host).
         self.skipped_hosts: Counter[str] = Counter()
+        # The models of the requests whose model rules were skipped, local servers' too (bounded like
+        # the hosts): said once per model at shutdown and in the run report (trial22).
+        self.skipped_models: Counter[str] = Counter()
         # Requests (stats["unrecognised_requests"]) per host no provider profile recognises, stored or
         # not: a clean run against a gateway stores nothing, yet its report must say the generic
         # profile judged it (bounded: visibility.add_host).
@@ -1046,6 +1056,9 @@ class ToolGuard:
                 key = (self.settings.db_path, self.settings.run_id)
                 _STOPPED_COUNTS[key] = _STOPPED_COUNTS.get(key, Counter()) + self.stats
                 _STOPPED_SKIPPED_HOSTS[key] = _STOPPED_SKIPPED_HOSTS.get(key, Counter()) + self.skipped_hosts
+                _STOPPED_SKIPPED_MODELS[key] = (
+                    _STOPPED_SKIPPED_MODELS.get(key, Counter()) + self.skipped_models
+                )
                 _STOPPED_UNRECOGNISED_HOSTS[key] = (
                     _STOPPED_UNRECOGNISED_HOSTS.get(key, Counter()) + self.unrecognised_hosts
                 )
@@ -1103,7 +1116,12 @@ class ToolGuard:
         lines = []
         if nothing_seen and not stats.get("requests_seen") and not stats.get("websocket_messages"):
             lines.append(NOTHING_SEEN)
-        skipped = skipped_line(stats.get("model_rules_skipped", 0), self.skipped_hosts)
+        skipped = skipped_line(
+            stats.get("model_rules_skipped", 0),
+            self.skipped_hosts,
+            models=self.skipped_models,  # this instance's, as the counts and hosts beside it
+            local=stats.get("model_rules_skipped_local", 0),
+        )
         if skipped:
             lines.append(f"toolguard: {skipped}")
         unrecognised = unrecognised_line(
@@ -1546,6 +1564,9 @@ class ToolGuard:
         skipped = merge_hosts(self._all_hosts("skipped_hosts"))
         if skipped:
             stats["model_rules_skipped_hosts"] = skipped
+        stats.setdefault("model_rules_skipped_local", 0)
+        if self.skipped_models:
+            stats["model_rules_skipped_models"] = merge_hosts([self.skipped_models])
         stats.setdefault("unrecognised_requests", 0)
         unrecognised = merge_hosts(self._all_hosts("unrecognised_hosts"))
         if unrecognised:
@@ -2236,10 +2257,16 @@ class ToolGuard:
             if analysis.findings and any(f.rule == UNKNOWN_MODEL.id for f in analysis.findings):
                 # Counted with its host whether or not the flow is stored (the note alone is not):
                 # the run report, the summary and the stats line say the model rules were skipped.
-                self.stats["model_rules_skipped"] += 1
-                # Named as every report names an upstream (host:port off the scheme's default port).
-                req = flow.request
-                add_host(self.skipped_hosts, upstream_name(req.pretty_host, req.port, req.scheme))
+                if analysis.target.provider.id in SELF_HOSTED:
+                    # A local server serves any name: counted apart, nothing to declare (trial22).
+                    self.stats["model_rules_skipped_local"] += 1
+                else:
+                    self.stats["model_rules_skipped"] += 1
+                    # Named as every report names an upstream (host:port off the scheme's default port).
+                    req = flow.request
+                    add_host(self.skipped_hosts, upstream_name(req.pretty_host, req.port, req.scheme))
+                if analysis.model:  # and with its model, said once per model
+                    add_host(self.skipped_models, shown_model(analysis.model))
         request = flow.request
         for internal in internal_errors:
             self.stats["internal_errors"] += 1
@@ -2531,6 +2558,21 @@ class ToolGuard:
                 content_type_seen = _header(flow.response.data.headers.fields, b"content-type")
                 stream_error = is_error_in_2xx_body(decoded, content_type_seen)
         was_rejected = rejected(status, stream_error)
+        if (
+            tap is not None
+            and flow.error is None
+            and not was_rejected
+            and status is not None
+            and 200 <= status < 300
+            and "flow_error" not in pending.extra
+            and tap.ended_without_end
+            # NDJSON's "done": true is Ollama's: judged on its native chat path only (rawstream.py).
+            and (type(tap) is SSETap or pending.analysis.target.endpoint == OLLAMA)
+        ):
+            # A 200 stream the upstream closed cleanly before its end event (a crashed llama-server or
+            # vLLM worker, a gateway's timeout; trial22): the client got half an answer and mitmproxy
+            # saw no error. Stored as an interruption, with toolguard's own flow error saying why.
+            pending.extra["flow_error"] = ENDED_EARLY_ERROR
         flow_error = flow.error.msg if flow.error else pending.extra.get("flow_error")
         verdict = verdict_for(
             pending.analysis.has_error,
@@ -2554,7 +2596,8 @@ class ToolGuard:
             has_findings=_worth_keeping(findings),
             rejected=was_rejected,
             flow_failed=flow_error is not None,
-            stream_complete=tap is not None and tap.done,
+            # (RawStreamTap.done is "the body ended": not complete when it ended before its end line.)
+            stream_complete=tap is not None and tap.done and not ended_early(flow_error),
             store_all=bool(self.settings and self.settings.store_all),
         )
         body: bytes | None = None
@@ -2625,11 +2668,16 @@ class ToolGuard:
         # "accepted" with no line at all, and "0 without an answer" at shutdown): counted and said.
         broke_off = keep and answer_broke_off(status, verdict, flow_error)
         if broke_off:
-            self.stats["answers_broke_off"] += 1
+            # A stream that ended without its end event is counted apart from a connection that broke.
+            self.stats["streams_ended_early" if ended_early(flow_error) else "answers_broke_off"] += 1
         console = (
             self.settings is not None
             and self.settings.console
-            and bool(findings or verdict in CONSOLE_VERDICTS or broke_off)
+            and bool(
+                (findings and not _local_note_only(pending, findings))
+                or verdict in CONSOLE_VERDICTS
+                or broke_off
+            )
             and _console_shown()
         )
         if console and later is None:
@@ -2642,7 +2690,8 @@ class ToolGuard:
                     verdict,
                     status,
                     findings,
-                    flow.error,
+                    # A stream that ended without its end event has toolguard's flow error, not mitmproxy's.
+                    FlowError(flow_error) if flow.error is None and ended_early(flow_error) else flow.error,
                     recognition,
                     stored=keep,
                     **self._show_where(),
@@ -3124,6 +3173,10 @@ class ToolGuard:
                 model_rules_skipped_hosts=hosts_json(
                     self._run_hosts(_STOPPED_SKIPPED_HOSTS, self.skipped_hosts)
                 ),
+                model_rules_skipped_local=stats["model_rules_skipped_local"],
+                model_rules_skipped_models=hosts_json(
+                    self._run_hosts(_STOPPED_SKIPPED_MODELS, self.skipped_models)
+                ),
                 unrecognised_requests=stats["unrecognised_requests"],
                 unrecognised_hosts=hosts_json(
                     self._run_hosts(_STOPPED_UNRECOGNISED_HOSTS, self.unrecognised_hosts)
@@ -3165,10 +3218,24 @@ def _run_counts(stats: Counter[str]) -> dict[str, int]:
     }
 
 
+def _local_note_only(pending: Pending, findings: list[Finding]) -> bool:
+    """Is the flow's one finding the model.rules-skipped note of a local server? Said once per model at
+    shutdown, not on a console line per request: such a server serves any name (trial22)."""
+    return (
+        len(findings) == 1
+        and findings[0].rule == UNKNOWN_MODEL.id
+        and pending.analysis.target.provider.id in SELF_HOSTED
+    )
+
+
 def _said_counts(stats: Counter[str]) -> dict[str, int]:
     """:func:`_run_counts` and what the run row has no column for but the counts line says: the answers
     that started and broke off (verdict.answer_broke_off; ``toolguard run`` counts its stored rows)."""
-    return {**_run_counts(stats), "answers_broke_off": stats["answers_broke_off"]}
+    return {
+        **_run_counts(stats),
+        "answers_broke_off": stats["answers_broke_off"],
+        "streams_ended_early": stats["streams_ended_early"],
+    }
 
 
 #: How the shutdown's line of every counter (the ``toolguard.stats`` command's JSON) begins.

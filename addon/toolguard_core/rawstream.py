@@ -47,6 +47,20 @@ _STRING = 7  # the event-stream header value type "string"
 _FIXED_WIDTH = {0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16}
 
 
+def _done_true(line: bytes) -> bool:
+    """Whether an NDJSON line sets ``"done"`` to ``true``, read without decoding it (a key inside a JSON
+    string is escaped, ``\\"done\\"``, so not taken)."""
+    at = line.find(b'"done"')
+    while at >= 0:
+        after = at + len(b'"done"')
+        if at == 0 or line[at - 1 : at] != b"\\":
+            rest = line[after : after + 16].lstrip()
+            if rest[:1] == b":" and rest[1:].lstrip().startswith(b"true"):
+                return True
+        at = line.find(b'"done"', after)
+    return False
+
+
 def media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
@@ -101,6 +115,7 @@ class RawStreamTap:
         self.events = 0  # NDJSON lines or event-stream messages read
         self.error: UpstreamError | None = None  # the first error inside the stream
         self.error_events = 0
+        self.end_seen = False  # an NDJSON line with "done": true (Ollama's last line)
         self._head = bytearray()
         self._part = bytearray()  # an unfinished line or frame
         self._error_text = ""
@@ -127,6 +142,21 @@ class RawStreamTap:
     def done(self) -> bool:
         """The stream ended normally (these formats have no end event toolguard reads)."""
         return self.finished
+
+    @property
+    def ended_without_end(self) -> bool:
+        """An NDJSON stream that ended (the final ``b""``) before a line with ``"done": true`` and without
+        an error line: Ollama's ``/api/chat`` and ``/api/generate`` end every answer with such a line
+        (https://github.com/ollama/ollama/blob/main/docs/api.md, "Streaming responses"), so the server
+        closed the answer mid-generation (sse.SSETap says it for event streams). Not judged for Bedrock's
+        event stream, nor for a stream not parsed to its end."""
+        return (
+            self.format == NDJSON
+            and self.finished
+            and self.parsing
+            and not self.end_seen
+            and self.error is None
+        )
 
     def captured_body(self) -> str:
         """What is stored as ``response_body``: the stream's start (the wire bytes; a compressed stream is
@@ -181,6 +211,8 @@ class RawStreamTap:
         if not line.strip():
             return
         self.events += 1
+        if not self.end_seen and _done_true(line):
+            self.end_seen = True
         if b'"error"' not in line:
             return
         try:

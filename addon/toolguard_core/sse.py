@@ -35,6 +35,23 @@ from toolguard_core.upstream_errors import UpstreamError, parse_error
 # ResponseStreamEvent). A client that hangs up right after it (Claude Code and Codex do; agent-clis.md)
 # got the whole answer, not an interrupted one.
 COMPLETION_EVENTS = frozenset({"message_stop", "response.completed", "response.incomplete"})
+# What else says the answer reached its end, for :attr:`SSETap.ended_without_end` (a 200 stream the
+# upstream closed cleanly mid-generation: a crashed llama-server or vLLM worker, a gateway's timeout;
+# trial22). Lenient on purpose, so that no server's normal stream reads as cut:
+# * Chat Completions: a chunk whose `finish_reason` is set. OpenAI ends with `data: [DONE]` too
+#   (API reference, chat streaming), so do vLLM, Ollama's /v1 and llama-server (ggml-org/llama.cpp#9459
+#   added it in 2024-09), but ik_llama.cpp and llama-box send the finish_reason chunk and close
+#   (docs/development.md, trial22), and clients take that as complete;
+# * Anthropic Messages: `message_stop`, or the final `message_delta` whose `stop_reason` is set (every
+#   content block has stopped before it; docs.anthropic.com "Streaming Messages", event flow);
+# * Responses API: `response.completed`, `response.incomplete`, `response.failed` (doc [OAS]
+#   ResponseStreamEvent);
+# * Gemini's `:streamGenerateContent?alt=sse`: a chunk whose candidate carries `finishReason`, or a
+#   blocked prompt's `promptFeedback.blockReason` (which comes without candidates; ai.google.dev
+#   GenerateContentResponse).
+# An error event is a rejection and is judged as one, never as a cut stream.
+END_KEYS = (b'"finish_reason"', b'"stop_reason"', b'"finishReason"', b'"blockReason"')
+END_EVENTS = COMPLETION_EVENTS | {"response.failed"}
 # The start of the stream kept for storage (role, first deltas, model id).
 DEFAULT_HEAD_BYTES = 8 * 1024
 # All error events kept for storage, together.
@@ -69,6 +86,7 @@ class SSETap:
         self.decoded_bytes = 0
         self.events = 0  # dispatched events, [DONE] included
         self.done = False  # saw `data: [DONE]` or a completion event (COMPLETION_EVENTS)
+        self.end_seen = False  # saw anything that ends an answer (done, END_EVENTS, END_KEYS set)
         self.error: UpstreamError | None = None  # the first error event, parsed
         self.error_events = 0
 
@@ -110,6 +128,14 @@ class SSETap:
     @property
     def stream_error(self) -> bool:
         return self.error is not None
+
+    @property
+    def ended_without_end(self) -> bool:
+        """The stream ended (the final ``b""``) without any event that ends an answer (END_EVENTS,
+        ``[DONE]``, a set END_KEYS value) and without an error event: the upstream closed a 200 answer
+        before its end. Not said when parsing stopped (an undecodable or oversized stream: not read
+        to its end, so not judged)."""
+        return self.finished and self.parsing and not self.end_seen and self.error is None
 
     def captured_body(self) -> str:
         """What is stored as ``response_body``: the stream's start, then every error event (bounded)."""
@@ -250,8 +276,11 @@ class SSETap:
         self.events += 1
 
         if data.strip() == b"[DONE]" or name in COMPLETION_EVENTS:
-            self.done = True
+            self.done = self.end_seen = True
             return
+        if not self.end_seen and (name in END_EVENTS or _sets_an_end_key(data)):
+            # Looked for until found once: the deltas before the end cost one bounded search each.
+            self.end_seen = True
         is_error = name == "error"
         payload: Any = None
         if is_error or b"error" in data:
@@ -291,6 +320,21 @@ class SSETap:
             self._errors_dropped += 1
             return
         self._errors += event
+
+
+def _sets_an_end_key(data: bytes) -> bool:
+    """Whether an event's JSON data sets one of END_KEYS to a value other than ``null``, read without
+    decoding it: the key in quotes not escaped (inside a JSON string a quote is ``\\"``), then ``:``."""
+    for key in END_KEYS:
+        at = data.find(key)
+        while at >= 0:
+            after = at + len(key)
+            if at == 0 or data[at - 1 : at] != b"\\":
+                rest = data[after : after + 64].lstrip()
+                if rest[:1] == b":" and not rest[1:].lstrip().startswith(b"null"):
+                    return True
+            at = data.find(key, after)
+    return False
 
 
 def tap_summary(tap: SSETap | Any) -> dict[str, Any]:

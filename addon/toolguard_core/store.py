@@ -299,6 +299,11 @@ class RunRow(BaseModel):
     #: hosts as JSON ``{host: requests}`` (m009_visibility).
     model_rules_skipped: int = 0
     model_rules_skipped_hosts: str | None = None
+    #: Requests to local servers (Ollama, vLLM, llama.cpp, LM Studio...) whose model rules were skipped
+    #: (not in ``model_rules_skipped``: no host to declare), and the models of both as JSON
+    #: ``{model: requests}`` (m018_skipped_models).
+    model_rules_skipped_local: int = 0
+    model_rules_skipped_models: str | None = None
     #: Requests to hosts no provider profile recognises (judged by the generic profile), stored or
     #: not, and those hosts as JSON ``{host: requests}`` (m013_unrecognised_hosts).
     unrecognised_requests: int = 0
@@ -644,6 +649,20 @@ def m017_ignored_requests(db: sqlite_utils.Database) -> None:
     # (session 19). Idempotent like m013.
     _add_missing_columns(
         db, "runs", {"ignored_requests": "INTEGER NOT NULL DEFAULT 0", "ignored_paths": "TEXT"}
+    )
+
+
+@migrations()
+def m018_skipped_models(db: sqlite_utils.Database) -> None:
+    # Issue #9 ("never reassuring about what was not seen"), trial22: requests to a local server
+    # (Ollama, vLLM, llama.cpp, LM Studio) were validated without any model rule and counted nowhere,
+    # so its run read "0 with findings" as if its models had been checked. They are counted per run,
+    # and the models whose rules were skipped (local or not) kept as JSON {model: requests}, said
+    # once per model. Idempotent like m013.
+    _add_missing_columns(
+        db,
+        "runs",
+        {"model_rules_skipped_local": "INTEGER NOT NULL DEFAULT 0", "model_rules_skipped_models": "TEXT"},
     )
 
 

@@ -294,6 +294,29 @@ def answer_broke_off(status: int | None, verdict: str | None, flow_error: str | 
 
 _NOT_BROKE_OFF = (Verdict.NO_ANSWER, Verdict.BLOCKED)
 
+#: How the ``flow_error`` of a 200 stream that ended without its end event begins (the upstream closed
+#: the answer cleanly, with no ``data: [DONE]``, ``finish_reason``, ``message_stop``, ``response.completed``
+#: or Gemini ``finishReason``: sse.SSETap.ended_without_end; trial22). No flow error came from
+#: mitmproxy, so toolguard writes this one: the flow is stored as an interruption and is an answer that
+#: broke off (:func:`answer_broke_off`), counted apart ("N streams ended without their end event").
+ENDED_EARLY = "toolguard: the stream ended without its end event"
+#: The whole ``flow_error`` text (:data:`ENDED_EARLY` and what was missing, and what it may be).
+ENDED_EARLY_ERROR = (
+    f"{ENDED_EARLY} (no [DONE], finish_reason, message_stop, response.completed or finishReason): "
+    "the upstream closed it mid-answer (a server that stopped, a gateway's timeout)"
+)
+
+
+def ended_early(flow_error: str | None) -> bool:
+    """Is ``flow_error`` toolguard's own for a stream that ended without its end event?"""
+    return bool(flow_error) and flow_error.startswith(ENDED_EARLY)  # type: ignore[union-attr]
+
+
+def ended_early_sql(alias: str = "") -> str:
+    """:func:`ended_early` over a ``flows`` row in SQL (both stores; ENDED_EARLY holds no LIKE wildcard)."""
+    t = f"{alias}." if alias else ""
+    return f"{t}flow_error like '{ENDED_EARLY}%'"
+
 
 def broke_off_sql(alias: str = "") -> str:
     """:func:`answer_broke_off` over a ``flows`` row in SQL (both stores), for the counts of stored rows;

@@ -97,11 +97,19 @@ def hosts_list(hosts: Iterable[str], *, total: int | None = None, limit: int = M
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def skipped_line(count: int, hosts: Mapping[str, int]) -> str | None:
+def skipped_line(
+    count: int, hosts: Mapping[str, int], *, models: Mapping[str, int] | None = None, local: int = 0
+) -> str | None:
     """The sentence for requests whose model toolguard does not know for their host (an unrecognised host
     and a model no catalog knows, or a known host asked for a name neither the catalog nor the host's model
     families know), or ``None`` when none.
-    Hosts beyond :data:`MAX_TRACKED_HOSTS` are not named; the sentence says some are missing."""
+    Hosts beyond :data:`MAX_TRACKED_HOSTS` are not named; the sentence says some are missing.
+
+    ``models`` (``{model: requests}``, runs from m018 on) names each model once, and ``local`` counts the
+    requests to local servers (not in ``count``), whose model rules never run: the sentence then says so
+    without asking the user to declare anything there (trial22)."""
+    if models or local > 0:
+        return _skipped_models_line(count, hosts, models or {}, local)
     if count <= 0:
         return None
     named = hosts_list(merge_hosts([hosts]))  # most requests first
@@ -113,6 +121,55 @@ def skipped_line(count: int, hosts: Mapping[str, int]) -> str | None:
         'skipped (declare the host with [[gateway]] or the model with [models."name"] in the '
         "providers config, docs/providers.md)"
     )
+
+
+#: How long a model name the tally keeps (runs.model_rules_skipped_models) may be before it is cut.
+MAX_MODEL_NAME = 200
+
+
+def shown_model(model: str) -> str:
+    """A request's model name as the tally keeps and the lines say it: a character that is not printable
+    (a control, an escape sequence's ESC, a lone surrogate that no log can encode) as its escape, at most
+    :data:`MAX_MODEL_NAME` characters. The name is the client's text: "gpt-4o\\ud800" broke the shutdown
+    line's logging (tests/e2e/test_robustness_e2e.py)."""
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in model)
+    return text if len(text) <= MAX_MODEL_NAME else text[: MAX_MODEL_NAME - 1] + "…"
+
+
+#: What the model rules check, said where they were skipped.
+MODEL_CHECKS = "model-level checks (tools, images, limits, reasoning parameters)"
+
+
+def _skipped_models_line(count: int, hosts: Mapping[str, int], models: Mapping[str, int], local: int) -> str:
+    """:func:`skipped_line` once per model: ``model-level checks (...) were skipped for 2 models toolguard has
+    no facts for on their host: qwen2.5-coder:7b (14 requests), acme-ft (1 request)``, then what it means
+    for local servers (expected: they serve any name) and for the other hosts (what to declare)."""
+    ordered = merge_hosts([models])
+    named = ", ".join(
+        f"{model} ({_plural(n, 'request')})" for model, n in list(ordered.items())[:MAX_NAMED_HOSTS]
+    )
+    left = len(ordered) - min(len(ordered), MAX_NAMED_HOSTS)
+    if left:
+        named += f" and {_plural(left, 'more model')}"
+    elif sum(ordered.values()) < count + local:
+        named += " and other models" if named else "models not recorded"
+    complete = bool(ordered) and sum(ordered.values()) >= count + local
+    what = _plural(len(ordered), "model") if complete else "models"
+    parts = [f"{MODEL_CHECKS} were skipped for {what} toolguard has no facts for on their host: {named}"]
+    if local:
+        parts.append(
+            f"{_plural(local, 'request')} to local servers (Ollama, vLLM, llama.cpp, LM Studio...), which serve "
+            "whatever models they were given: expected there, nothing to fix"
+        )
+    if count:
+        where = hosts_list(merge_hosts([hosts])) if hosts else ""
+        if sum(hosts.values()) < count:
+            where = (where + " and other hosts") if where else "hosts not recorded"
+        parts.append(
+            f"{_plural(count, 'request')} to {where}: declare the host with [[gateway]] or the model with "
+            '[models."name"] in the providers config (docs/providers.md) to check them'
+        )
+    return "; ".join(parts)
 
 
 #: The findings that mean "no rule looked at this body": it went upstream unvalidated (over
@@ -534,6 +591,8 @@ def counts_line(run: Mapping[str, Any], written: int | None = None) -> str:
     # Answers that started and broke off (verdict.answer_broke_off): not in the runs table; the proxy
     # counts them (stats answers_broke_off), the run report counts its stored rows (every one is stored).
     broke = int(run.get("answers_broke_off") or 0)
+    # And 200 streams the upstream closed before their end event (verdict.ENDED_EARLY), counted apart.
+    ended = int(run.get("streams_ended_early") or 0)
     reached = _plural(seen, "request") + (
         f" and {_plural(messages, 'WebSocket message')}" if messages else ""
     )
@@ -544,6 +603,11 @@ def counts_line(run: Mapping[str, Any], written: int | None = None) -> str:
         + (
             f", {_plural(broke, 'answer')} broke off before {'its' if broke == 1 else 'their'} end"
             if broke
+            else ""
+        )
+        + (
+            f", {_plural(ended, 'stream')} ended without {'its' if ended == 1 else 'their'} end event"
+            if ended
             else ""
         )
         + (f", {run['blocked']} blocked by toolguard" if run.get("blocked") else "")

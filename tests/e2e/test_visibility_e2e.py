@@ -166,11 +166,11 @@ def test_what_the_proxy_did_not_see_is_said(upstream: Any, mitmdump_reverse: Any
         client.chat.completions.create(model="acme-finetune-v3", messages=[USER])
     output = proxy.stop()
     assert proxy.returncode == 0, output
-    skipped = (
-        f"2 requests with models toolguard does not know for their host (127.0.0.1:{upstream.port}): model rules "
-        "were skipped "
-        '(declare the host with [[gateway]] or the model with [models."name"] in the providers config, '
-        "docs/providers.md)"
+    skipped = (  # once per model (session 23)
+        "model-level checks (tools, images, limits, reasoning parameters) were skipped for 1 model toolguard has "
+        f"no facts for on their host: acme-finetune-v3 (2 requests); 2 requests to 127.0.0.1:{upstream.port}: "
+        'declare the host with [[gateway]] or the model with [models."name"] in the providers config '
+        "(docs/providers.md) to check them"
     )
     assert f"toolguard: {skipped}" in output
     assert proxy.flows() == []
@@ -179,10 +179,12 @@ def test_what_the_proxy_did_not_see_is_said(upstream: Any, mitmdump_reverse: Any
         run["requests_seen"],
         run["model_rules_skipped"],
         json.loads(run["model_rules_skipped_hosts"]),
+        json.loads(run["model_rules_skipped_models"]),
     ) == (
         2,
         2,
         {f"127.0.0.1:{upstream.port}": 2},
+        {"acme-finetune-v3": 2},
     )
     text = toolguard("summary", "--db", str(proxy.db_path))
     assert text.count(skipped) == 1

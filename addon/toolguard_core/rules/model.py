@@ -1116,13 +1116,25 @@ PROMPT_MODE_UNSUPPORTED = define(
         'and send `reasoning_effort: "high"` to reason.'
     ),
 )
+#: How the model.rules-skipped note of a local server ends (the server serves whatever models it was given,
+#: and the model rules never judge them): nothing is wrong, the note only says what was not checked.
+LOCAL_NOTE = "Nothing to fix: this note says what was not checked."
+
+
+def is_local_note(finding: Finding) -> bool:
+    """Is ``finding`` the model.rules-skipped note of a local server (:data:`LOCAL_NOTE`)?"""
+    return finding.rule == UNKNOWN_MODEL.id and finding.message.endswith(LOCAL_NOTE)
+
+
 UNKNOWN_MODEL = define(
     "model.rules-skipped",
     Severity.INFO,
     "The model is not known for this host, so no model rules ran for this request.",
     # Context, not a rejection: an info finding where toolguard had nothing to judge the model by. A
-    # self-hosted server serves whatever name it was started with, so there an unknown name says nothing.
-    policy=policy(silent=("self-hosted",), otherwise=Severity.INFO),
+    # self-hosted server serves whatever name it was started with, so there the note says that nothing is
+    # to fix; it was silent there before session 23, and a local server's run read "0 with findings" as
+    # if its models had been checked (trial22). Its requests are counted per model (the run report).
+    policy=policy(otherwise=Severity.INFO),
     fixed={"model": "gpt-4o", "messages": [_USER], "max_tokens": 100},
     example={"model": "acme-finetune-v3", "messages": [_USER], "max_tokens": 100},
     example_url=_GENERIC_URL,
@@ -1544,6 +1556,16 @@ def _rules_skipped(view: RequestView) -> Iterator[Finding]:
             "(tools, images, limits, reasoning parameters) were skipped; the provider's own rules ran. "
             f'Add [models."{view.model}"] in the providers config, or refresh the catalog '
             "(scripts/refresh_catalog.py), to check them.",
+        )
+    elif view.model and view.provider.id in SELF_HOSTED:
+        # A local server (Ollama, vLLM, llama.cpp, LM Studio...): the model rules never judge its models
+        # (_judge_subject), whatever the name. Said without blame: the server serves what it loaded.
+        yield from UNKNOWN_MODEL.report(
+            view,
+            "model",
+            f"{host_name} serves whatever models it was given, so the catalogue's model rules (tools, images, "
+            f"limits, reasoning parameters) were skipped for {view.model!r}; {host_name}'s own rules ran. "
+            f"{LOCAL_NOTE}",
         )
 
 
