@@ -38,8 +38,8 @@ from toolguard_core.opaque import is_opaque_stored
 from toolguard_core.patterns import rule_on_api
 from toolguard_core.providers import GENERIC
 from toolguard_core.request import endpoint_kind
-from toolguard_core.store import format_utc
 from toolguard_core.upstreams import upstream_host_sql, upstream_order_sql, upstream_sort_key
+from toolguard_core.utc import format_utc, parse_utc
 from toolguard_core.verdict import (
     UNCONFIRMED_WORDS,
     Answer,
@@ -916,9 +916,7 @@ def _transient_spans_and_declared(
             declared[row["id"]] = Retry(number, True)
         if not row["client"] or not transient_answer(row["status"], row["error_type"]):
             continue
-        try:
-            start = datetime.fromisoformat(str(row["datetime_utc"]).replace("Z", "+00:00")).timestamp()
-        except ValueError:
+        if (start := parse_utc(row["datetime_utc"])) is None:
             continue
         end = start + float(row["duration_ms"] or 0) / 1000 + RESEND_SECONDS + 1
         windows = spans.setdefault((row["client"], row["host"], row["port"], row["path"]), [])

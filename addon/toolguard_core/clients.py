@@ -10,8 +10,9 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
+
+from toolguard_core.utc import parse_utc
 
 # The agent CLIs and SDKs people run, by the token their User-Agent leads with (captured bodies in
 # tests/data/requests/): claude-cli/2.1.332, codex_exec/0.171.0 (codex_cli_rs/… interactively),
@@ -155,15 +156,6 @@ def transient_answer(status: int | None, error_type: str | None) -> bool:
     return (error_type or "").lower() in TRANSIENT_ERROR_TYPES
 
 
-def _seconds(iso: object) -> float | None:
-    if not isinstance(iso, str) or not iso:
-        return None
-    try:
-        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
 def retries(
     rows: Iterable[Mapping[str, Any]], body: Callable[[str], str | None], *, ordered: bool = False
 ) -> dict[str, Retry]:
@@ -199,7 +191,7 @@ def retries(
     for row in rows:
         flow_id = str(row.get("id"))
         declared = retry_count(row.get("request_headers_json"))
-        start = _seconds(row.get("datetime_utc"))
+        start = parse_utc(row.get("datetime_utc"))
         key = (row.get("client"), row.get("host"), row.get("port"), row.get("path"))
         if declared:
             found[flow_id] = Retry(declared, True)

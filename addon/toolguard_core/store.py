@@ -35,6 +35,7 @@ from toolguard_core import dedup
 from toolguard_core.dburl import DB_ENV as DB_ENV  # re-exported: declared with the database URLs
 from toolguard_core.dburl import default_db_path as default_db_path
 from toolguard_core.dburl import is_sqlite_uri, sqlite_file
+from toolguard_core.utc import format_utc
 
 if TYPE_CHECKING:
     from toolguard_core.learned import Knowledge
@@ -76,11 +77,6 @@ MIGRATION_BATCH_ROWS = 1000
 
 def utc_now() -> str:
     return format_utc(datetime.now(UTC).timestamp())
-
-
-def format_utc(timestamp: float) -> str:
-    """ISO 8601 in UTC with milliseconds, e.g. ``2026-11-22T20:45:28.123Z`` (sortable as text)."""
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 migrations = Migrations("toolguard")
