@@ -29,6 +29,7 @@ from mitmproxy.test import taddons, tflow
 from support.seeds import LONE_TOOL
 from support.upstream import completion
 
+from tests.test_verdict_from_writer import lines_of, until
 from toolguard_core import addon as addon_module
 from toolguard_core.addon import MARK, METADATA_KEY, ToolGuard
 from toolguard_core.rules.registry import DEMOTED_NOTE
@@ -42,22 +43,6 @@ def lone_tool_flow() -> http.HTTPFlow:
     """A lone tool message to OpenAI: sequence.orphan-tool-message's error."""
     body = json.dumps({"model": "gpt-4o-mini", "messages": LONE_TOOL.body()["messages"]}).encode()
     return tflow.tflow(req=http.Request.make("POST", OPENAI, body, {"content-type": "application/json"}))
-
-
-async def until(condition: Any, seconds: float = 60.0) -> None:
-    for _ in range(int(seconds / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("timed out")
-
-
-def lines_of(caplog: pytest.LogCaptureFixture, flow_id: str) -> list[str]:
-    return [
-        r.getMessage()
-        for r in caplog.records
-        if r.name == "toolguard_core.addon" and f"; flow {flow_id} (" in r.getMessage()
-    ]
 
 
 # ------------------------------------------------------------------------------------------ start-up
