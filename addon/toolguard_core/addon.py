@@ -621,6 +621,10 @@ class ToolGuard:
         self._running = False
         # The store said it is ready (the writer process's handshake is read off the event loop).
         self._store_ready = False
+        # When the store's first snapshot of the learned knowledge reached this proxy (time.time(),
+        # as a request's timestamp_start): a rejection of a request that started before it is stored
+        # with judged_before_knowledge, and the writer applies what that snapshot held.
+        self._knowledge_at: float | None = None
         self._start_failed = False  # the one line said it: no "nothing seen" at the stop
         # Command-line values of toolguard's options that mitmproxy could not take (see load).
         self._option_errors: list[str] = []
@@ -964,6 +968,7 @@ class ToolGuard:
         )
         if self.store is None or self.settings is None or settings.sinks() != self.settings.sinks():
             self.knowledge = NOTHING_LEARNED
+            self._knowledge_at = None
             self._early_lessons = ()
             store, syncer, otlp = self._open_store(settings)
             self._close_sockets()  # it writes to the old store: finish it first
@@ -1649,8 +1654,10 @@ class ToolGuard:
                 for _, host, model, learned in kept:
                     knowledge = knowledge.with_constraint(host, model, learned)
                 self.knowledge = knowledge
-            return
-        self.knowledge = knowledge
+        else:
+            self.knowledge = knowledge
+        if self._knowledge_at is None:
+            self._knowledge_at = time.time()
 
     def _learn_early(
         self,
@@ -3072,6 +3079,7 @@ class ToolGuard:
             early=early,
             facts_unknown=pending.facts_unknown,
             request_body_kept=body_kept,
+            judged_before_knowledge=(at := self._knowledge_at) is None or pending.started < at,
         )
 
     def _on_server_connect_error(self, data: server_hooks.ServerConnectionHookData) -> None:

@@ -13,7 +13,7 @@ import json
 import operator
 import pickle
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -332,6 +332,11 @@ class Capture:
     # False: the row keeps the body's size and facts (model, stream) but not the body itself: one
     # shed under load that the upstream accepted (addon._capture; issue #12).
     request_body_kept: bool = True
+    # Judged before the proxy held the learned knowledge the writer read at its start (observe mode
+    # holds nothing for it: docs/learned.md): Capture.apply_learned then also applies what the
+    # database held before this run, so an early rejection a stored constraint predicts reads
+    # ``predicted``, as it would a moment later (session 23's closing note).
+    judged_before_knowledge: bool = False
 
     def wire(self) -> tuple[Any, ...]:
         """Its fields' values in order, the findings as plain tuples (:func:`capture_from` makes the
@@ -369,13 +374,17 @@ class Capture:
         """Whether its findings count it among the flows with findings (:func:`worth_keeping`)."""
         return worth_keeping(self.findings)
 
-    def apply_learned(self, knowledge: Knowledge, answered: Mapping[str, float]) -> list[Finding]:
+    def apply_learned(
+        self, knowledge: Knowledge, answered: Mapping[str, float], known_at_start: Set[str] = frozenset()
+    ) -> list[Finding]:
         """The ``learned.*`` findings the proxy could not make: what an earlier flow's answer taught
         (``answered``: the flows this writer stored, by id, with when their answer ended), which the
         proxy's snapshot did not hold yet when this request came. An agent resending a rejected request
         ~50 ms after its answer beat the snapshot's trip from the writer process (session 20), so
         the second try was judged ``unexplained`` and only the third got the finding. Only what was
-        answered before this request started counts: the proxy could have known it. The findings
+        answered before this request started counts: the proxy could have known it; and, for a
+        request judged before the proxy held the writer's first snapshot (``judged_before_knowledge``),
+        the constraints that snapshot held (``known_at_start``: their first flows). The findings
         are added (a new list: the proxy's own is not touched) and an ``unexplained`` rejection they
         flag becomes ``predicted``, before :meth:`to_row` reads the verdict. Rare: only when the
         host and model have such a constraint."""
@@ -385,7 +394,8 @@ class Capture:
         fresh = tuple(
             c
             for c in calibration.constraints
-            if (at := answered.get(c.first_flow)) is not None and at <= self.started
+            if ((at := answered.get(c.first_flow)) is not None and at <= self.started)
+            or (self.judged_before_knowledge and c.first_flow in known_at_start)
         )
         body = request_object(self.request_text) if fresh and self.request_is_json else None
         if body is None:

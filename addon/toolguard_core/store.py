@@ -1436,6 +1436,10 @@ class Store:
         #: this writer stored ended, by flow id (bounded): Capture.apply_learned reads both.
         self.knowledge: Knowledge | None = None
         self._answered: dict[str, float] = {}
+        #: The first flows of the constraints the first snapshot held (what the database held when
+        #: this writer started): Capture.apply_learned applies them to a rejection the proxy judged
+        #: before that snapshot reached it.
+        self._known_at_start: frozenset[str] | None = None
         #: The rules this writer demoted, by (host, model, rule), with when the demoting answer ended
         #: (bounded): Capture.apply_demoted reads it. And this batch's false alarms' answer ends.
         self._demoted_at: dict[tuple[str, str, str], float] = {}
@@ -1602,6 +1606,12 @@ class Store:
             return
         try:
             self.knowledge = load_knowledge(db)
+            if self._known_at_start is None:
+                self._known_at_start = frozenset(
+                    c.first_flow
+                    for calibration in self.knowledge.by_key.values()
+                    for c in calibration.constraints
+                )
             self.on_knowledge(self.knowledge)
             self._data_version = db.execute("PRAGMA data_version").fetchone()[0]
         except Exception:
@@ -1716,7 +1726,7 @@ class Store:
         if self.knowledge is None or not self.knowledge.by_key:
             return []
         flagged = item.flagged()
-        late = item.apply_learned(self.knowledge, answered)
+        late = item.apply_learned(self.knowledge, answered, self._known_at_start or frozenset())
         if late and not flagged and item.run_id:
             self.late_flagged[item.run_id] += 1
         return [(f.rule, f.severity.value, f.location, f.message) for f in late]

@@ -643,6 +643,58 @@ def test_observe_mode_never_holds_a_request_for_the_learned_knowledge(
     assert final_stats(output).get("held_for_knowledge", 0) == 0
 
 
+def test_observe_mode_stores_an_early_rejection_a_stored_constraint_predicts_as_predicted(
+    upstream: Upstream,
+    mitmdump_factory: Callable[..., Mitmdump],
+    openai_client: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    """Observe mode judges a request sent before the learned knowledge reached the proxy without it
+    (it holds nothing: the test above). Its rejection, the one the stored constraint is about, was
+    stored `recognised` with no finding (session 23's closing note); a moment later the same request
+    read `predicted`. The writer, which read that constraint at its start, applies it to a rejection
+    the proxy judged before the snapshot came: `predicted`, with the `learned.param` finding citing
+    the earlier run's flow, in the row, the console line and the run's counts."""
+    upstream.handler = lambda request: Reply.json(400, XAI_PRESENCE_PENALTY)
+    db_path = tmp_path / "early.db"
+    _seed_constraint(db_path, upstream)
+    with _database_locked(db_path) as release:
+        proxy = mitmdump_factory(
+            mode=f"reverse:{upstream.url}", db_path=db_path, stats_probe=True, wait_store=False
+        )
+        with pytest.raises(openai.BadRequestError):
+            openai_client(proxy).chat.completions.create(**PENALISED)
+        seen = proxy.wait_for_stats(lambda s: s.get("requests_seen") == 1, "the first request")
+        assert seen["learned_constraints"] == 0  # judged before the proxy knew it
+        release()
+        proxy.wait_for_stats(lambda s: s.get("learned_constraints") == 1, "the learned knowledge")
+        with pytest.raises(openai.BadRequestError):  # the same request once the proxy knows
+            openai_client(proxy).chat.completions.create(**PENALISED)
+    output = proxy.stop()
+    flows = _rows(db_path, "select id, verdict, cause_id from flows order by datetime_utc")
+    assert [(f["verdict"], f["cause_id"]) for f in flows] == [
+        ("predicted", "cause.sampling-on-reasoning-model"),
+        ("predicted", "cause.sampling-on-reasoning-model"),
+    ]
+    findings = _rows(
+        db_path, "select flow_id, rule, severity, location, message from findings order by rowid"
+    )
+    assert [(f["flow_id"], f["rule"], f["severity"], f["location"]) for f in findings] == [
+        (flows[0]["id"], "learned.param", "error", "presence_penalty"),
+        (flows[1]["id"], "learned.param", "error", "presence_penalty"),
+    ]
+    assert findings[0]["message"] == findings[1]["message"]
+    assert "(flow an-earlier-run)" in findings[0]["message"]
+    [run] = _rows(db_path, "select validated, with_findings, rejected from runs")
+    assert run == {"validated": 2, "with_findings": 2, "rejected": 2}
+    assert "2 requests reached the proxy: 2 validated, 2 with findings, 2 rejected by the upstream" in output
+    for flow in flows:  # each flow's console line says what its row says
+        assert (
+            f"toolguard: predicted: HTTP 400; error learned.param at presence_penalty; flow {flow['id']}"
+            in output
+        )
+
+
 # ------------------------------------------------------------------------------------------ demotion
 
 
