@@ -21,13 +21,14 @@ import sqlite_utils
 from click.testing import CliRunner
 from mitmproxy import http
 from mitmproxy.test import taddons, tflow
+from support import eventstream
 from support.scripted import anthropic_events, anthropic_message, chat_chunks, response_events, typed_sse
 
 from toolguard_analysis.cli import cli
 from toolguard_analysis.run import report
 from toolguard_analysis.show import find_flow, render_text
 from toolguard_core.addon import ToolGuard
-from toolguard_core.rawstream import NDJSON, RawStreamTap
+from toolguard_core.rawstream import EVENT_STREAM, NDJSON, RawStreamTap
 from toolguard_core.sse import SSETap
 from toolguard_core.verdict import ENDED_EARLY_ERROR, answer_broke_off, ended_early
 
@@ -286,6 +287,88 @@ def test_which_ollama_native_streams_ended_before_done(chunks: list[bytes], cut:
         assert tap(chunk) is chunk
     tap(b"")
     assert tap.ended_without_end is cut
+
+
+# Bedrock's InvokeModelWithResponseStream for Claude (what Claude Code on Bedrock reads): each Messages API
+# event inside a `chunk` frame, Bedrock's invocation metrics on the last one (AWS, InvokeModelWithResponseStream;
+# the Messages events as the API streams them, support.scripted).
+BEDROCK_EVENTS = anthropic_events(
+    anthropic_message(
+        "msg_bdrk_01",
+        "claude-sonnet-4-5",
+        [{"type": "tool_use", "id": "toolu_01", "name": "bash", "input": {"command": "ls"}}],
+        "tool_use",
+    )
+)
+BEDROCK_EVENTS[-1] = {
+    **BEDROCK_EVENTS[-1],
+    "amazon-bedrock-invocationMetrics": {
+        "inputTokenCount": 20,
+        "outputTokenCount": 5,
+        "invocationLatency": 1432,
+        "firstByteLatency": 611,
+    },
+}
+BEDROCK_INVOKE = [eventstream.chunk(e) for e in BEDROCK_EVENTS]
+# Bedrock's ConverseStream (the Vercel AI SDK's and boto3's converse_stream): its own events, messageStop with
+# the stop reason, then metadata with the usage (AWS, ConverseStream, "Response Syntax").
+BEDROCK_CONVERSE = [
+    eventstream.event("messageStart", {"role": "assistant"}),
+    eventstream.event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hello"}}),
+    eventstream.event("contentBlockStop", {"contentBlockIndex": 0}),
+    eventstream.event("messageStop", {"stopReason": "end_turn"}),
+    eventstream.event(
+        "metadata",
+        {"usage": {"inputTokens": 9, "outputTokens": 2, "totalTokens": 11}, "metrics": {"latencyMs": 312}},
+    ),
+]
+# Another model family through InvokeModelWithResponseStream (Meta Llama's chunks: no Messages events), and
+# SageMaker's InvokeEndpointWithResponseStream (PayloadPart events): their ends are not known here, never judged.
+BEDROCK_LLAMA = [
+    eventstream.chunk(
+        {"generation": "Hello", "prompt_token_count": 9, "generation_token_count": 1, "stop_reason": None}
+    ),
+]
+SAGEMAKER = [eventstream.event("PayloadPart", {"Bytes": "eyJ0b2tlbiI6ICJIZWxsbyJ9"})]
+BEDROCK_EXCEPTION = eventstream.frame(
+    {
+        ":exception-type": "modelStreamErrorException",
+        ":content-type": "application/json",
+        ":message-type": "exception",
+    },
+    b'{"message":"Model stream error: the model stopped responding"}',
+)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "cut"),
+    [
+        pytest.param(BEDROCK_INVOKE, False, id="invoke-claude-whole"),
+        pytest.param(BEDROCK_INVOKE[:-1], False, id="invoke-claude-message-delta-stop-reason"),
+        pytest.param(BEDROCK_INVOKE[:-2], True, id="invoke-claude-cut-after-the-last-block"),
+        pytest.param(BEDROCK_INVOKE[:4], True, id="invoke-claude-cut-in-the-tool-input"),
+        pytest.param(BEDROCK_CONVERSE, False, id="converse-whole"),
+        pytest.param(BEDROCK_CONVERSE[:-1], False, id="converse-message-stop-without-metadata"),
+        pytest.param(BEDROCK_CONVERSE[:3], True, id="converse-cut-before-message-stop"),
+        pytest.param(BEDROCK_CONVERSE[:1], True, id="converse-cut-after-message-start"),
+        pytest.param([*BEDROCK_CONVERSE[:2], BEDROCK_EXCEPTION], False, id="exception-is-a-rejection"),
+        pytest.param(BEDROCK_LLAMA, False, id="invoke-other-family-not-judged"),
+        pytest.param(SAGEMAKER, False, id="sagemaker-payload-parts-not-judged"),
+        pytest.param([], False, id="no-frame-at-all-not-judged"),
+    ],
+)
+def test_which_bedrock_event_streams_ended_before_their_end_event(chunks: list[bytes], cut: bool) -> None:
+    whole = RawStreamTap(EVENT_STREAM, None)
+    for chunk in chunks:
+        assert whole(chunk) is chunk
+    assert whole.ended_without_end is False  # not before the stream ended
+    whole(b"")
+    bytewise = RawStreamTap(EVENT_STREAM, None)  # frames split anywhere: the same reading
+    for byte in b"".join(chunks):
+        bytewise(bytes([byte]))
+    bytewise(b"")
+    assert (whole.ended_without_end, bytewise.ended_without_end) == (cut, cut)
+    assert (whole.parsing, whole.events) == (True, len(chunks))
 
 
 def test_the_flow_error_is_a_broken_off_answer_counted_apart() -> None:

@@ -104,8 +104,8 @@ from toolguard_core.offload import (
 )
 from toolguard_core.profiles_config import ProvidersConfigError, load_registry
 from toolguard_core.providers import DEFAULT_REGISTRY, GENERIC, ProviderRegistry
+from toolguard_core.rawstream import EVENT_STREAM, RawStreamTap
 from toolguard_core.rawstream import STREAM_TYPES as RAW_STREAM_TYPES
-from toolguard_core.rawstream import RawStreamTap
 from toolguard_core.repair import (
     RepairOptions,
     RepairResult,
@@ -2573,8 +2573,14 @@ class ToolGuard:
             and 200 <= status < 300
             and "flow_error" not in pending.extra
             and tap.ended_without_end
-            # NDJSON's "done": true is Ollama's: judged on its native chat path only (rawstream.py).
-            and (type(tap) is SSETap or pending.analysis.target.endpoint == OLLAMA)
+            # NDJSON's "done": true is Ollama's: judged on its native chat path only (rawstream.py); a
+            # Bedrock event stream is judged by its own events wherever it comes from (the tap's
+            # expects_end: only streams whose format ends with an end event).
+            and (
+                type(tap) is SSETap
+                or tap.format == EVENT_STREAM
+                or pending.analysis.target.endpoint == OLLAMA
+            )
         ):
             # A 200 stream the upstream closed cleanly before its end event (a crashed llama-server or
             # vLLM worker, a gateway's timeout; trial22): the client got half an answer and mitmproxy

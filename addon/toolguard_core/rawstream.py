@@ -26,6 +26,8 @@ Work is O(n) in the stream length; a partial line or frame waits in a buffer bou
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import struct
 from typing import Any
@@ -59,6 +61,32 @@ def _done_true(line: bytes) -> bool:
                 return True
         at = line.find(b'"done"', after)
     return False
+
+
+#: Bedrock's ConverseStream: the events that open an answer, and those that end it (``messageStop`` with its
+#: ``stopReason``, then ``metadata`` with the usage; AWS's ConverseStream reference, "Response Syntax":
+#: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ConverseStream.html).
+_CONVERSE_START = frozenset({"messageStart", "contentBlockStart", "contentBlockDelta"})
+_CONVERSE_END = frozenset({"messageStop", "metadata"})
+#: Bedrock's InvokeModelWithResponseStream: each ``chunk`` event carries ``{"bytes": base64(the model's own
+#: stream event)}``. Only an Anthropic Messages stream (its ``message_start``) is judged: its end is
+#: ``message_stop`` (on which Bedrock also puts its ``amazon-bedrock-invocationMetrics``) or the final
+#: ``message_delta`` with its ``stop_reason``, as sse.SSETap reads the same events; other model families'
+#: final chunks differ, so their streams are not judged.
+_INVOKE_METRICS = "amazon-bedrock-invocationMetrics"
+
+
+def _chunk_event(payload: bytes) -> dict[str, Any] | None:
+    """The model's stream event inside an InvokeModelWithResponseStream ``chunk`` payload, or None."""
+    try:
+        wrapper = json.loads(payload)
+        data = wrapper.get("bytes") if isinstance(wrapper, dict) else None
+        if not isinstance(data, str):
+            return None
+        event = json.loads(base64.b64decode(data, validate=True))
+    except (ValueError, binascii.Error):
+        return None
+    return event if isinstance(event, dict) else None
 
 
 def media_type(content_type: str) -> str:
@@ -115,7 +143,10 @@ class RawStreamTap:
         self.events = 0  # NDJSON lines or event-stream messages read
         self.error: UpstreamError | None = None  # the first error inside the stream
         self.error_events = 0
-        self.end_seen = False  # an NDJSON line with "done": true (Ollama's last line)
+        self.end_seen = False  # an NDJSON line with "done": true (Ollama's last line), Bedrock's end event
+        # An event stream whose format says it ends with an end event (Bedrock's Converse events, or an
+        # Anthropic stream inside InvokeModelWithResponseStream's chunks): only such a stream is judged.
+        self.expects_end = False
         self._head = bytearray()
         self._part = bytearray()  # an unfinished line or frame
         self._error_text = ""
@@ -145,13 +176,15 @@ class RawStreamTap:
 
     @property
     def ended_without_end(self) -> bool:
-        """An NDJSON stream that ended (the final ``b""``) before a line with ``"done": true`` and without
-        an error line: Ollama's ``/api/chat`` and ``/api/generate`` end every answer with such a line
-        (https://github.com/ollama/ollama/blob/main/docs/api.md, "Streaming responses"), so the server
-        closed the answer mid-generation (sse.SSETap says it for event streams). Not judged for Bedrock's
-        event stream, nor for a stream not parsed to its end."""
+        """A stream that ended (the final ``b""``) before its end and without an error: an NDJSON stream
+        before a line with ``"done": true`` (Ollama's ``/api/chat`` and ``/api/generate`` end every answer
+        with one: https://github.com/ollama/ollama/blob/main/docs/api.md, "Streaming responses"), or a
+        Bedrock event stream that opened an answer (:data:`_CONVERSE_START`, an Anthropic ``message_start``
+        chunk) before its end event (:data:`_CONVERSE_END`, ``message_stop``): the server closed the answer
+        mid-generation (sse.SSETap says it for server-sent events). Not judged for any other event stream
+        (SageMaker's ``PayloadPart``, another model family's chunks), nor for a stream not parsed to its end."""
         return (
-            self.format == NDJSON
+            (self.format == NDJSON or self.expects_end)
             and self.finished
             and self.parsing
             and not self.end_seen
@@ -236,9 +269,33 @@ class RawStreamTap:
             at += total
             self.events += 1
             headers = frame_headers(message[_PRELUDE : _PRELUDE + header_length])
-            if headers.get(":message-type") == "exception":
+            kind = headers.get(":message-type")
+            if kind == "exception":
                 self._found(message[_PRELUDE + header_length : total - 4])
+            elif kind == "event" and not self.end_seen:
+                self._event(headers.get(":event-type"), message[_PRELUDE + header_length : total - 4])
         del self._part[:at]
+
+    def _event(self, name: str | None, payload: bytes) -> None:
+        """Whether a Bedrock event opens an answer that must end with an end event, or is that end."""
+        if name in _CONVERSE_END:
+            self.end_seen = True
+        elif name in _CONVERSE_START:
+            self.expects_end = True
+        elif name == "chunk":
+            event = _chunk_event(payload)
+            if event is None:
+                return
+            kind = event.get("type")
+            delta = event.get("delta")
+            if (
+                kind == "message_stop"
+                or _INVOKE_METRICS in event
+                or (kind == "message_delta" and isinstance(delta, dict) and delta.get("stop_reason"))
+            ):
+                self.end_seen = True
+            elif kind == "message_start":
+                self.expects_end = True
 
     def _found(self, body: bytes) -> None:
         self.error_events += 1

@@ -21,6 +21,8 @@ from support.eventstream import CONTENT_TYPE, event, frame
 from support.proxy_stats import stats
 from support.upstream import Handler, RecordedRequest, Reply, StreamReply
 
+from toolguard_core.verdict import ENDED_EARLY_ERROR
+
 boto3 = pytest.importorskip("boto3")
 botocore_config = pytest.importorskip("botocore.config")
 botocore_exceptions = pytest.importorskip("botocore.exceptions")
@@ -114,6 +116,8 @@ def native_streams() -> Handler:
         if request.path.endswith("/converse-stream"):
             throttle = "Throttle me." in request.body.decode()
             chunks = throttled_stream() if throttle else converse_stream()
+            if "Cut me." in request.body.decode():  # a worker that stopped mid-answer: closed cleanly
+                chunks = converse_stream()[:3]
             return StreamReply(
                 chunks, delay=0.01 if throttle else GAP, headers={"content-type": CONTENT_TYPE}
             )
@@ -160,6 +164,16 @@ def test_bedrock_converse_stream_is_not_buffered(upstream, mitmdump_reverse, mon
     with pytest.raises(botocore_exceptions.EventStreamError) as raised:
         list(throttled["stream"])
     assert raised.value.response["Error"] == {"Code": "throttlingException", "Message": THROTTLED}
+    # A stream the upstream closed cleanly before messageStop: boto3 ends the iteration without a word, and
+    # the client has half an answer. toolguard stores it as a broken-off answer (session 24).
+    cut = bedrock.converse_stream(
+        modelId=MODEL, messages=[{"role": "user", "content": [{"text": "Cut me."}]}]
+    )
+    assert [next(iter(item)) for item in cut["stream"]] == [
+        "messageStart",
+        "contentBlockDelta",
+        "contentBlockDelta",
+    ]
     output = proxy.stop()
     assert proxy.returncode == 0, output
     assert [name for _, name in arrivals] == [
@@ -173,18 +187,32 @@ def test_bedrock_converse_stream_is_not_buffered(upstream, mitmdump_reverse, mon
     first = upstream.received()[0]
     assert arrivals[0][0] < first.sent[-1], "the first event waited for the whole stream"
     counters = stats(output)
-    assert (counters["validated"], counters.get("flagged", 0)) == (2, 0), output
-    rows = proxy.flows()  # the clean stream is not stored; the throttled one is
-    columns = ("model", "stream", "status", "error_message", "error_finding_count", "internal_error")
+    assert (counters["validated"], counters.get("flagged", 0), counters["streams_ended_early"]) == (
+        3,
+        0,
+        1,
+    ), output
+    rows = proxy.flows()  # the clean stream is not stored; the throttled one and the cut one are
+    columns = ("model", "stream", "status", "verdict", "error_message", "flow_error", "internal_error")
     assert [{k: row[k] for k in columns} for row in rows] == [
         {
             "model": MODEL,
             "stream": 1,
             "status": 200,
+            "verdict": "recognised",
             "error_message": THROTTLED,
-            "error_finding_count": 0,
+            "flow_error": None,
             "internal_error": None,
-        }
+        },
+        {
+            "model": MODEL,
+            "stream": 1,
+            "status": 200,
+            "verdict": "accepted",
+            "error_message": None,
+            "flow_error": ENDED_EARLY_ERROR,
+            "internal_error": None,
+        },
     ]
     assert THROTTLED in rows[0]["response_body"]
 
