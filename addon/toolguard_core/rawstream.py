@@ -13,7 +13,8 @@ clients saw nothing until the generation ended:
 :class:`RawStreamTap` has the interface of :class:`~toolguard_core.sse.SSETap` the addon reads (``raw_bytes``,
 ``done``, ``error``, ``stream_error``, ``summary``, ``captured_body``) and returns every chunk as the very same
 object. Meanwhile it keeps the stream's start for storage (bounded) and looks for the error these formats can
-carry inside a 200 stream, parsed with :func:`~toolguard_core.upstream_errors.parse_error` as any error body:
+carry inside a 200 stream, parsed with :func:`~toolguard_core.upstream_errors.parse_error` as any error body,
+and whether the stream reached its answer's end (:attr:`RawStreamTap.ended_without_end`):
 
 * an NDJSON line with an ``error`` key (Ollama ends a failed generation with ``{"error": "..."}``);
 * an event-stream message whose ``:message-type`` header is ``exception`` (Bedrock's ``validationException``,
@@ -171,7 +172,8 @@ class RawStreamTap:
 
     @property
     def done(self) -> bool:
-        """The stream ended normally (these formats have no end event toolguard reads)."""
+        """The stream's body ended (the final ``b""``); whether before the answer's end is
+        :attr:`ended_without_end`."""
         return self.finished
 
     @property
