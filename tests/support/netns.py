@@ -2,7 +2,7 @@
 
 The guide's rule (traffic goes to 127.0.0.1 only) held by care: each client pointed at a loopback
 fake. Agent CLIs still looked up or connected to their vendors' hosts on their own (session 23:
-Claude Code to api.anthropic.com, opencode to registry.npmjs.org, a Codex run to api.openai.test).
+Claude Code to api.anthropic.com, opencode to registry.npmjs.org, a Node app test looked up api.openai.test).
 Here the rule holds by construction: pytest's main process moves into a new network namespace
 before pytest-xdist starts its workers, and every process started from then on (the workers,
 mitmdump, the SDKs, the agent CLIs, chromium, PostgreSQL) is its child and inherits it. The
