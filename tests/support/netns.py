@@ -106,11 +106,16 @@ def _unshare() -> str:
     except PermissionError:
         # Not root, or root without CAP_SYS_ADMIN (a container): a user namespace gives it.
         os.unshare(newuser | newnet)
-        _write("/proc/self/setgroups", "deny")  # required before gid_map without CAP_SETGID outside
-        _write("/proc/self/uid_map", f"{uid} {uid} 1")
-        _write("/proc/self/gid_map", f"{gid} {gid} 1")
         how = "own user and network namespaces"
-    _bring_up_lo()
+    # From here on the process is in the new namespace whatever fails: isolated, said with the error.
+    try:
+        if how != "own network namespace":
+            _write("/proc/self/setgroups", "deny")  # required before gid_map without CAP_SETGID outside
+            _write("/proc/self/uid_map", f"{uid} {uid} 1")
+            _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        _bring_up_lo()
+    except OSError as error:
+        return f"{how}, but setting it up failed: {error}; loopback may not work"
     return f"{how}, only lo: {', '.join(interfaces())}"
 
 
