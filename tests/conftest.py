@@ -22,11 +22,36 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import netns
 from support.proxy import Mitmdump, MitmdumpError
 from support.upstream import TLSFiles, Upstream, make_self_signed, openai_like
 
 # Per-request timeout for the openai SDK in tests: a stuck proxy fails the test instead of hanging it.
 CLIENT_TIMEOUT = 15.0
+
+
+_NETWORK = pytest.StashKey[netns.NetworkState]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's own network namespace, only ``lo`` (tests/support/netns.py), before anything starts.
+
+    In the main process, before pytest-xdist starts its workers (at session start): they, and every
+    process a test starts, inherit it. A worker reads the main process's state from the environment.
+    """
+    config.stash[_NETWORK] = netns.isolate()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return config.stash[_NETWORK].header()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Said again at the end when the run was not isolated: never silently unisolated."""
+    state = config.stash.get(_NETWORK, None)
+    if state is not None and not state.isolated:
+        terminalreporter.write_sep("=", state.header(), yellow=True, bold=True)
 
 
 def _worker_count() -> int:

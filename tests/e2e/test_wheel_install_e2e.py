@@ -4,8 +4,9 @@
 in a checkout, and the top-level help named ``addon/toolguard.py``. The script now ships inside the
 package (``toolguard_core/script/toolguard.py``); this test builds the wheel (``pip wheel --no-deps``,
 from a copy of the sources in its tmp dir so the worktree gets no build files), installs it into a
-new venv (dependencies from pip's configured indexes and cache), and runs the installed ``toolguard``
-from a directory outside the checkout with the openai SDK against the loopback fake provider."""
+new venv (dependencies from scripts/bootstrap --test's wheelhouse, no index: the tests have no network
+but loopback), and runs the installed ``toolguard`` from a directory outside the checkout with the
+openai SDK against the loopback fake provider."""
 
 from __future__ import annotations
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PIP_TIMEOUT = 600
+# Written by scripts/bootstrap --test: where its wheelhouse of the runtime dependencies is.
+WHEELHOUSE_POINTER = ROOT / ".venv" / ".toolguard-wheelhouse"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,28 @@ def pip(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]
     return result
 
 
+def wheelhouse() -> Path:
+    """scripts/bootstrap --test's wheelhouse: toolguard's runtime dependencies and build requirements.
+
+    The tests run with no network but loopback (tests/support/netns.py), so pip builds and installs
+    from it alone (``--no-index --find-links``), never from an index.
+    """
+    try:
+        path = Path(WHEELHOUSE_POINTER.read_text().strip())
+    except OSError:
+        path = None
+    if path is None or not (path / ".toolguard-done").is_file():
+        raise AssertionError(
+            f"no wheelhouse ({WHEELHOUSE_POINTER} names none that is complete): run scripts/bootstrap --test"
+        )
+    return path
+
+
+def offline(*args: str) -> tuple[str, ...]:
+    """pip arguments that take packages from the wheelhouse only."""
+    return ("--no-index", "--find-links", str(wheelhouse()), *args)
+
+
 def build_wheel(work: Path) -> BuiltWheel:
     """``pip wheel --no-deps -v`` of a copy of the sources in ``work`` (the worktree gets no build files)."""
     source = work / "src"
@@ -41,8 +65,12 @@ def build_wheel(work: Path) -> BuiltWheel:
         shutil.copytree(
             ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
         )
+    # The build requirements (setuptools) go into pip's isolated build environment from the wheelhouse.
     result = pip(
-        Path(sys.executable), "wheel", "--no-deps", "-v", "-w", str(work / "dist"), "./src", cwd=work
+        Path(sys.executable),
+        "wheel",
+        *offline("--no-deps", "-v", "-w", str(work / "dist"), "./src"),
+        cwd=work,
     )
     [wheel] = (work / "dist").glob("toolguard-*.whl")
     return BuiltWheel(wheel, result.stdout + result.stderr)
@@ -53,5 +81,5 @@ def install_in_new_venv(wheel: Path, work: Path) -> Path:
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     # --no-compile: byte-compiling all of mitmproxy at install time costs more than these runs save.
-    pip(venv / "bin" / "python", "install", "--quiet", "--no-compile", str(wheel), cwd=work)
+    pip(venv / "bin" / "python", "install", *offline("--quiet", "--no-compile", str(wheel)), cwd=work)
     return venv
