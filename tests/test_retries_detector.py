@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from toolguard_core.clients import RESEND_SECONDS, Retry, retries
+from toolguard_core.clients import RESEND_SECONDS, Retry, retried, retries
 
 AI_SDK = "ai/7.0.173 ai-sdk-provider-utils/4.0.30 runtime/node.js/22"
 BODY = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
@@ -77,3 +77,32 @@ def test_a_long_stream_reads_each_compared_body_a_bounded_number_of_times() -> N
     found = retries(rows, body, ordered=True)
     assert len(found) == 9_999 and found["f09999"] == Retry(9_999, False)
     assert len(reads) == 10_000  # each text read once: the one compared with is always still kept
+
+
+#: The same cases with each request as the store keeps it (session 24: the summary streams a digest of
+#: the skeleton and references and compares those): a split request's key stands for its text, so no
+#: text is read; a request stored whole has no key, and its text is read and compared, as without keys.
+KEYED = [
+    ("split and the same", {"a": b"k1", "b": b"k1"}, {"b": Retry(1, False)}, []),
+    ("split and different", {"a": b"k1", "b": b"k2"}, {}, []),
+    ("stored whole, the same text", {"a": None, "b": None}, {"b": Retry(1, False)}, ["b", "a"]),
+    ("one whole, one split, the same text", {"a": None, "b": b"k1"}, {"b": Retry(1, False)}, ["b", "a"]),
+]
+
+
+@pytest.mark.parametrize(("keys", "expected", "read"), [c[1:] for c in KEYED], ids=[c[0] for c in KEYED])
+def test_retried_compares_the_requests_as_stored_where_both_are_split(
+    keys: dict[str, bytes | None], expected: dict[str, Retry], read: list[str]
+) -> None:
+    reads: list[str] = []
+
+    def body(flow_id: str) -> str:
+        reads.append(flow_id)
+        return BODY
+
+    rows = [_row("a", 0, 429), _row("b", 2, 429)]
+    found = {
+        str(row["id"]): retry
+        for row, retry in retried(iter(rows), body, ordered=True, stored_key=lambda row: keys[row["id"]])
+    }
+    assert (found, reads) == (expected, read)
