@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from toolguard_core.clients import RESEND_SECONDS, Retry, retried, retries
+from toolguard_core.clients import RESEND_SECONDS, Retry, retried, retries, retry_count
 
 AI_SDK = "ai/7.0.173 ai-sdk-provider-utils/4.0.30 runtime/node.js/22"
 BODY = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
@@ -106,3 +106,11 @@ def test_retried_compares_the_requests_as_stored_where_both_are_split(
         for row, retry in retried(iter(rows), body, ordered=True, stored_key=lambda row: keys[row["id"]])
     }
     assert (found, reads) == (expected, read)
+
+
+@pytest.mark.parametrize("value", ["²", "١", "-1", "1.0", "999999", ""])
+def test_a_retry_count_that_is_no_plain_number_is_none(value: str) -> None:
+    """A client's header is text: '²' passes str.isdigit() but int() refused it, and the summary, the run
+    report and show raised on the row (session 24). Decimal digits of any script count, as int() reads them."""
+    expected = 1 if value == "١" else 0
+    assert retry_count(json.dumps({"X-Stainless-Retry-Count": value})) == expected

@@ -116,7 +116,7 @@ def _retry_count(headers_json: str | None) -> int:
     if not isinstance(headers, dict):
         return 0
     value = next((v for k, v in headers.items() if str(k).lower() == RETRY_COUNT_HEADER), None)
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 6 else 0
+    return int(value) if isinstance(value, str) and value.isdecimal() and len(value) < 6 else 0
 
 
 # ------------------------------------------------------------------ retries a client does not declare
