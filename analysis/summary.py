@@ -976,31 +976,54 @@ def _stored_key(row: Mapping[str, Any]) -> bytes | None:
 def _flows_in(
     selection: Selection, spans: dict[tuple[Any, ...], list[list[float]]], stored: bool = False
 ) -> Iterator[dict[str, Any]]:
-    """The selected flows of each client and upstream within its spans, in time order per client and
-    upstream (what clients.retried reads with ``ordered``), with their group key: a capture without
-    transient answers reads none. ``stored``: read ``flow_rows`` with each request as stored
-    (:func:`_stored_requests`), not the ``flows`` view, which would rebuild every request's text."""
+    """The selected flows of each client and upstream within its spans, in time order (what
+    clients.retried reads with ``ordered``), with their group key: a capture without transient answers
+    reads none. The spans of every client and upstream are merged into one time line, read once, and
+    each row kept when a span of its own client and upstream holds it: read per client and upstream, a
+    capture dense with 429s read every row once per client (each span covered the whole month; session
+    24). ``stored``: read ``flow_rows`` with each request as stored (:func:`_stored_requests`), not the
+    ``flows`` view, which would rebuild every request's text."""
     columns = ", ".join(f"f.{c}" for c in (*RETRY_COLUMNS, "group_key"))
     relation = "flows f"
     if stored:
         columns += f", f.request_json as stored_request, f.{PARTS_COLUMN} as stored_parts"
         relation = f"{FLOW_ROWS_TABLE} f"
-    for (client, host, port, path), windows in spans.items():
-        for start, end in windows:
-            yield from selection.query(
-                f"select {columns} from {relation} where {selection.where} and f.client = ? "
-                "and coalesce(f.host, '') = ? and coalesce(f.port, -1) = ? and coalesce(f.path, '') = ? "
-                "and f.datetime_utc >= ? and f.datetime_utc <= ? order by f.datetime_utc, f.id",
-                [
-                    *selection.args,
-                    client,
-                    host or "",
-                    -1 if port is None else port,
-                    path or "",
-                    format_utc(start),
-                    format_utc(end),
-                ],
-            )
+    # Each client and upstream's spans as the texts its rows are compared with (datetime_utc is text,
+    # sorted as text: the bounds are those a query per client and upstream compared), in time order.
+    bounds: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+    for key, windows in spans.items():
+        bounds.setdefault(_span_key(*key), []).extend((format_utc(a), format_utc(b)) for a, b in windows)
+    for key in bounds:
+        bounds[key].sort()
+    line: list[list[float]] = []
+    for start, end in sorted(w for windows in spans.values() for w in windows):
+        if line and start <= line[-1][1] + _WINDOW_GAP_SECONDS:
+            line[-1][1] = max(line[-1][1], end)
+        else:
+            line.append([start, end])
+    position = dict.fromkeys(bounds, 0)
+    for start, end in line:
+        for row in selection.query(
+            f"select {columns} from {relation} where {selection.where} and coalesce(f.client, '') != '' "
+            "and f.datetime_utc >= ? and f.datetime_utc <= ? order by f.datetime_utc, f.id",
+            [*selection.args, format_utc(start), format_utc(end)],
+        ):
+            key = _span_key(row["client"], row["host"], row["port"], row["path"])
+            if (windows := bounds.get(key)) is None:
+                continue
+            at, n = row["datetime_utc"], position[key]
+            while (
+                n < len(windows) and windows[n][1] < at
+            ):  # rows come in time order: spans behind stay behind
+                n += 1
+            position[key] = n
+            if n < len(windows) and windows[n][0] <= at:
+                yield row
+
+
+def _span_key(client: Any, host: Any, port: Any, path: Any) -> tuple[Any, ...]:
+    """A client and upstream as the spans' rows are matched to it (an absent host, port or path as none)."""
+    return (client, host or "", -1 if port is None else port, path or "")
 
 
 def retries_words(group: dict[str, Any]) -> str | None:
