@@ -896,24 +896,52 @@ class RetryTally:
 _NO_RETRIES = RetryTally()
 
 
+#: From this share of the selected flows answered 429 or 5xx, the summary reads every flow of a named
+#: client once (:func:`_flows`) rather than a first pass for the spans near transient answers and then
+#: the flows within them (:func:`_transient_spans_and_declared`, :func:`_flows_in`), which then hold
+#: nearly every flow, each read twice. Either gives the same retries; below it the spans are cheaper (on
+#: the 1,000,000 flows of bench_summary.py: all 400s 6.0 s of CPU in two passes, 11.5 s in one; 90 %
+#: 429/5xx 33.7 s in two, 22.6 s in one: session 24).
+DENSE_SHARE = 0.1
+
+
 def _retries(selection: Selection) -> dict[str | None, RetryTally]:
     """The selection's flows that retried an earlier call (clients.retried: the one detector the run
-    report and show use too), tallied by group key, read once per summary: the flows whose client
-    declared a count from the first pass, which reads each of them, and the resends from the stream of
-    the flows around transient answers (its declared ones are among the first pass's)."""
+    report and show use too), tallied by group key, read once per summary: on a capture dense with
+    transient answers in one pass (:data:`DENSE_SHARE`); otherwise the flows whose client declared a
+    count from a first pass, which reads each of them, and the resends from the stream of the flows
+    around transient answers (its declared ones are among the first pass's)."""
     if selection.retry_groups is None:
-        spans, groups = _transient_spans_and_declared(selection)
         stored = _stored_requests(selection)
+        if _dense(selection):
+            groups: dict[str | None, RetryTally] = {}
+            rows = _flows(selection, stored)
+            declared_counted = False
+        else:
+            spans, groups = _transient_spans_and_declared(selection)
+            rows = _flows_in(selection, spans, stored)
+            declared_counted = True
         for row, retry in retried(
-            _flows_in(selection, spans, stored),
-            selection.request_json,
-            ordered=True,
-            stored_key=_stored_key if stored else None,
+            rows, selection.request_json, ordered=True, stored_key=_stored_key if stored else None
         ):
-            if not retry.declared:
+            if not (retry.declared and declared_counted):
                 groups.setdefault(row["group_key"], RetryTally()).add(retry)
         selection.retry_groups = groups
     return selection.retry_groups
+
+
+def _dense(selection: Selection) -> bool:
+    """Whether :data:`DENSE_SHARE` of the selected flows were answered 429 or 5xx, counted on the
+    summary's covering index (status is one of its columns; an overload event inside a 200 stream is
+    not counted here: this only chooses how to read, never what is found)."""
+    row = next(
+        selection.query(
+            "select count(*) as n, coalesce(sum(case when f.status = 429 or f.status >= 500 then 1 else 0 end), 0) "
+            f"as transient from flows f where {selection.where}",
+            selection.args,
+        )
+    )
+    return int(row["n"] or 0) > 0 and int(row["transient"] or 0) >= DENSE_SHARE * int(row["n"])
 
 
 #: Windows of one client and upstream closer than this are read as one (fewer queries, a little more read).
@@ -955,7 +983,7 @@ def _transient_spans_and_declared(
 
 def _stored_requests(selection: Selection) -> bool:
     """Whether the selection's rows are one SQLite file's ``flow_rows`` (m008_content_dedup), so the
-    stream of :func:`_flows_in` can carry each request as stored (its skeleton and references) and
+    stream of :func:`_flows` can carry each request as stored (its skeleton and references) and
     clients.retried compares those instead of reading two request texts per candidate. Not for the
     staging file (it holds no requests) nor PostgreSQL: their requests are read one by one, as before."""
     if selection.staged or selection.conn.postgres or not selection.conn.has_table(FLOW_ROWS_TABLE):
@@ -971,6 +999,27 @@ def _stored_key(row: Mapping[str, Any]) -> bytes | None:
         return None
     text = f"{row.get('stored_request') or ''}\x00{parts}"
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _flows(selection: Selection, stored: bool = False) -> Iterator[dict[str, Any]]:
+    """The selected flows clients.retried can tell anything of, in time order, with their group key:
+    those of a named client (a transient answer, or a resend of one) and those that declare a retry
+    count (:data:`RETRY_COUNT_HEADER`). One pass, streamed (issue #12: a million flows held were 1.25
+    GB). Session 23 read a first pass for the spans near transient answers, then the flows within them;
+    on a capture dense with 429s the spans held every flow and each row was read twice (session 24),
+    and the filter of the first pass read every row anyway. ``stored``: read ``flow_rows`` with each
+    request as stored (:func:`_stored_requests`), not the ``flows`` view, which would rebuild every
+    request's text."""
+    columns = ", ".join(f"f.{c}" for c in (*RETRY_COLUMNS, "group_key"))
+    relation = "flows f"
+    if stored:
+        columns += f", f.request_json as stored_request, f.{PARTS_COLUMN} as stored_parts"
+        relation = f"{FLOW_ROWS_TABLE} f"
+    yield from selection.query(
+        f"select {columns} from {relation} where {selection.where} and (coalesce(f.client, '') != '' "
+        "or lower(f.request_headers_json) like ?) order by f.datetime_utc, f.id",
+        [*selection.args, f"%{RETRY_COUNT_HEADER}%"],
+    )
 
 
 def _flows_in(

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from toolguard_analysis import summary
 from toolguard_analysis.summary import build_summary
 from toolguard_core.clients import RETRY_COLUMNS, retries
 from toolguard_core.store import open_db
@@ -72,16 +73,29 @@ def _section(data: dict[str, Any]) -> dict[str | None, tuple[int, list[int], int
     return {g["key"]: (g["sdk_retries"], g["sdk_retry_counts"], g["resent_retries"]) for g in data["groups"]}
 
 
-def test_the_retry_section_of_a_dense_capture_is_the_detectors_over_every_flow(dense: Path) -> None:
+#: Both ways of reading: every flow of a named client in one pass (a dense capture, as this one is),
+#: and a first pass for the spans near transient answers, then the flows within them.
+READS = [pytest.param(0.1, id="one pass"), pytest.param(2.0, id="spans, then the flows in them")]
+
+
+@pytest.mark.parametrize("dense_share", READS)
+def test_the_retry_section_of_a_dense_capture_is_the_detectors_over_every_flow(
+    dense: Path, dense_share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(summary, "DENSE_SHARE", dense_share)
     expected = _expected(dense)
     # Not vacuous: the capture has retries of both kinds, in several groups.
     assert sum(v[0] for v in expected.values()) > 100 and sum(v[2] for v in expected.values()) > 100
     assert _section(build_summary([dense])) == expected
 
 
-def test_the_same_section_when_the_requests_are_read_one_by_one(dense: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("dense_share", READS)
+def test_the_same_section_when_the_requests_are_read_one_by_one(
+    dense: Path, tmp_path: Path, dense_share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two databases are staged (selection.py): no request is at hand in the stream, each compared text
     is read from its database, and the section is the same."""
+    monkeypatch.setattr(summary, "DENSE_SHARE", dense_share)
     empty = tmp_path / "empty.db"
     open_db(empty).conn.close()
     assert _section(build_summary([dense, empty])) == _expected(dense)

@@ -227,22 +227,33 @@ def retried(
     if not ordered:
         rows = sorted(rows, key=lambda r: (str(r.get("datetime_utc") or ""), str(r.get("id") or "")))
     for row in rows:
-        flow_id = str(row.get("id"))
-        number = retry_count(row.get("request_headers_json"))
-        start = parse_utc(row.get("datetime_utc"))
         key = (row.get("client"), row.get("host"), row.get("port"), row.get("path"))
-        stored = stored_key(row) if stored_key is not None else None
+        number = retry_count(row.get("request_headers_json"))
+        transient = transient_answer(row.get("status"), row.get("error_type"))
+        earlier = recent.get(key) if row.get("client") else None
+        if not (number or transient or earlier):
+            continue  # no count declared, no transient answer, none of its client's to resend: nothing to read
+        flow_id = str(row.get("id"))
         if number:
             yield row, Retry(number, True)
-        elif start is not None and row.get("client"):
-            for ended, previous, previous_number, previous_stored in reversed(recent.get(key, ())):
-                if -0.05 <= start - ended <= RESEND_SECONDS and same(
-                    flow_id, stored, previous, previous_stored
-                ):
-                    number = previous_number + 1
-                    yield row, Retry(number, False)
-                    break
-        if start is not None and transient_answer(row.get("status"), row.get("error_type")):
+        if (start := parse_utc(row.get("datetime_utc"))) is None:
+            continue
+        stored: Hashable | None = None
+        if earlier and not number:
+            if start - max(entry[0] for entry in earlier) > RESEND_SECONDS:
+                del recent[key]  # rows come in time order per client and upstream: too old now stays so
+            else:
+                stored = stored_key(row) if stored_key is not None else None
+                for ended, previous, previous_number, previous_stored in reversed(earlier):
+                    if -0.05 <= start - ended <= RESEND_SECONDS and same(
+                        flow_id, stored, previous, previous_stored
+                    ):
+                        number = previous_number + 1
+                        yield row, Retry(number, False)
+                        break
+        if transient:
+            if stored is None and stored_key is not None:
+                stored = stored_key(row)
             ended = start + (row.get("duration_ms") or 0) / 1000
             kept = [entry for entry in recent.get(key, ()) if start - entry[0] <= RESEND_SECONDS]
             recent[key] = [*kept, (ended, flow_id, number, stored)][-_RECENT_KEPT:]
