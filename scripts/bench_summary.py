@@ -6,7 +6,7 @@ real provider error bodies of the labelled corpus (tests/data/error_corpus.json)
 new ids and spread over 30 days, and written with the store's own ``write_rows`` (which derives each
 row's grouping columns, as the proxy's writer does), so the database has the schema, indexes and
 content mix a team's months of captures would have. Then ``toolguard summary``
-runs in a child process and its wall time and peak RSS are measured.
+runs in a child process and its wall time, peak RSS and CPU time (user + system) are measured.
 
 Targets (issue #12): 1,000,000 flows summarised in under 30 s with a peak RSS under 500 MB; exit 1
 when a target is missed.
