@@ -81,8 +81,8 @@ class Selection:
     has_repairs: bool
     #: Rows whose summary columns this read computed (a database written before they existed).
     derived_on_read: int = 0
-    #: The selected flows that retried an earlier call (clients.retries) by group key: read once.
-    retry_groups: dict[str, list[Any]] | None = None
+    #: The selected flows that retried an earlier call (clients.retried), tallied by group key: read once.
+    retry_groups: dict[str | None, Any] | None = None
 
     def query(self, sql: str, args: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         return self.conn.query(sql, args)

@@ -11,10 +11,12 @@ same numbers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,12 +28,13 @@ from toolguard_core.clients import (
     RETRY_COUNT_HEADER,
     TRANSIENT_SQL,
     Retry,
-    retries,
+    retried,
     retry_count,
     transient_answer,
 )
 from toolguard_core.conversation import render_responses_items, responses_items
 from toolguard_core.dburl import label
+from toolguard_core.dedup import FLOW_ROWS_TABLE, PARTS_COLUMN
 from toolguard_core.fingerprint import NORMALISER_VERSION, normalise
 from toolguard_core.grouping import explanation, fingerprint_text, group_key, stored_cause, summary_version
 from toolguard_core.opaque import is_opaque_stored
@@ -822,8 +825,7 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         ),
     )
     verdicts = sorted(t["verdicts"].items(), key=lambda item: item[1][0])
-    members = _retries(selection).get(key, [])
-    retried = [r.number for r in members if r.declared]
+    tally = _retries(selection).get(key, _NO_RETRIES)
     unconfirmed = _unconfirmed(
         selection, key, pattern, cause, error_text(example.get("error_json"), example.get("error_message"))
     )
@@ -862,33 +864,84 @@ def _group(selection: Selection, key: str, t: dict[str, Any]) -> dict[str, Any]:
         "excerpt": excerpt({**example, "request_json": selection.request_json(example["id"])}, location),
         # Its members the client's SDK resent on its own (x-stainless-retry-count > 0): "3×" for one
         # call tried three times (retries_words; toolguard run's report says the same).
-        "sdk_retries": len(retried),
-        "sdk_retry_counts": sorted(set(retried)),
+        "sdk_retries": tally.declared,
+        "sdk_retry_counts": sorted(tally.counts),
         # Its members the same client resent soon after a transient answer without declaring it (the
         # Vercel AI SDK, Claude Code's retry count 0: clients.retries).
-        "resent_retries": sum(1 for r in members if not r.declared),
+        "resent_retries": tally.resent,
         # The group's flagged flows whose findings its answer contradicts (verdict.judge):
         # [{"rule", "count"}], most flows first; [] when none (docs/summary.md).
         "unconfirmed": unconfirmed,
     }
 
 
-def _retries(selection: Selection) -> dict[str, list[Retry]]:
-    """The selection's flows that retried an earlier call (clients.retries: the one detector the run
-    report and show use too) by group key, read once per summary."""
+@dataclass(slots=True)
+class RetryTally:
+    """A group's members that retried an earlier call (clients.retried): how many its client's SDK
+    declared, with which counts, and how many were resent without saying so. A tally, not the flows:
+    the summary's memory does not grow with the retries of a capture dense with 429s (session 24)."""
+
+    declared: int = 0
+    counts: set[int] = field(default_factory=set)
+    resent: int = 0
+
+    def add(self, retry: Retry) -> None:
+        if retry.declared:
+            self.declared += 1
+            self.counts.add(retry.number)
+        else:
+            self.resent += 1
+
+
+_NO_RETRIES = RetryTally()
+
+
+#: From this share of the selected flows answered 429 or 5xx, the summary reads every flow of a named
+#: client once (:func:`_flows`) rather than a first pass for the spans near transient answers and then
+#: the flows within them (:func:`_transient_spans_and_declared`, :func:`_flows_in`), which then hold
+#: nearly every flow, each read twice. Either gives the same retries; below it the spans are cheaper (on
+#: the 1,000,000 flows of bench_summary.py: all 400s 6.0 s of CPU in two passes, 11.5 s in one; 90 %
+#: 429/5xx 33.7 s in two, 22.6 s in one: session 24).
+DENSE_SHARE = 0.1
+
+
+def _retries(selection: Selection) -> dict[str | None, RetryTally]:
+    """The selection's flows that retried an earlier call (clients.retried: the one detector the run
+    report and show use too), tallied by group key, read once per summary: on a capture dense with
+    transient answers in one pass (:data:`DENSE_SHARE`); otherwise the flows whose client declared a
+    count from a first pass, which reads each of them, and the resends from the stream of the flows
+    around transient answers (its declared ones are among the first pass's)."""
     if selection.retry_groups is None:
-        spans, declared = _transient_spans_and_declared(selection)
-        found = retries(_flows_in(selection, spans), selection.request_json, ordered=True)
-        # A count the client declared needs no earlier flow (its SDK retried a timeout toolguard never saw).
-        found.update(declared)
-        selection.retry_groups = {}
-        ids = list(found)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            for row in selection.query(f"select id, group_key from flows where id in ({marks})", chunk):
-                selection.retry_groups.setdefault(row["group_key"], []).append(found[row["id"]])
+        stored = _stored_requests(selection)
+        if _dense(selection):
+            groups: dict[str | None, RetryTally] = {}
+            rows = _flows(selection, stored)
+            declared_counted = False
+        else:
+            spans, groups = _transient_spans_and_declared(selection)
+            rows = _flows_in(selection, spans, stored)
+            declared_counted = True
+        for row, retry in retried(
+            rows, selection.request_json, ordered=True, stored_key=_stored_key if stored else None
+        ):
+            if not (retry.declared and declared_counted):
+                groups.setdefault(row["group_key"], RetryTally()).add(retry)
+        selection.retry_groups = groups
     return selection.retry_groups
+
+
+def _dense(selection: Selection) -> bool:
+    """Whether :data:`DENSE_SHARE` of the selected flows were answered 429 or 5xx, counted on the
+    summary's covering index (status is one of its columns; an overload event inside a 200 stream is
+    not counted here: this only chooses how to read, never what is found)."""
+    row = next(
+        selection.query(
+            "select count(*) as n, coalesce(sum(case when f.status = 429 or f.status >= 500 then 1 else 0 end), 0) "
+            f"as transient from flows f where {selection.where}",
+            selection.args,
+        )
+    )
+    return int(row["n"] or 0) > 0 and int(row["transient"] or 0) >= DENSE_SHARE * int(row["n"])
 
 
 #: Windows of one client and upstream closer than this are read as one (fewer queries, a little more read).
@@ -897,23 +950,24 @@ _WINDOW_GAP_SECONDS = 600.0
 
 def _transient_spans_and_declared(
     selection: Selection,
-) -> tuple[dict[tuple[Any, ...], list[list[float]]], dict[str, Retry]]:
+) -> tuple[dict[tuple[Any, ...], list[list[float]]], dict[str | None, RetryTally]]:
     """One pass over the selection (issue #12: a million flows read every flow and held them all, 1.25
     GB): each client's spans of time, per upstream, from a transient answer (a 429, a 5xx, an overload
-    event) to :data:`RESEND_SECONDS` after it ended, where clients.retries can find a resend; and the
-    flows whose client declared a retry count (:data:`RETRY_COUNT_HEADER`), which need no earlier flow."""
+    event) to :data:`RESEND_SECONDS` after it ended, where clients.retried can find a resend; and the
+    flows whose client declared a retry count (:data:`RETRY_COUNT_HEADER`), which need no earlier flow,
+    tallied by group key."""
     spans: dict[tuple[Any, ...], list[list[float]]] = {}
-    declared: dict[str, Retry] = {}
+    declared: dict[str | None, RetryTally] = {}
     rows = selection.query(
-        "select f.id, f.client, f.host, f.port, f.path, f.datetime_utc, f.duration_ms, f.status, f.error_type, "
-        f"case when lower(f.request_headers_json) like ? then f.request_headers_json end as retry_headers "
-        f"from flows f where {selection.where} and ((coalesce(f.client, '') != '' and {TRANSIENT_SQL}) "
-        "or lower(f.request_headers_json) like ?) order by f.datetime_utc",
+        "select f.client, f.host, f.port, f.path, f.datetime_utc, f.duration_ms, f.status, f.error_type, "
+        f"f.group_key, case when lower(f.request_headers_json) like ? then f.request_headers_json end "
+        f"as retry_headers from flows f where {selection.where} and ((coalesce(f.client, '') != '' and "
+        f"{TRANSIENT_SQL}) or lower(f.request_headers_json) like ?) order by f.datetime_utc",
         [f"%{RETRY_COUNT_HEADER}%", *selection.args, f"%{RETRY_COUNT_HEADER}%"],
     )
     for row in rows:
         if number := retry_count(row["retry_headers"]):
-            declared[row["id"]] = Retry(number, True)
+            declared.setdefault(row["group_key"], RetryTally()).add(Retry(number, True))
         if not row["client"] or not transient_answer(row["status"], row["error_type"]):
             continue
         if (start := parse_utc(row["datetime_utc"])) is None:
@@ -927,28 +981,98 @@ def _transient_spans_and_declared(
     return spans, declared
 
 
+def _stored_requests(selection: Selection) -> bool:
+    """Whether the selection's rows are one SQLite file's ``flow_rows`` (m008_content_dedup), so the
+    stream of :func:`_flows` can carry each request as stored (its skeleton and references) and
+    clients.retried compares those instead of reading two request texts per candidate. Not for the
+    staging file (it holds no requests) nor PostgreSQL: their requests are read one by one, as before."""
+    if selection.staged or selection.conn.postgres or not selection.conn.has_table(FLOW_ROWS_TABLE):
+        return False
+    return PARTS_COLUMN in selection.conn.columns(FLOW_ROWS_TABLE)
+
+
+def _stored_key(row: Mapping[str, Any]) -> bytes | None:
+    """A split request's skeleton and references, digested (bounded, however large the skeleton), or
+    None for a request stored whole (its text is compared: clients.retried)."""
+    parts = row.get("stored_parts")
+    if parts is None:
+        return None
+    text = f"{row.get('stored_request') or ''}\x00{parts}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _flows(selection: Selection, stored: bool = False) -> Iterator[dict[str, Any]]:
+    """The selected flows clients.retried can tell anything of, in time order, with their group key:
+    those of a named client (a transient answer, or a resend of one) and those that declare a retry
+    count (:data:`RETRY_COUNT_HEADER`). One pass, streamed (issue #12: a million flows held were 1.25
+    GB). Session 23 read a first pass for the spans near transient answers, then the flows within them;
+    on a capture dense with 429s the spans held every flow and each row was read twice (session 24),
+    and the filter of the first pass read every row anyway. ``stored``: read ``flow_rows`` with each
+    request as stored (:func:`_stored_requests`), not the ``flows`` view, which would rebuild every
+    request's text."""
+    columns = ", ".join(f"f.{c}" for c in (*RETRY_COLUMNS, "group_key"))
+    relation = "flows f"
+    if stored:
+        columns += f", f.request_json as stored_request, f.{PARTS_COLUMN} as stored_parts"
+        relation = f"{FLOW_ROWS_TABLE} f"
+    yield from selection.query(
+        f"select {columns} from {relation} where {selection.where} and (coalesce(f.client, '') != '' "
+        "or lower(f.request_headers_json) like ?) order by f.datetime_utc, f.id",
+        [*selection.args, f"%{RETRY_COUNT_HEADER}%"],
+    )
+
+
 def _flows_in(
-    selection: Selection, spans: dict[tuple[Any, ...], list[list[float]]]
+    selection: Selection, spans: dict[tuple[Any, ...], list[list[float]]], stored: bool = False
 ) -> Iterator[dict[str, Any]]:
-    """The selected flows of each client and upstream within its spans, in time order per client and
-    upstream (what clients.retries reads with ``ordered``): a capture without transient answers reads none."""
-    columns = ", ".join(f"f.{c}" for c in RETRY_COLUMNS)
-    for (client, host, port, path), windows in spans.items():
-        for start, end in windows:
-            yield from selection.query(
-                f"select {columns} from flows f where {selection.where} and f.client = ? "
-                "and coalesce(f.host, '') = ? and coalesce(f.port, -1) = ? and coalesce(f.path, '') = ? "
-                "and f.datetime_utc >= ? and f.datetime_utc <= ? order by f.datetime_utc, f.id",
-                [
-                    *selection.args,
-                    client,
-                    host or "",
-                    -1 if port is None else port,
-                    path or "",
-                    format_utc(start),
-                    format_utc(end),
-                ],
-            )
+    """The selected flows of each client and upstream within its spans, in time order (what
+    clients.retried reads with ``ordered``), with their group key: a capture without transient answers
+    reads none. The spans of every client and upstream are merged into one time line, read once, and
+    each row kept when a span of its own client and upstream holds it: read per client and upstream, a
+    capture dense with 429s read every row once per client (each span covered the whole month; session
+    24). ``stored``: read ``flow_rows`` with each request as stored (:func:`_stored_requests`), not the
+    ``flows`` view, which would rebuild every request's text."""
+    columns = ", ".join(f"f.{c}" for c in (*RETRY_COLUMNS, "group_key"))
+    relation = "flows f"
+    if stored:
+        columns += f", f.request_json as stored_request, f.{PARTS_COLUMN} as stored_parts"
+        relation = f"{FLOW_ROWS_TABLE} f"
+    # Each client and upstream's spans as the texts its rows are compared with (datetime_utc is text,
+    # sorted as text: the bounds are those a query per client and upstream compared), in time order.
+    bounds: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+    for key, windows in spans.items():
+        bounds.setdefault(_span_key(*key), []).extend((format_utc(a), format_utc(b)) for a, b in windows)
+    for key in bounds:
+        bounds[key].sort()
+    line: list[list[float]] = []
+    for start, end in sorted(w for windows in spans.values() for w in windows):
+        if line and start <= line[-1][1] + _WINDOW_GAP_SECONDS:
+            line[-1][1] = max(line[-1][1], end)
+        else:
+            line.append([start, end])
+    position = dict.fromkeys(bounds, 0)
+    for start, end in line:
+        for row in selection.query(
+            f"select {columns} from {relation} where {selection.where} and coalesce(f.client, '') != '' "
+            "and f.datetime_utc >= ? and f.datetime_utc <= ? order by f.datetime_utc, f.id",
+            [*selection.args, format_utc(start), format_utc(end)],
+        ):
+            key = _span_key(row["client"], row["host"], row["port"], row["path"])
+            if (windows := bounds.get(key)) is None:
+                continue
+            at, n = row["datetime_utc"], position[key]
+            while (
+                n < len(windows) and windows[n][1] < at
+            ):  # rows come in time order: spans behind stay behind
+                n += 1
+            position[key] = n
+            if n < len(windows) and windows[n][0] <= at:
+                yield row
+
+
+def _span_key(client: Any, host: Any, port: Any, path: Any) -> tuple[Any, ...]:
+    """A client and upstream as the spans' rows are matched to it (an absent host, port or path as none)."""
+    return (client, host or "", -1 if port is None else port, path or "")
 
 
 def retries_words(group: dict[str, Any]) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from toolguard_core.clients import RESEND_SECONDS, Retry, retries
+from toolguard_core.clients import RESEND_SECONDS, Retry, retried, retries, retry_count
 
 AI_SDK = "ai/7.0.173 ai-sdk-provider-utils/4.0.30 runtime/node.js/22"
 BODY = json.dumps({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]})
@@ -77,3 +77,40 @@ def test_a_long_stream_reads_each_compared_body_a_bounded_number_of_times() -> N
     found = retries(rows, body, ordered=True)
     assert len(found) == 9_999 and found["f09999"] == Retry(9_999, False)
     assert len(reads) == 10_000  # each text read once: the one compared with is always still kept
+
+
+#: The same cases with each request as the store keeps it (session 24: the summary streams a digest of
+#: the skeleton and references and compares those): a split request's key stands for its text, so no
+#: text is read; a request stored whole has no key, and its text is read and compared, as without keys.
+KEYED = [
+    ("split and the same", {"a": b"k1", "b": b"k1"}, {"b": Retry(1, False)}, []),
+    ("split and different", {"a": b"k1", "b": b"k2"}, {}, []),
+    ("stored whole, the same text", {"a": None, "b": None}, {"b": Retry(1, False)}, ["b", "a"]),
+    ("one whole, one split, the same text", {"a": None, "b": b"k1"}, {"b": Retry(1, False)}, ["b", "a"]),
+]
+
+
+@pytest.mark.parametrize(("keys", "expected", "read"), [c[1:] for c in KEYED], ids=[c[0] for c in KEYED])
+def test_retried_compares_the_requests_as_stored_where_both_are_split(
+    keys: dict[str, bytes | None], expected: dict[str, Retry], read: list[str]
+) -> None:
+    reads: list[str] = []
+
+    def body(flow_id: str) -> str:
+        reads.append(flow_id)
+        return BODY
+
+    rows = [_row("a", 0, 429), _row("b", 2, 429)]
+    found = {
+        str(row["id"]): retry
+        for row, retry in retried(iter(rows), body, ordered=True, stored_key=lambda row: keys[row["id"]])
+    }
+    assert (found, reads) == (expected, read)
+
+
+@pytest.mark.parametrize("value", ["²", "١", "-1", "1.0", "999999", ""])
+def test_a_retry_count_that_is_no_plain_number_is_none(value: str) -> None:
+    """A client's header is text: '²' passes str.isdigit() but int() refused it, and the summary, the run
+    report and show raised on the row (session 24). Decimal digits of any script count, as int() reads them."""
+    expected = 1 if value == "١" else 0
+    assert retry_count(json.dumps({"X-Stainless-Retry-Count": value})) == expected

@@ -8,7 +8,7 @@ import functools
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +96,19 @@ RETRY_COUNT_HEADER = "x-stainless-retry-count"
 def retry_count(headers_json: str | None) -> int:
     """How many earlier tries of this call the client's SDK made (its :data:`RETRY_COUNT_HEADER`), from
     a row's ``request_headers_json``; 0 for a first try, a client that does not say, or bad input."""
+    # Memoised: a client sends the same headers on every call but for its count (the summary reads
+    # this for every flow near a transient answer, twice: session 24); a long text is read afresh.
+    if isinstance(headers_json, str) and len(headers_json) <= _MEMO_CHARS:
+        return _retry_count(headers_json)
+    return _retry_count.__wrapped__(headers_json)
+
+
+#: Headers texts up to this long are remembered by :func:`retry_count` (1024 of them at most).
+_MEMO_CHARS = 4096
+
+
+@functools.lru_cache(maxsize=1024)
+def _retry_count(headers_json: str | None) -> int:
     try:
         headers = json.loads(headers_json) if headers_json else None
     except ValueError:
@@ -103,7 +116,7 @@ def retry_count(headers_json: str | None) -> int:
     if not isinstance(headers, dict):
         return 0
     value = next((v for k, v in headers.items() if str(k).lower() == RETRY_COUNT_HEADER), None)
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 6 else 0
+    return int(value) if isinstance(value, str) and value.isdecimal() and len(value) < 6 else 0
 
 
 # ------------------------------------------------------------------ retries a client does not declare
@@ -169,12 +182,32 @@ def retries(
     stored as a rejection of its own, and the reports counted one failing call as several (session 21).
 
     ``ordered``: ``rows`` already come by ``datetime_utc`` then ``id`` within each client and upstream
-    (the state is kept per client and upstream, so the streams of two may follow each other), so they
-    are read as a stream, never held: the summary runs this over a million flows in bounded memory
-    (issue #12: 500 MB). Only the transient flows of the last :data:`RESEND_SECONDS` per client and
-    upstream, and the last :data:`_BODIES_KEPT` request texts compared, are kept."""
-    found: dict[str, Retry] = {}
-    recent: dict[tuple[Any, ...], list[tuple[float, Mapping[str, Any]]]] = {}
+    (:func:`retried`, which the summary streams instead of holding this dict)."""
+    return {str(row.get("id")): retry for row, retry in retried(rows, body, ordered=ordered)}
+
+
+def retried(
+    rows: Iterable[Mapping[str, Any]],
+    body: Callable[[str], str | None],
+    *,
+    ordered: bool = False,
+    stored_key: Callable[[Mapping[str, Any]], Hashable | None] | None = None,
+) -> Iterator[tuple[Mapping[str, Any], Retry]]:
+    """:func:`retries` as a stream: each row that retried an earlier call with its :class:`Retry`, as
+    it is read. With ``ordered`` (``rows`` by ``datetime_utc`` then ``id`` within each client and
+    upstream; the state is kept per client and upstream, so the streams of two may follow each other)
+    nothing grows with the rows: only the transient flows of the last :data:`RESEND_SECONDS` per client
+    and upstream (at most :data:`_RECENT_KEPT`, each with its own retry number, which a resend of it
+    continues) and the last :data:`_BODIES_KEPT` request texts compared are kept. The summary runs this
+    over a million flows (issue #12: 500 MB), most of them candidates on a capture dense with 429s.
+
+    ``stored_key``: a row's request as stored, when the reader has it at hand (the summary streams the
+    store's skeleton and references: a digest of them, or None for a request stored whole), compared
+    instead of reading both texts: the store splits a text by one pure function (dedup.split_request),
+    so two equal texts have equal keys and two split requests with different keys have different texts.
+    Where either key is None the texts are compared, as without it (session 24: on a capture dense with
+    rate limits, reading one request text per candidate was most of the summary's time)."""
+    recent: dict[tuple[Any, ...], list[tuple[float, str, int, Hashable | None]]] = {}
     bodies: OrderedDict[str, str | None] = OrderedDict()
 
     def text(flow_id: str) -> str | None:
@@ -186,31 +219,44 @@ def retries(
             bodies.popitem(last=False)
         return found_text
 
+    def same(flow_id: str, key: Hashable | None, other_id: str, other_key: Hashable | None) -> bool:
+        if key is not None and other_key is not None:
+            return key == other_key
+        return (found := text(flow_id)) is not None and found == text(other_id)
+
     if not ordered:
         rows = sorted(rows, key=lambda r: (str(r.get("datetime_utc") or ""), str(r.get("id") or "")))
     for row in rows:
-        flow_id = str(row.get("id"))
-        declared = retry_count(row.get("request_headers_json"))
-        start = parse_utc(row.get("datetime_utc"))
         key = (row.get("client"), row.get("host"), row.get("port"), row.get("path"))
-        if declared:
-            found[flow_id] = Retry(declared, True)
-        elif start is not None and row.get("client"):
-            earlier = recent.get(key, ())
-            for ended, previous in reversed(earlier):
-                if (
-                    -0.05 <= start - ended <= RESEND_SECONDS
-                    and (same := text(flow_id)) is not None
-                    and same == text(str(previous.get("id")))
-                ):
-                    before = found.get(str(previous.get("id")))
-                    found[flow_id] = Retry(before.number + 1 if before else 1, False)
-                    break
-        if start is not None and transient_answer(row.get("status"), row.get("error_type")):
+        number = retry_count(row.get("request_headers_json"))
+        transient = transient_answer(row.get("status"), row.get("error_type"))
+        earlier = recent.get(key) if row.get("client") else None
+        if not (number or transient or earlier):
+            continue  # no count declared, no transient answer, none of its client's to resend: nothing to read
+        flow_id = str(row.get("id"))
+        if number:
+            yield row, Retry(number, True)
+        if (start := parse_utc(row.get("datetime_utc"))) is None:
+            continue
+        stored: Hashable | None = None
+        if earlier and not number:
+            if start - max(entry[0] for entry in earlier) > RESEND_SECONDS:
+                del recent[key]  # rows come in time order per client and upstream: too old now stays so
+            else:
+                stored = stored_key(row) if stored_key is not None else None
+                for ended, previous, previous_number, previous_stored in reversed(earlier):
+                    if -0.05 <= start - ended <= RESEND_SECONDS and same(
+                        flow_id, stored, previous, previous_stored
+                    ):
+                        number = previous_number + 1
+                        yield row, Retry(number, False)
+                        break
+        if transient:
+            if stored is None and stored_key is not None:
+                stored = stored_key(row)
             ended = start + (row.get("duration_ms") or 0) / 1000
-            kept = [(e, r) for e, r in recent.get(key, ()) if start - e <= RESEND_SECONDS]
-            recent[key] = [*kept, (ended, {"id": row.get("id")})][-_RECENT_KEPT:]
-    return found
+            kept = [entry for entry in recent.get(key, ()) if start - entry[0] <= RESEND_SECONDS]
+            recent[key] = [*kept, (ended, flow_id, number, stored)][-_RECENT_KEPT:]
 
 
 #: Transient answers kept per client and upstream, and request texts kept for comparison: a resend is
