@@ -79,6 +79,7 @@ def test_has_port(name: str, ported: bool):
         ("127.0.0.1:8080", "127.0.0.1:8080"),  # no IPv6: unchanged
         ("localhost", "localhost"),
         ("[::1]:8080", "[::1]:8080"),
+        ("fe80::1:\u00b2", "fe80::1:\u00b2"),  # a superscript two is a digit int() refuses: no port
     ],
 )
 def test_a_legacy_ipv6_key_is_read_as_the_old_function_wrote_it(key: str, now: str):
@@ -111,7 +112,17 @@ def test_forget_takes_the_printed_ipv6_name(tmp_path: Path) -> None:
 
 
 def test_upstream_names_sort_by_host_then_port_as_a_number():
-    names = ["gw:10000", "gw:8080", "gw", "[::1]:10000", "[::1]:8080", "[::1]", "a.example:9", "::1"]
+    names = [
+        "gw:10000",
+        "gw:8080",
+        "gw",
+        "[::1]:10000",
+        "[::1]:8080",
+        "[::1]",
+        "a.example:9",
+        "::1",
+        "gw:\u00b2",
+    ]
     assert sorted(names, key=upstream_sort_key) == [
         "::1",  # an unbracketed IPv6 literal (an older row): a name without a port
         "[::1]",
@@ -119,6 +130,7 @@ def test_upstream_names_sort_by_host_then_port_as_a_number():
         "[::1]:10000",
         "a.example:9",
         "gw",
+        "gw:\u00b2",  # no number: with the host alone (a client's Host header, as written)
         "gw:8080",
         "gw:10000",
     ]

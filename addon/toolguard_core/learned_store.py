@@ -580,7 +580,7 @@ def legacy_ipv6_key(key: str) -> str:
     was written only when it was not the scheme's own, and local servers (``::1:8080``) are where
     IPv6 upstreams are met. A key that is no IPv6 form is returned unchanged."""
     head, _, tail = key.rpartition(":")
-    if tail.isdigit() and int(tail) <= 65535 and _is_ipv6(head):
+    if tail.isdecimal() and int(tail) <= 65535 and _is_ipv6(head):  # "²" isdigit, int() refuses it
         return f"[{head}]:{tail}"
     return f"[{key}]" if _is_ipv6(key) else key
 

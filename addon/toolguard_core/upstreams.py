@@ -136,7 +136,8 @@ def upstream_sort_key(name: str) -> tuple[str, int, str]:
         host, _, port = name.partition(":")
     else:  # a bare name (or an unbracketed IPv6 literal from an older row): no port
         host, port = name, ""
-    return (host, int(port) if port.isdigit() else -1, name)
+    # isdecimal, not isdigit: "²" is a digit int() refuses (a Host header is the client's to write).
+    return (host, int(port) if port.isdecimal() else -1, name)
 
 
 def upstream_order_sql(host: str = "host", port: str = "port", scheme: str = "scheme") -> str:
