@@ -33,7 +33,7 @@ import json
 import struct
 from typing import Any
 
-from toolguard_core.sse import tap_summary
+from toolguard_core.sse import END_EVENTS, sets_an_end_key, tap_summary
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 
 EVENT_STREAM = "application/vnd.amazon.eventstream"
@@ -70,24 +70,26 @@ def _done_true(line: bytes) -> bool:
 _CONVERSE_START = frozenset({"messageStart", "contentBlockStart", "contentBlockDelta"})
 _CONVERSE_END = frozenset({"messageStop", "metadata"})
 #: Bedrock's InvokeModelWithResponseStream: each ``chunk`` event carries ``{"bytes": base64(the model's own
-#: stream event)}``. Only an Anthropic Messages stream (its ``message_start``) is judged: its end is
-#: ``message_stop`` (on which Bedrock also puts its ``amazon-bedrock-invocationMetrics``) or the final
-#: ``message_delta`` with its ``stop_reason``, as sse.SSETap reads the same events; other model families'
-#: final chunks differ, so their streams are not judged.
+#: stream event)}``. Only an Anthropic Messages stream (its ``message_start``) is judged, by the rule
+#: sse.SSETap applies to the same events (sse.END_EVENTS, sse.sets_an_end_key: ``message_stop``, or the final
+#: ``message_delta`` with its ``stop_reason``), or Bedrock's own ``amazon-bedrock-invocationMetrics`` on the
+#: last chunk; other model families' final chunks differ, so their streams are not judged.
 _INVOKE_METRICS = "amazon-bedrock-invocationMetrics"
 
 
-def _chunk_event(payload: bytes) -> dict[str, Any] | None:
-    """The model's stream event inside an InvokeModelWithResponseStream ``chunk`` payload, or None."""
+def _chunk_event(payload: bytes) -> tuple[dict[str, Any], bytes] | None:
+    """The model's stream event inside an InvokeModelWithResponseStream ``chunk`` payload, parsed and as
+    its JSON bytes, or None."""
     try:
         wrapper = json.loads(payload)
         data = wrapper.get("bytes") if isinstance(wrapper, dict) else None
         if not isinstance(data, str):
             return None
-        event = json.loads(base64.b64decode(data, validate=True))
+        raw = base64.b64decode(data, validate=True)
+        event = json.loads(raw)
     except (ValueError, binascii.Error):
         return None
-    return event if isinstance(event, dict) else None
+    return (event, raw) if isinstance(event, dict) else None
 
 
 def media_type(content_type: str) -> str:
@@ -285,19 +287,15 @@ class RawStreamTap:
         elif name in _CONVERSE_START:
             self.expects_end = True
         elif name == "chunk":
-            event = _chunk_event(payload)
-            if event is None:
+            found = _chunk_event(payload)
+            if found is None:
                 return
+            event, raw = found
             kind = event.get("type")
-            delta = event.get("delta")
-            if (
-                kind == "message_stop"
-                or _INVOKE_METRICS in event
-                or (kind == "message_delta" and isinstance(delta, dict) and delta.get("stop_reason"))
-            ):
-                self.end_seen = True
-            elif kind == "message_start":
+            if kind == "message_start":
                 self.expects_end = True
+            elif kind in END_EVENTS or sets_an_end_key(raw) or _INVOKE_METRICS in event:
+                self.end_seen = True
 
     def _found(self, body: bytes) -> None:
         self.error_events += 1

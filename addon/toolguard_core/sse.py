@@ -278,7 +278,7 @@ class SSETap:
         if data.strip() == b"[DONE]" or name in COMPLETION_EVENTS:
             self.done = self.end_seen = True
             return
-        if not self.end_seen and (name in END_EVENTS or _sets_an_end_key(data)):
+        if not self.end_seen and (name in END_EVENTS or sets_an_end_key(data)):
             # Looked for until found once: the deltas before the end cost one bounded search each.
             self.end_seen = True
         is_error = name == "error"
@@ -322,7 +322,7 @@ class SSETap:
         self._errors += event
 
 
-def _sets_an_end_key(data: bytes) -> bool:
+def sets_an_end_key(data: bytes) -> bool:
     """Whether an event's JSON data sets one of END_KEYS to a value other than ``null``, read without
     decoding it: the key in quotes not escaped (inside a JSON string a quote is ``\\"``), then ``:``."""
     for key in END_KEYS:
