@@ -27,6 +27,8 @@ from support.answers import OPENAI_ORPHAN
 from support.seeds import LONE_TOOL
 
 from toolguard_core.addon import (
+    _LEAN_NOTE,
+    _LEAN_PENDING,
     _ROUTE_FIELDS,
     METADATA_KEY,
     Pending,
@@ -56,6 +58,12 @@ SSE = (
     b'"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n'
 )
 JSON = {"content-type": "application/json"}
+# A local vLLM server (its conventional port on loopback) serves any model name, so every request
+# to it carries the model.rules-skipped note and nothing else: such a flow stays on the lane.
+LOCAL_URL = "http://127.0.0.1:8000/v1/chat/completions"
+LOCAL = json.dumps(
+    {"model": "Qwen/Qwen2.5-Coder-7B-Instruct", "messages": [{"role": "user", "content": "hi"}]}
+).encode()
 
 # Columns that differ between any two runs (ids, clocks, durations), left out of the comparison.
 VOLATILE = ("id", "run_id", "flow_id")
@@ -69,8 +77,8 @@ async def until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
     raise AssertionError(f"timed out after {seconds:g} s")
 
 
-def make_flow(body: bytes) -> http.HTTPFlow:
-    return tflow.tflow(req=http.Request.make("POST", URL, body, {"content-type": "application/json"}))
+def make_flow(body: bytes, url: str = URL) -> http.HTTPFlow:
+    return tflow.tflow(req=http.Request.make("POST", url, body, {"content-type": "application/json"}))
 
 
 class Run:
@@ -81,8 +89,8 @@ class Run:
         self.flows: list[http.HTTPFlow] = []
         self.lanes: list[str] = []  # what each flow's entry was once its request was read
 
-    async def request(self, body: bytes) -> http.HTTPFlow:
-        flow = make_flow(body)
+    async def request(self, body: bytes, url: str = URL) -> http.HTTPFlow:
+        flow = make_flow(body, url)
         self.flows.append(flow)
         self.addon.request(flow)
         await asyncio.sleep(0)  # the drain: the request read (mitmproxy forwarded it meanwhile)
@@ -102,6 +110,16 @@ class Run:
 
     async def settled(self) -> None:
         await until(lambda: not self.addon.pending and not self.addon.validator.pending)
+
+    async def local(self) -> tuple[http.HTTPFlow, http.HTTPFlow]:
+        """Two requests to the local server, after a first one there (the lane takes routes seen
+        before) that is not compared."""
+        warm = await self.request(LOCAL, LOCAL_URL)
+        await self.judged()
+        self.answer(warm, 200, OK)
+        await self.settled()
+        self.flows, self.lanes = [], []
+        return await self.request(LOCAL, LOCAL_URL), await self.request(LOCAL, LOCAL_URL)
 
 
 Scenario = Callable[[Run], Awaitable[None]]
@@ -273,6 +291,64 @@ async def store_all_set_meanwhile(run: Run) -> None:
     await run.settled()
 
 
+async def local_accepted(run: Run) -> None:
+    first, second = await run.local()
+    run.answer(first, 200, OK)  # before its verdict
+    await run.judged()
+    run.answer(second, 200, OK)  # after it
+    await run.settled()
+
+
+async def local_rejected(run: Run) -> None:
+    first, second = await run.local()
+    run.answer(first, 400, BAD_REQUEST)
+    await run.judged()
+    run.answer(second, 400, BAD_REQUEST)
+    await run.settled()
+
+
+async def local_error_in_200(run: Run) -> None:
+    first, second = await run.local()
+    run.answer(first, 200, ERROR_IN_200)
+    await run.judged()
+    run.answer(second, 200, ERROR_IN_200)
+    await run.settled()
+
+
+async def local_stream(run: Run) -> None:
+    first, second = await run.local()
+    sse = {"content-type": "text/event-stream"}
+    run.answer(first, 200, SSE, sse)
+    await run.judged()
+    run.answer(second, 200, SSE, sse)
+    await run.settled()
+
+
+async def local_upstream_error(run: Run) -> None:
+    first, second = await run.local()
+    for flow in (first, second):
+        flow.error = tflow.terr()
+    run.addon.error(first)
+    await run.judged()
+    run.addon.error(second)
+    await run.settled()
+
+
+async def local_shutdown_judged(run: Run) -> None:
+    # Judged with the note, never answered: done() stores the one with its verdict, as no_answer.
+    await run.local()
+    await run.judged()
+
+
+async def local_store_all_set_meanwhile(run: Run) -> None:
+    first, second = await run.local()
+    run.answer(first, 200, OK)
+    run.tctx.configure(run.addon, toolguard_store_all=True)
+    await run.judged()
+    run.answer(second, 200, OK)
+    await run.settled()
+
+
 SCENARIOS = {
     "findings, answered before the verdict": findings_answered_first,
     "findings, judged before the answer": findings_judged_first,
@@ -286,6 +362,13 @@ SCENARIOS = {
     "shutdown with lean flows outstanding": shutdown,
     "shutdown with a judged lean flow unanswered": shutdown_judged,
     "store_all set with lean flows in flight": store_all_set_meanwhile,
+    "a local server's note, accepted": local_accepted,
+    "a local server's note, rejected 400": local_rejected,
+    "a local server's note, an error body with 200": local_error_in_200,
+    "a local server's note, an SSE answer": local_stream,
+    "a local server's note, the upstream failed (error hook)": local_upstream_error,
+    "a local server's note, judged and never answered": local_shutdown_judged,
+    "a local server's note, store_all set meanwhile": local_store_all_set_meanwhile,
 }
 
 
@@ -298,6 +381,41 @@ def test_each_exit_of_the_lean_lane_gives_what_the_full_path_gives(tmp_path, nam
     assert set(full["lanes"]) == {"full"}
     assert {k: v for k, v in lean.items() if k != "lanes"} == {k: v for k, v in full.items() if k != "lanes"}
     assert lean["flows"] and all(meta is not None for meta, _, _ in lean["flows"])
+
+
+def test_a_local_servers_note_stays_on_the_lane_and_reads_as_the_full_path_gives_it(tmp_path):
+    # Pinned as it must be (the comparison above could pass on two equal wrongs): accepted, the note
+    # in the metadata and the comment, no mark, nothing stored, counted once each.
+    result = run_scenario(tmp_path / "lean.db", local_accepted, lean=True)
+    note = {"rule": "model.rules-skipped", "severity": "info", "location": "model"}
+    for meta, marked, comment in result["flows"]:
+        assert meta["verdict"] == "accepted"
+        assert [{k: f[k] for k in note} for f in meta["findings"]] == [note]
+        assert "vLLM" in meta["findings"][0]["message"]
+        assert (marked, comment) == ("", "toolguard: model.rules-skipped at model [accepted]")
+    assert result["rows"] == []
+    stats = result["stats"]
+    assert (stats["validated"], stats["validated_in_worker"], stats["model_rules_skipped_local"]) == (4, 4, 3)
+    assert stats.get("model_rules_skipped", 0) == 0
+
+
+def test_a_local_servers_note_leaves_no_pending_behind(tmp_path):
+    # The full path would give the same result: what the lane saves is the Pending and the Analysis,
+    # so the flow judged with the note alone must still be a lean entry, holding the worker's result.
+    entries: list[Any] = []
+
+    async def judged_then_answered(run: Run) -> None:
+        first, second = await run.local()
+        await run.judged()
+        entries.extend(run.addon.pending.get(flow.id) for flow in (first, second))
+        for flow in (first, second):
+            run.answer(flow, 200, OK)
+        await run.settled()
+
+    run_scenario(tmp_path / "lean.db", judged_then_answered, lean=True)
+    assert [type(entry) for entry in entries] == [list, list]
+    assert all(entry[_LEAN_PENDING] is None and entry[_LEAN_NOTE] is not None for entry in entries)
+    assert [f.rule for entry in entries for f in entry[_LEAN_NOTE].findings] == ["model.rules-skipped"] * 2
 
 
 def test_a_lean_flow_answered_accepted_carries_the_accepted_verdict_and_nothing_is_stored(tmp_path):

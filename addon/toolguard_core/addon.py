@@ -270,6 +270,9 @@ _LEAN_STARTED = 5  #: the request's timestamp_start
 _LEAN_JOB = 6  #: the worker's sequence number while it validates the body; 0 once judged clean
 _LEAN_ANSWERED = 7  #: the flow, once its answer came before its verdict
 _LEAN_PENDING = 8  #: the Pending made from it once the flow left the lane (ToolGuard._pending_of)
+#: The worker's result when its only finding is a local server's model.rules-skipped note (such a
+#: server serves any name, so every request to it carries the note: _local_note_only); else None.
+_LEAN_NOTE = 9
 #: Distinct routes remembered; past it the cache starts again (a client varying its query string).
 MAX_ROUTES = 1024
 
@@ -1977,7 +1980,7 @@ class ToolGuard:
                 self._lean_routes.clear()
             self._lean_routes[key] = lane
         route = lane[0]
-        entry = [flow, route, body, fields, data.path, data.timestamp_start, 0, None, None]
+        entry = [flow, route, body, fields, data.path, data.timestamp_start, 0, None, None, None]
         seq = self.validator.enqueue_ready(body, lane[1], lane[2], entry)
         if not seq:  # the worker cannot take it now: the full path decides what then
             self._on_request(flow)
@@ -2018,7 +2021,12 @@ class ToolGuard:
             route,
         )
         pending.job = entry[_LEAN_JOB]
-        pending.facts_unknown = not pending.job  # judged clean by the watermark alone
+        noted: WorkerResult | None = entry[_LEAN_NOTE]
+        if noted is not None:  # judged with the local note alone: what _worker_verdict gave the analysis
+            pending.analysis.findings = noted.findings
+            pending.analysis.body_facts(model=noted.model, stream=noted.stream, is_json=noted.is_json)
+        else:
+            pending.facts_unknown = not pending.job  # judged clean by the watermark alone
         pending.answered_flow = entry[_LEAN_ANSWERED]
         entry[_LEAN_PENDING] = pending
         if self.pending.get(flow.id) is entry:  # type: ignore[comparison-overlap]
@@ -2144,16 +2152,29 @@ class ToolGuard:
             if type(owner) is list:  # a lean flow (see _on_queued_request)
                 if not owner[_LEAN_JOB]:
                     continue  # judged meanwhile (at shutdown, see done)
-                if owner[_LEAN_PENDING] is None and result is None:
+                noted = result is not None and _local_note_only(owner[_LEAN_ROUTE].target, result)
+                if owner[_LEAN_PENDING] is None and (result is None or noted):
                     owner[_LEAN_JOB] = 0
-                    clean += 1
                     flow = owner[_LEAN_ANSWERED]
+                    if noted:
+                        # Every request to a local server carries its model.rules-skipped note: kept on
+                        # the lane (what _worker_verdict and _validated do, without a Pending).
+                        assert result is not None
+                        owner[_LEAN_NOTE] = result
+                        self.stats["validated_in_worker"] += 1
+                        self._count_validated(
+                            owner[_LEAN_FLOW], result.findings, owner[_LEAN_ROUTE].target, result.model
+                        )
+                        if flow is None:
+                            self._annotate(owner[_LEAN_FLOW], result.findings, verdict=None)
+                    else:
+                        clean += 1
                     if flow is not None:  # its answer came first: finished now, as below
                         try:
                             if not self._finish_lean(flow, owner):
                                 self._pending_of(owner)  # its Pending, in self.pending: the full path
                                 self._finish(flow)
-                            if flow.marked:
+                            if flow.marked or noted:  # noted: its comment is new (_worker_verdict)
                                 changed.append(flow)
                         except Exception as exc:
                             self._failed("validated", flow, exc)
@@ -2249,9 +2270,12 @@ class ToolGuard:
         if reason == "busy":
             pending.extra["shed"] = True  # _capture: its body is stored only if the answer was an error
 
-    def _validated(self, flow: http.HTTPFlow, pending: Pending, internal_errors: list[InternalError]) -> None:
-        analysis = pending.analysis
-        beyond = next((f.rule for f in analysis.findings if f.rule in PASSED_THROUGH_RULES), None)
+    def _count_validated(
+        self, flow: http.HTTPFlow, findings: list[Finding], target: Target, model: str | None
+    ) -> None:
+        """A verdict's counters: validated (or passed through beyond a limit), flagged, and the model
+        rules skipped with their host and model."""
+        beyond = next((f.rule for f in findings if f.rule in PASSED_THROUGH_RULES), None)
         if beyond is not None:
             # Beyond toolguard's own limits: passed through unvalidated, so not counted as validated
             # (the run report's "N validated" said otherwise); its finding and row say which limit.
@@ -2259,12 +2283,12 @@ class ToolGuard:
             self.passed_through[beyond] += 1
         else:
             self.stats["validated"] += 1
-            if _worth_keeping(analysis.findings):
+            if _worth_keeping(findings):
                 self.stats["flagged"] += 1
-            if analysis.findings and any(f.rule == UNKNOWN_MODEL.id for f in analysis.findings):
+            if findings and any(f.rule == UNKNOWN_MODEL.id for f in findings):
                 # Counted with its host whether or not the flow is stored (the note alone is not):
                 # the run report, the summary and the stats line say the model rules were skipped.
-                if analysis.target.provider.id in SELF_HOSTED:
+                if target.provider.id in SELF_HOSTED:
                     # A local server serves any name: counted apart, nothing to declare (trial22).
                     self.stats["model_rules_skipped_local"] += 1
                 else:
@@ -2272,8 +2296,12 @@ class ToolGuard:
                     # Named as every report names an upstream (host:port off the scheme's default port).
                     req = flow.request
                     add_host(self.skipped_hosts, upstream_name(req.pretty_host, req.port, req.scheme))
-                if analysis.model:  # and with its model, said once per model
-                    add_host(self.skipped_models, shown_model(analysis.model))
+                if model:  # and with its model, said once per model
+                    add_host(self.skipped_models, shown_model(model))
+
+    def _validated(self, flow: http.HTTPFlow, pending: Pending, internal_errors: list[InternalError]) -> None:
+        analysis = pending.analysis
+        self._count_validated(flow, analysis.findings, analysis.target, analysis.model)
         request = flow.request
         for internal in internal_errors:
             self.stats["internal_errors"] += 1
@@ -2500,7 +2528,13 @@ class ToolGuard:
             # Judged clean and accepted: what the full path's first branch gives it (the lane has no
             # findings, tap, hook failure, block, repair or store_all, by construction).
             del pending[flow.id]
-            flow.metadata[METADATA_KEY] = {"verdict": _ACCEPTED, "findings": []}
+            noted: WorkerResult | None = entry[_LEAN_NOTE]
+            if noted is None:
+                flow.metadata[METADATA_KEY] = {"verdict": _ACCEPTED, "findings": []}
+            else:
+                # The local note alone: what the full path gives it (accepted; not stored, worth_keeping;
+                # no console line, _local_note_only): its annotation, and nothing else.
+                self._annotate(flow, noted.findings, Verdict.ACCEPTED)
             return True
         return False
 
@@ -2687,7 +2721,7 @@ class ToolGuard:
             self.settings is not None
             and self.settings.console
             and bool(
-                (findings and not _local_note_only(pending, findings))
+                (findings and not _local_note_only(pending.analysis.target, findings))
                 or verdict in CONSOLE_VERDICTS
                 or broke_off
             )
@@ -3232,14 +3266,15 @@ def _run_counts(stats: Counter[str]) -> dict[str, int]:
     }
 
 
-def _local_note_only(pending: Pending, findings: list[Finding]) -> bool:
-    """Is the flow's one finding the model.rules-skipped note of a local server? Said once per model at
-    shutdown, not on a console line per request: such a server serves any name (trial22)."""
-    return (
-        len(findings) == 1
-        and findings[0].rule == UNKNOWN_MODEL.id
-        and pending.analysis.target.provider.id in SELF_HOSTED
-    )
+def _local_note_only(target: Target, judged: list[Finding] | WorkerResult) -> bool:
+    """Is the flow's one finding the model.rules-skipped note of a local server (a worker's result:
+    and no rule failed)? Said once per model at shutdown, not on a console line per request: such a
+    server serves any name (trial22); and such a flow stays on the lean lane (_on_jobs_done)."""
+    if isinstance(judged, WorkerResult):
+        if judged.internal_errors:
+            return False
+        judged = judged.findings
+    return len(judged) == 1 and judged[0].rule == UNKNOWN_MODEL.id and target.provider.id in SELF_HOSTED
 
 
 def _said_counts(stats: Counter[str]) -> dict[str, int]:

@@ -182,14 +182,32 @@ class WorkerResult:
         """A result as the worker sends it: ``[seq, findings, model, stream, is_json, internal_errors]``."""
         _seq, findings, model, stream, is_json, internal_errors = row
         return cls(
-            findings=[
-                Finding(rule=r, severity=Severity(s), location=loc, message=m) for r, s, loc, m in findings
-            ],
+            findings=[_finding(*f) for f in findings],
             model=model,
             stream=stream,
             is_json=is_json,
             internal_errors=[InternalError(where=w, error=e) for w, e in internal_errors],
         )
+
+
+#: Findings already made, by their wire form: an agent resends the same failing request, and every
+#: request to a local server carries the same model.rules-skipped note, so the same few findings come
+#: back again and again; a Finding is frozen, so one object serves them all (issue #12: validating
+#: each anew was most of reading a flagged reply). Bounded; emptied when full.
+MAX_FINDINGS_MADE = 512
+_findings_made: dict[tuple[str, str, str, str], Finding] = {}
+
+
+def _finding(rule: str, severity: str, location: str, message: str) -> Finding:
+    key = (rule, severity, location, message)
+    made = _findings_made.get(key)
+    if made is None:
+        if len(_findings_made) >= MAX_FINDINGS_MADE:
+            _findings_made.clear()
+        made = _findings_made[key] = Finding(
+            rule=rule, severity=Severity(severity), location=location, message=message
+        )
+    return made
 
 
 #: What a job with FLAG_FULL gets when the worker had nothing to say about it (never sent: the

@@ -51,6 +51,18 @@ COMPLETION_EVENTS = frozenset({"message_stop", "response.completed", "response.i
 #   GenerateContentResponse).
 # An error event is a rejection and is judged as one, never as a cut stream.
 END_KEYS = (b'"finish_reason"', b'"stop_reason"', b'"finishReason"', b'"blockReason"')
+
+
+def _common_tail(keys: tuple[bytes, ...]) -> bytes:
+    tail = keys[0]
+    for key in keys[1:]:
+        while not key.endswith(tail):
+            tail = tail[1:]
+    return tail
+
+
+# What every END_KEYS ends with: an event without it sets none of them (sets_an_end_key).
+_END_KEYS_TAIL = _common_tail(END_KEYS)
 END_EVENTS = COMPLETION_EVENTS | {"response.failed"}
 # The start of the stream kept for storage (role, first deltas, model id).
 DEFAULT_HEAD_BYTES = 8 * 1024
@@ -209,18 +221,25 @@ class SSETap:
             if data[:1] == b"\n":
                 start = 1
         length = len(data)
+        # Most streams end their lines with "\n" alone: one search per line then, not two.
+        has_cr = b"\r" in data
+        pending = self._line
         while start < length:
             lf = data.find(b"\n", start)
-            cr = data.find(b"\r", start, lf if lf >= 0 else length)
+            cr = data.find(b"\r", start, lf if lf >= 0 else length) if has_cr else -1
             end = cr if cr >= 0 else lf
             if end < 0:
                 self._append_partial(data, start, length)
                 return
-            self._append_partial(data, start, end)
-            line = bytes(self._line)
-            overflow = self._line_overflow
-            self._line.clear()
-            self._line_overflow = False
+            if pending or self._line_overflow:  # the line began in an earlier chunk
+                self._append_partial(data, start, end)
+                line = bytes(pending)
+                overflow = self._line_overflow
+                pending.clear()
+                self._line_overflow = False
+            else:  # the whole line is in this chunk: sliced once (what _append_partial would keep)
+                line = data[start:end]
+                overflow = end - start > self.max_line_bytes
             if not overflow:
                 self._at = base + end + 1
                 self._take_line(line)
@@ -325,6 +344,8 @@ class SSETap:
 def sets_an_end_key(data: bytes) -> bool:
     """Whether an event's JSON data sets one of END_KEYS to a value other than ``null``, read without
     decoding it: the key in quotes not escaped (inside a JSON string a quote is ``\\"``), then ``:``."""
+    if _END_KEYS_TAIL not in data:  # most deltas of most streams (Anthropic's, Gemini's) name none
+        return False
     for key in END_KEYS:
         at = data.find(key)
         while at >= 0:
