@@ -291,37 +291,20 @@ async def store_all_set_meanwhile(run: Run) -> None:
     await run.settled()
 
 
-async def local_accepted(run: Run) -> None:
-    first, second = await run.local()
-    run.answer(first, 200, OK)  # before its verdict
-    await run.judged()
-    run.answer(second, 200, OK)  # after it
-    await run.settled()
+def local_answered(status: int, body: bytes, headers: dict[str, str] | None = None) -> Scenario:
+    """Two requests to the local server, one answered before its verdict and one after it."""
+
+    async def scenario(run: Run) -> None:
+        first, second = await run.local()
+        run.answer(first, status, body, headers)
+        await run.judged()
+        run.answer(second, status, body, headers)
+        await run.settled()
+
+    return scenario
 
 
-async def local_rejected(run: Run) -> None:
-    first, second = await run.local()
-    run.answer(first, 400, BAD_REQUEST)
-    await run.judged()
-    run.answer(second, 400, BAD_REQUEST)
-    await run.settled()
-
-
-async def local_error_in_200(run: Run) -> None:
-    first, second = await run.local()
-    run.answer(first, 200, ERROR_IN_200)
-    await run.judged()
-    run.answer(second, 200, ERROR_IN_200)
-    await run.settled()
-
-
-async def local_stream(run: Run) -> None:
-    first, second = await run.local()
-    sse = {"content-type": "text/event-stream"}
-    run.answer(first, 200, SSE, sse)
-    await run.judged()
-    run.answer(second, 200, SSE, sse)
-    await run.settled()
+local_accepted = local_answered(200, OK)
 
 
 async def local_upstream_error(run: Run) -> None:
@@ -363,9 +346,9 @@ SCENARIOS = {
     "shutdown with a judged lean flow unanswered": shutdown_judged,
     "store_all set with lean flows in flight": store_all_set_meanwhile,
     "a local server's note, accepted": local_accepted,
-    "a local server's note, rejected 400": local_rejected,
-    "a local server's note, an error body with 200": local_error_in_200,
-    "a local server's note, an SSE answer": local_stream,
+    "a local server's note, rejected 400": local_answered(400, BAD_REQUEST),
+    "a local server's note, an error body with 200": local_answered(200, ERROR_IN_200),
+    "a local server's note, an SSE answer": local_answered(200, SSE, {"content-type": "text/event-stream"}),
     "a local server's note, the upstream failed (error hook)": local_upstream_error,
     "a local server's note, judged and never answered": local_shutdown_judged,
     "a local server's note, store_all set meanwhile": local_store_all_set_meanwhile,
