@@ -238,7 +238,11 @@ async def accepted(run: Run) -> None:
 
 
 async def upstream_error(run: Run) -> None:
-    first, second = await run.request(CLEAN), await run.request(CLEAN)
+    await both_fail(run, await run.request(CLEAN), await run.request(CLEAN))
+
+
+async def both_fail(run: Run, first: http.HTTPFlow, second: http.HTTPFlow) -> None:
+    """The upstream fails both flows (the error hook): one before its verdict, one after it."""
     for flow in (first, second):
         flow.error = tflow.terr()
     run.addon.error(first)
@@ -308,13 +312,7 @@ local_accepted = local_answered(200, OK)
 
 
 async def local_upstream_error(run: Run) -> None:
-    first, second = await run.local()
-    for flow in (first, second):
-        flow.error = tflow.terr()
-    run.addon.error(first)
-    await run.judged()
-    run.addon.error(second)
-    await run.settled()
+    await both_fail(run, *await run.local())
 
 
 async def local_shutdown_judged(run: Run) -> None:
