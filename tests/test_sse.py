@@ -291,12 +291,14 @@ def test_client_disconnect_keeps_what_was_seen():
     assert tap.events == 3
 
 
-def test_overlong_line_is_skipped_not_buffered():
+@pytest.mark.parametrize("size", [7, 10_000])  # cut mid-line, and every line inside one chunk
+def test_overlong_line_is_skipped_not_buffered(size):
     tap = SSETap(max_line_bytes=500)
     stream = b"data: " + b"x" * 1000 + b"\n\n" + DATA_ERROR_EVENT
-    run(tap, split(stream, 7))
+    run(tap, split(stream, size))
     assert len(tap._line) == 0
     assert tap.error == EXPECTED_ERROR
+    assert (tap.events, tap.error_events) == (1, 1)  # the overlong line's event is gone with it
 
 
 def _gzip(data: bytes) -> bytes:

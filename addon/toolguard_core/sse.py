@@ -224,6 +224,22 @@ class SSETap:
         # Most streams end their lines with "\n" alone: one search per line then, not two.
         has_cr = b"\r" in data
         pending = self._line
+        if not has_cr and not pending and not self._line_overflow:
+            # The usual chunk (no line carried over from the last one, no CR): split at once, each
+            # whole line taken as the loop below would take it, the rest kept for the next chunk.
+            lines = data[start:].split(b"\n")
+            rest = lines.pop()
+            at = base + start
+            limit = self.max_line_bytes
+            take = self._take_line
+            for line in lines:
+                at += len(line) + 1
+                if len(line) <= limit:  # longer: skipped, as _append_partial's overflow skips it
+                    self._at = at
+                    take(line)
+            if rest:
+                self._append_partial(data, length - len(rest), length)
+            return
         while start < length:
             lf = data.find(b"\n", start)
             cr = data.find(b"\r", start, lf if lf >= 0 else length) if has_cr else -1
