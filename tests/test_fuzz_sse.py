@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from support.fuzz import FUZZ, JSON, dumps, error_seeds, swallowed
 
 from toolguard_core import sse
-from toolguard_core.sse import SSETap
+from toolguard_core.sse import END_KEYS, SSETap, sets_an_end_key
 
 CHUNK = {
     "id": "chatcmpl-1",
@@ -164,3 +164,35 @@ def test_any_bytes_pass_through_unchanged(wire: bytes, encoding: str, size: int)
         tap.captured_body()
         tap.summary()
     assert caught == [], caught
+
+
+def _sets_an_end_key_key_by_key(data: bytes) -> bool:
+    """The definition, read key by key (sse.sets_an_end_key searches the keys' common tail once)."""
+    for key in END_KEYS:
+        at = data.find(key)
+        while at >= 0:
+            after = at + len(key)
+            if at == 0 or data[at - 1 : at] != b"\\":
+                rest = data[after : after + 64].lstrip()
+                if rest[:1] == b":" and not rest[1:].lstrip().startswith(b"null"):
+                    return True
+            at = data.find(key, after)
+    return False
+
+
+# The keys, their tails, what escapes or ends them, values set and null, and a run longer than the
+# 64 bytes read after a key.
+END_KEY_PIECES = st.sampled_from(
+    [
+        *END_KEYS,
+        *(key[1:] for key in END_KEYS),
+        *(b"\\" + key for key in END_KEYS),
+        *(b'"', b":", b" ", b"\n", b"null", b'"stop"', b"0", b"{", b"}", b'"reason"', b'eason"', b"x" * 70),
+    ]
+)
+
+
+@given(st.lists(st.one_of(END_KEY_PIECES, st.binary(max_size=8)), max_size=24))
+def test_an_end_key_is_found_as_reading_each_key_finds_it(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    assert sets_an_end_key(data) == _sets_an_end_key_key_by_key(data)

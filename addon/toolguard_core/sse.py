@@ -360,17 +360,20 @@ class SSETap:
 def sets_an_end_key(data: bytes) -> bool:
     """Whether an event's JSON data sets one of END_KEYS to a value other than ``null``, read without
     decoding it: the key in quotes not escaped (inside a JSON string a quote is ``\\"``), then ``:``."""
-    if _END_KEYS_TAIL not in data:  # most deltas of most streams (Anthropic's, Gemini's) name none
-        return False
-    for key in END_KEYS:
-        at = data.find(key)
-        while at >= 0:
-            after = at + len(key)
-            if at == 0 or data[at - 1 : at] != b"\\":
-                rest = data[after : after + 64].lstrip()
-                if rest[:1] == b":" and not rest[1:].lstrip().startswith(b"null"):
-                    return True
-            at = data.find(key, after)
+    # Every key ends with _END_KEYS_TAIL: one search for it, then which key (if any) ends there. Most
+    # deltas of most streams name none; each of OpenAI's names one, set to null until the last.
+    at = data.find(_END_KEYS_TAIL)
+    while at >= 0:
+        after = at + len(_END_KEYS_TAIL)
+        for key in END_KEYS:
+            start = after - len(key)
+            if start >= 0 and data.startswith(key, start):
+                if start == 0 or data[start - 1 : start] != b"\\":
+                    rest = data[after : after + 64].lstrip()
+                    if rest[:1] == b":" and not rest[1:].lstrip().startswith(b"null"):
+                        return True
+                break  # each key is quoted with no quote inside, so none ends another: this one alone
+        at = data.find(_END_KEYS_TAIL, after)
     return False
 
 
