@@ -2152,21 +2152,26 @@ class ToolGuard:
             if type(owner) is list:  # a lean flow (see _on_queued_request)
                 if not owner[_LEAN_JOB]:
                     continue  # judged meanwhile (at shutdown, see done)
-                noted = result is not None and _local_note_only(owner[_LEAN_ROUTE].target, result)
-                if owner[_LEAN_PENDING] is None and (result is None or noted):
+                # Every request to a local server carries its model.rules-skipped note: such a result
+                # stays on the lane (what _worker_verdict and _validated do, without a Pending).
+                noted = (
+                    result
+                    if result is not None
+                    and not result.internal_errors
+                    and _local_note_only(owner[_LEAN_ROUTE].target, result.findings)
+                    else None
+                )
+                if owner[_LEAN_PENDING] is None and (result is None or noted is not None):
                     owner[_LEAN_JOB] = 0
                     flow = owner[_LEAN_ANSWERED]
-                    if noted:
-                        # Every request to a local server carries its model.rules-skipped note: kept on
-                        # the lane (what _worker_verdict and _validated do, without a Pending).
-                        assert result is not None
-                        owner[_LEAN_NOTE] = result
+                    if noted is not None:
+                        owner[_LEAN_NOTE] = noted
                         self.stats["validated_in_worker"] += 1
                         self._count_validated(
-                            owner[_LEAN_FLOW], result.findings, owner[_LEAN_ROUTE].target, result.model
+                            owner[_LEAN_FLOW], noted.findings, owner[_LEAN_ROUTE].target, noted.model
                         )
                         if flow is None:
-                            self._annotate(owner[_LEAN_FLOW], result.findings, verdict=None)
+                            self._annotate(owner[_LEAN_FLOW], noted.findings, verdict=None)
                     else:
                         clean += 1
                     if flow is not None:  # its answer came first: finished now, as below
@@ -2174,7 +2179,7 @@ class ToolGuard:
                             if not self._finish_lean(flow, owner):
                                 self._pending_of(owner)  # its Pending, in self.pending: the full path
                                 self._finish(flow)
-                            if flow.marked or noted:  # noted: its comment is new (_worker_verdict)
+                            if flow.marked or noted is not None:  # its comment is new (_worker_verdict)
                                 changed.append(flow)
                         except Exception as exc:
                             self._failed("validated", flow, exc)
@@ -3266,15 +3271,11 @@ def _run_counts(stats: Counter[str]) -> dict[str, int]:
     }
 
 
-def _local_note_only(target: Target, judged: list[Finding] | WorkerResult) -> bool:
-    """Is the flow's one finding the model.rules-skipped note of a local server (a worker's result:
-    and no rule failed)? Said once per model at shutdown, not on a console line per request: such a
-    server serves any name (trial22); and such a flow stays on the lean lane (_on_jobs_done)."""
-    if isinstance(judged, WorkerResult):
-        if judged.internal_errors:
-            return False
-        judged = judged.findings
-    return len(judged) == 1 and judged[0].rule == UNKNOWN_MODEL.id and target.provider.id in SELF_HOSTED
+def _local_note_only(target: Target, findings: list[Finding]) -> bool:
+    """Is the flow's one finding the model.rules-skipped note of a local server? Said once per model at
+    shutdown, not on a console line per request: such a server serves any name (trial22); and such a
+    flow stays on the lean lane (_on_jobs_done)."""
+    return len(findings) == 1 and findings[0].rule == UNKNOWN_MODEL.id and target.provider.id in SELF_HOSTED
 
 
 def _said_counts(stats: Counter[str]) -> dict[str, int]:

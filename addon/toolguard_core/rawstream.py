@@ -33,7 +33,7 @@ import json
 import struct
 from typing import Any
 
-from toolguard_core.sse import END_EVENTS, sets_an_end_key, tap_summary
+from toolguard_core.sse import END_EVENTS, key_value, sets_an_end_key, tap_summary
 from toolguard_core.upstream_errors import UpstreamError, parse_error
 
 EVENT_STREAM = "application/vnd.amazon.eventstream"
@@ -56,10 +56,9 @@ def _done_true(line: bytes) -> bool:
     at = line.find(b'"done"')
     while at >= 0:
         after = at + len(b'"done"')
-        if at == 0 or line[at - 1 : at] != b"\\":
-            rest = line[after : after + 16].lstrip()
-            if rest[:1] == b":" and rest[1:].lstrip().startswith(b"true"):
-                return True
+        value = key_value(line, at, after, 16)
+        if value is not None and value.startswith(b"true"):
+            return True
         at = line.find(b'"done"', after)
     return False
 

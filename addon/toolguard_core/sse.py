@@ -357,6 +357,16 @@ class SSETap:
         self._errors += event
 
 
+def key_value(data: bytes, start: int, end: int, width: int) -> bytes | None:
+    """The start of the value of the JSON key quoted at ``data[start:end]``, read without decoding it
+    (at most ``width`` bytes after the key, blanks stripped), or None when it is no key: escaped (inside
+    a JSON string a quote is ``\\"``) or not followed by ``:``."""
+    if start and data[start - 1 : start] == b"\\":
+        return None
+    rest = data[end : end + width].lstrip()
+    return rest[1:].lstrip() if rest[:1] == b":" else None
+
+
 def sets_an_end_key(data: bytes) -> bool:
     """Whether an event's JSON data sets one of END_KEYS to a value other than ``null``, read without
     decoding it: the key in quotes not escaped (inside a JSON string a quote is ``\\"``), then ``:``."""
@@ -368,10 +378,9 @@ def sets_an_end_key(data: bytes) -> bool:
         for key in END_KEYS:
             start = after - len(key)
             if start >= 0 and data.startswith(key, start):
-                if start == 0 or data[start - 1 : start] != b"\\":
-                    rest = data[after : after + 64].lstrip()
-                    if rest[:1] == b":" and not rest[1:].lstrip().startswith(b"null"):
-                        return True
+                value = key_value(data, start, after, 64)
+                if value is not None and not value.startswith(b"null"):
+                    return True
                 break  # each key is quoted with no quote inside, so none ends another: this one alone
         at = data.find(_END_KEYS_TAIL, after)
     return False
