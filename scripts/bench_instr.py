@@ -538,10 +538,10 @@ def live_run(args: argparse.Namespace, work: Path, helper: Path, load: str | Non
             }
     stats = ""
     if with_addon:
-        found_stats = re.findall(
-            r"toolguard: (\{.*\})", (run_dir / "mitmdump.log").read_text(errors="replace")
-        )
-        stats = found_stats[-1] if found_stats else ""
+        from toolguard_core.addon import counters_from_output
+
+        counters = counters_from_output((run_dir / "mitmdump.log").read_text(errors="replace"))
+        stats = json.dumps(counters) if counters is not None else "(no counters line in mitmdump.log)"
     return {
         "loop": main_thread,
         "process": whole,

@@ -103,6 +103,7 @@ from pathlib import Path
 from typing import Any
 
 from toolguard_analysis.run import proxy_launcher
+from toolguard_core.addon import counters_from_output
 
 ROOT = Path(__file__).resolve().parent.parent
 MITMDUMP = Path(sys.executable).with_name("mitmdump")
@@ -436,14 +437,10 @@ class Proxy:
     def log(self) -> Path:
         return self.workdir / "mitmdump.log"
 
-    def final_stats(self) -> dict[str, Any]:
-        """The ``toolguard.stats`` line toolguard logs when it stops (after the proxy has exited)."""
-        found = re.findall(r"toolguard: (\{.*\})", self.log.read_text(errors="replace"))
-        if not found:
-            return {}
-        with contextlib.suppress(ValueError):
-            return dict(json.loads(found[-1].replace("'", '"')))
-        return {}
+    def final_stats(self) -> dict[str, Any] | None:
+        """The ``toolguard.stats`` line toolguard logs when it stops (after the proxy has exited);
+        None when its log has none (the report says so: :func:`record_validated`)."""
+        return counters_from_output(self.log.read_text(errors="replace"))
 
     def peak_rss_mb(self) -> float:
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
@@ -1135,6 +1132,10 @@ NOT_VALIDATED_RULE = "body.not-validated"
 AGENT_MIN_BYTES = 100_000
 
 
+#: The report's metric for whether a stopped toolguard proxy's log had its counters line (1) or not (0).
+COUNTERS_READ = "all: counters line read"
+
+
 def record_validated(
     p: Proxy, variant: Variant, sent: dict[str, int], only: set[str], results: Results
 ) -> None:
@@ -1148,6 +1149,10 @@ def record_validated(
             share = 1 - shed[scenario] / sent[scenario]
             results.add(f"{scenario} validated %", p.name, 100 * max(0.0, share))
     stats = p.final_stats()
+    # 0: the proxy's log had no counters line (the validated share and the sinks' counts unread,
+    # which the report must say rather than leave out: variant_misses).
+    results.add(COUNTERS_READ, p.name, float(stats is not None))
+    stats = stats or {}
     skipped = sum(
         int(v) for k, v in stats.items() if k.startswith("not_validated_") and k != "not_validated_body"
     )
@@ -1162,7 +1167,7 @@ def check_export(p: Proxy, variant: Variant, sinks: Sinks, logs_before: int, res
     counted as exported, failed or dropped."""
     if not variant.otlp:
         return
-    stats = p.final_stats()
+    stats = p.final_stats() or {}  # none: -1 below, and a miss (sink_misses)
     if not variant.postgres:
         results.add("sink: stored flows", p.name, sqlite_count(store_path(p, variant)))
     results.add("sink: otlp records received", p.name, sinks.logs_received(variant) - logs_before)
@@ -1591,6 +1596,12 @@ def report(cfg: Config, results: Results, load: tuple[str, str] = ("", "")) -> l
 def variant_misses(results: Results, name: str) -> list[str]:
     """Issue #12's targets for one toolguard variant against plain mitmdump of the same rounds."""
     misses: list[str] = []
+    unread = results.values.get(COUNTERS_READ, {}).get(name, []).count(0.0)
+    if unread:
+        misses.append(
+            f"toolguard's counters line missing from {unread} proxy log(s): what it validated could "
+            "not be read"
+        )
     for scenario, target in TARGETS.items():
         metric = f"{scenario} req/s"
         if metric in results.values:

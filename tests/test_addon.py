@@ -857,6 +857,28 @@ def test_shutdown_says_the_run_in_the_run_reports_words_then_every_counter(db_pa
         "0 without an answer; 3 flows stored."
     )
     assert not any("{'" in line for line in said)  # no Python dict anywhere
+    # Scripts read the line back through the one reader (scripts/bench_proxy.py, tests/support).
+    assert addon_module.counters_from_output("\n".join(["mitmdump: other words", *said])) == stats
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        # The last of two shutdowns (a reloaded script logs its own).
+        (
+            f'{addon_module.STATS_LINE_PREFIX}{{"validated": 1}}\n'
+            f'[12:00:00.000] {addon_module.STATS_LINE_PREFIX}{{"validated": 2, "rejected": 1}}\n',
+            {"validated": 2, "rejected": 1},
+        ),
+        # The unlabelled raw-dict form of before 3ffbd83 is not the line (bench_proxy read only it).
+        ("toolguard: {'validated': 2}\n", None),
+        ("toolguard: saw 0 requests: nothing was checked\n", None),
+        (f"{addon_module.STATS_LINE_PREFIX}{{not json}}\n", None),
+        ("", None),
+    ],
+)
+def test_the_counters_line_is_read_back_or_said_missing(output, expected):
+    assert addon_module.counters_from_output(output) == expected
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import bench_proxy
 from bench_proxy import Results, Variant, round_order, variant_misses
 
+from toolguard_core.addon import STATS_LINE_PREFIX
+
 
 def results(plain: list[float], sqlite: list[float], metric: str = "flagged req/s") -> Results:
     r = Results()
@@ -178,6 +180,39 @@ def test_the_validated_share_is_reported_beside_the_ratio():
     r.add("agent validated %", "sqlite", 97.0)
     (line,) = bench_proxy.verdict_lines(r, ["sqlite"])
     assert "validated 97.0% (lowest round)" in line
+
+
+class _Logged:
+    """What record_validated reads of a stopped proxy: its counters line, and its store."""
+
+    def __init__(self, tmp_path: Path, log: str) -> None:
+        self.name, self.workdir = "sqlite", tmp_path
+        (tmp_path / "mitmdump.log").write_text(log)
+
+    final_stats = bench_proxy.Proxy.final_stats
+    log = bench_proxy.Proxy.log
+
+
+@pytest.mark.parametrize(
+    ("log", "read", "validated", "missed"),
+    [
+        (f'{STATS_LINE_PREFIX}{{"validated": 99, "not_validated_busy": 1}}\n', 1.0, [99.0], []),
+        # No counters line (here the unlabelled form toolguard printed before 3ffbd83, the only one
+        # the benchmark read until session 26): a miss, not a row silently left out of the report.
+        (
+            "toolguard: {'validated': 99}\n",
+            0.0,
+            [],
+            ["toolguard's counters line missing from 1 proxy log(s): what it validated could not be read"],
+        ),
+    ],
+)
+def test_a_proxy_log_without_its_counters_line_is_a_miss(tmp_path, log, read, validated, missed):
+    r = Results()
+    bench_proxy.record_validated(_Logged(tmp_path, log), Variant("sqlite"), {}, (), r)
+    assert r.values[bench_proxy.COUNTERS_READ] == {"sqlite": [read]}
+    assert r.values.get("all: validated % (stats)", {}).get("sqlite", []) == validated
+    assert variant_misses(r, "sqlite") == missed
 
 
 def test_the_sequential_run_alternates_which_proxy_goes_first():

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
-from toolguard_core.addon import STATS_LINE_PREFIX
+from toolguard_core.addon import counters_from_output
 
 
 def stats(output: str) -> dict[str, Any]:
     """The last counters line of a stopped mitmdump's ``output``, as a dict."""
-    found = re.findall(re.escape(STATS_LINE_PREFIX) + r"(\{.*\})", output)
-    assert found, output
-    return dict(json.loads(found[-1]))
+    found = counters_from_output(output)
+    assert found is not None, output
+    return found
