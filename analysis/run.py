@@ -415,41 +415,54 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
     """Run the client in its own process group, forward SIGINT/SIGTERM/SIGHUP to the group, wait.
 
     Returns the exit status, 128+N when it died from signal N (like a shell).
+
+    The signals are taken before the client starts: a Ctrl-C in the moment between its start and
+    the handlers (a loaded machine's CI run, session 26) ended toolguard with Python's own
+    KeyboardInterrupt and left the client's whole group running, its output pipes open.
     """
-    with _terminal_foreground() as give_terminal:
-        try:
-            process = subprocess.Popen(command, env=env, process_group=0)
-        except FileNotFoundError:
-            _say(f"toolguard: {command[0]}: command not found")
-            return EXIT_NOT_FOUND
-        except PermissionError as exc:
-            _say(f"toolguard: {command[0]}: {exc.strerror}")
-            return EXIT_NOT_EXECUTABLE
-        with contextlib.suppress(OSError):
-            give_terminal(process.pid)
-            # Had it touched the terminal before getting it, it was stopped (SIGTTIN): resume it.
-            os.killpg(process.pid, signal.SIGCONT)
-        received: list[int] = []
+    received: list[int] = []
+    started: list[subprocess.Popen[bytes]] = []  # the client, once it is
+    missed: list[int] = []  # what came while it was starting, for it as soon as it is
 
-        def forward(signum: int, frame: Any) -> None:
-            received.append(signum)
-            # A third Ctrl-C means "stop now": the client ignored two polite ones.
-            sig = signal.SIGKILL if len(received) >= 3 else signum
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, sig)
+    def forward(signum: int, frame: Any) -> None:
+        received.append(signum)
+        # A third Ctrl-C means "stop now": the client ignored two polite ones.
+        sig = signal.SIGKILL if len(received) >= 3 else signum
+        if not started:
+            missed.append(sig)
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(started[0].pid, sig)
 
-        handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-        previous = {sig: signal.signal(sig, forward) for sig in handled}
-        try:
+    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, forward) for sig in handled}
+    try:
+        with _terminal_foreground() as give_terminal:
+            try:
+                process = subprocess.Popen(command, env=env, process_group=0)
+            except FileNotFoundError:
+                _say(f"toolguard: {command[0]}: command not found")
+                return EXIT_NOT_FOUND
+            except PermissionError as exc:
+                _say(f"toolguard: {command[0]}: {exc.strerror}")
+                return EXIT_NOT_EXECUTABLE
+            started.append(process)  # from here a signal goes straight to its group
+            if missed:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, missed[-1])
+            with contextlib.suppress(OSError):
+                give_terminal(process.pid)
+                # Had it touched the terminal before getting it, it was stopped (SIGTTIN): resume it.
+                os.killpg(process.pid, signal.SIGCONT)
             while True:
                 try:
                     returncode = process.wait()
                     break
                 except InterruptedError:  # pragma: no cover - PEP 475 retries wait() for us
                     continue
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 128 - returncode if returncode < 0 else returncode
 
 

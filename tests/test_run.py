@@ -1275,6 +1275,40 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+#: The handlers this test module started with.
+ORIGINAL_HANDLERS = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_in_the_moment_the_client_starts_still_reaches_it(monkeypatch, sig):
+    """The signal arrives right after the client's process exists, before anything else of
+    run_client ran (a CI run on a loaded machine hit that moment: toolguard ended with Python's
+    KeyboardInterrupt and the client's group ran on, 60 s of ``sleep``): the client gets it."""
+    from toolguard_analysis import run as run_module
+
+    real_popen = subprocess.Popen
+    started: list[subprocess.Popen[bytes]] = []
+
+    def popen_then_signal(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        process = real_popen(*args, **kwargs)
+        started.append(process)
+        os.kill(os.getpid(), sig)  # its handler runs before this returns
+        return process
+
+    monkeypatch.setattr(run_module.subprocess, "Popen", popen_then_signal)
+    begun = time.monotonic()
+    try:
+        status = run_module.run_client(["sleep", "30"], dict(os.environ))
+    finally:
+        for process in started:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert (status, started[0].returncode) == (128 + sig, -sig)
+    assert time.monotonic() - begun < 10  # not the client's own 30 s
+    assert signal.getsignal(sig) == ORIGINAL_HANDLERS[sig]  # run_client put its own back
+
+
 @pytest.mark.e2e
 def test_a_proxy_that_fails_at_startup_stops_the_run_before_the_client(
     upstream: Upstream, tmp_path: Path
