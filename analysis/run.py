@@ -421,18 +421,19 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
     KeyboardInterrupt and left the client's whole group running, its output pipes open.
     """
     received: list[int] = []
-    started: list[subprocess.Popen[bytes]] = []  # the client, once it is
-    missed: list[int] = []  # what came while it was starting, for it as soon as it is
+    process: subprocess.Popen[bytes] | None = None  # the client, once it is
+    missed: int | None = None  # what came while it was starting, for it as soon as it is
 
     def forward(signum: int, frame: Any) -> None:
+        nonlocal missed
         received.append(signum)
         # A third Ctrl-C means "stop now": the client ignored two polite ones.
         sig = signal.SIGKILL if len(received) >= 3 else signum
-        if not started:
-            missed.append(sig)
+        if process is None:
+            missed = sig
             return
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(started[0].pid, sig)
+            os.killpg(process.pid, sig)
 
     handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {sig: signal.signal(sig, forward) for sig in handled}
@@ -446,10 +447,10 @@ def run_client(command: list[str], env: dict[str, str]) -> int:
             except PermissionError as exc:
                 _say(f"toolguard: {command[0]}: {exc.strerror}")
                 return EXIT_NOT_EXECUTABLE
-            started.append(process)  # from here a signal goes straight to its group
-            if missed:
+            # From here a signal goes straight to its group; one that came before goes now.
+            if missed is not None:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, missed[-1])
+                    os.killpg(process.pid, missed)
             with contextlib.suppress(OSError):
                 give_terminal(process.pid)
                 # Had it touched the terminal before getting it, it was stopped (SIGTTIN): resume it.
