@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,9 +22,12 @@ from support.answers import OPENAI_429
 from support.scripted import RESPONSES_UNANSWERED, response_events, unanswered_ws_error
 from wsproto.frame_protocol import Opcode
 
+from tests.test_verdict_from_writer import until
 from toolguard_core import addon as addon_module
 from toolguard_core.addon import ToolGuard
+from toolguard_core.learned_store import import_learned
 from toolguard_core.repair import SYNTHETIC_RESULT
+from toolguard_core.store import open_db
 
 CAPTURE = json.loads(
     (Path(__file__).parent / "data" / "requests" / "codex-0.171.0-responses-ws-turn2.json").read_text()
@@ -576,3 +580,228 @@ def test_an_accepted_message_with_only_the_unknown_model_note_is_not_stored(tmp_
         stats = addon.all_stats()
     assert (stats.get("model_rules_skipped"), stats.get("websocket_messages_validated")) == (1, 1)
     assert list(sqlite_utils.Database(db_path)["flows"].rows) == []
+
+
+# -- what the upstreams taught ----------------------------------------------------------------------
+# Until session 27 a Responses WebSocket message was judged without the learned knowledge: a
+# constraint learned (or imported) for its host and model never flagged a Codex turn, and block mode
+# blocked a turn on a rule the upstream had been accepting (demoted there). docs/learned.md.
+
+#: What an earlier rejection taught about a gateway in front of gpt-5 (a team's export, imported):
+#: it refuses Codex's ``prompt_cache_key`` (Azure OpenAI's wording for an argument it does not take),
+#: and it accepted a function call left without its output often enough for that rule to be demoted.
+TAUGHT = {
+    "format": "toolguard-learned",
+    "version": 1,
+    "constraints": [
+        {
+            "host": "api.openai.com",
+            "model": "gpt-5",
+            "kind": "param",
+            "name": "prompt_cache_key",
+            "error_text": "Unrecognized request argument supplied: prompt_cache_key",
+            "first_flow": "f-gateway-1",
+            "first_seen": "2026-11-29T10:00:00.000Z",
+        }
+    ],
+    "calibration": [
+        {
+            "rule": "responses.unanswered-function-call",
+            "host": "api.openai.com",
+            "model": "gpt-5",
+            "accepted": 3,
+            "first_flow": "f-gateway-2",
+            "demoted_at": "2026-11-29T11:00:00.000Z",
+        }
+    ],
+}
+LEARNED = "learned.param"
+UNANSWERED = "responses.unanswered-function-call"
+
+
+def taught_db(tmp_path: Path) -> Path:
+    db_path = tmp_path / "toolguard.db"
+    db = open_db(db_path)
+    import_learned(db, TAUGHT)
+    db.close()
+    return db_path
+
+
+def without_cache_key(message: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in message.items() if k != "prompt_cache_key"}
+
+
+async def taught_connection(
+    db_path: Path, options: dict[str, Any], script: list[tuple[bool, dict[str, Any]]]
+) -> tuple[http.HTTPFlow, list[tuple[bool, bytes]], dict[str, int]]:
+    """``script``'s messages (from the client?, message) on one connection, once the writer brought
+    what the database holds; each client message waited for until the socket thread judged it (in
+    observe mode too: through the worker process with ``toolguard_offload``)."""
+    addon, recorder = ToolGuard(), InjectRecorder()
+    with taddons.context(addon, recorder) as tctx:
+        tctx.configure(addon, toolguard_db=str(db_path), **options)
+        addon.running()
+        await until(lambda: addon._store_ready and len(addon.knowledge) > 0)
+        if options.get("toolguard_offload", "off") != "off":
+            await until(lambda: addon.validator._proc is not None)
+        flow = socket_flow()
+        addon.websocket_start(flow)
+        for from_client, message in script:
+            judged = addon.all_stats().get("websocket_messages_validated", 0) + 1
+            append_message(flow, from_client, message)
+            acting = addon.websocket_message(flow)
+            if acting is not None:
+                await acting
+            if from_client:
+                await until(lambda n=judged: addon.all_stats().get("websocket_messages_validated", 0) >= n)
+        addon.websocket_end(flow)
+        addon.done()
+        return flow, recorder.injected, addon.all_stats()
+
+
+def conversation(
+    turns: list[dict[str, Any]], answers: list[list[dict[str, Any]]]
+) -> list[tuple[bool, dict[str, Any]]]:
+    return [
+        message
+        for turn, events in zip(turns, answers, strict=True)
+        for message in [(True, turn), *((False, e) for e in events)]
+    ]
+
+
+ANSWERS = [
+    response_events("resp_tg0001", "gpt-5", None),
+    response_events("resp_tg0002", "gpt-5", CALL),
+    response_events(
+        "resp_tg0003",
+        "gpt-5",
+        {
+            "type": "message",
+            "id": "msg_tg0003",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "hi"}],
+        },
+    ),
+]
+
+
+def findings_of(db_path: Path) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    db = sqlite_utils.Database(db_path)
+    return [
+        (
+            flow["verdict"],
+            [
+                (f["rule"], f["severity"], f["location"])
+                for f in db.query("select * from findings where flow_id = ? order by rule", [flow["id"]])
+            ],
+        )
+        for flow in db.query("select * from flows order by datetime_utc")
+    ]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"toolguard_offload": "off"}, id="in-place"),
+        # Each of Codex's messages is 20-38 KB: every one goes to the validation worker process.
+        pytest.param({"toolguard_offload": "16k"}, id="in-the-worker"),
+    ],
+)
+def test_observe_mode_judges_every_turn_with_what_its_upstream_taught(
+    tmp_path: Path, options: dict[str, Any]
+) -> None:
+    db_path = taught_db(tmp_path)
+    script = conversation([FRAMES[0], FRAMES[1], DROPPED_OUTPUT], ANSWERS)
+    _, injected, stats = asyncio.run(taught_connection(db_path, options, script))
+    assert injected == []
+    # Every turn carries the refused argument: each is flagged with the learned constraint's error, and
+    # this fake accepts it (a false alarm); the demoted rule says its pattern as a warning only.
+    assert findings_of(db_path) == [
+        ("false_alarm", [(LEARNED, "error", "prompt_cache_key")]),
+        ("false_alarm", [(LEARNED, "error", "prompt_cache_key")]),
+        (
+            "false_alarm",
+            [(LEARNED, "error", "prompt_cache_key"), (UNANSWERED, "warning", "history[4].call_id")],
+        ),
+    ]
+    in_worker = stats.get("websocket_messages_validated_in_worker", 0)
+    assert (stats["websocket_messages_validated"], in_worker) == (
+        3,
+        3 if options["toolguard_offload"] == "16k" else 0,
+    )
+
+
+def test_block_mode_blocks_on_a_learned_constraint_and_not_on_a_demoted_rule(tmp_path: Path) -> None:
+    db_path = taught_db(tmp_path)
+    # Codex's first turn as sent: answered on the socket by toolguard with the constraint's finding (the
+    # upstream never sees it). Then the conversation without the refused argument; its last turn lacks
+    # a call's output, a pattern this upstream keeps accepting: it goes on, with the rule's warning.
+    script = [
+        (True, FRAMES[0]),
+        *conversation([without_cache_key(m) for m in (FRAMES[0], FRAMES[1], DROPPED_OUTPUT)], ANSWERS),
+    ]
+    flow, injected, stats = asyncio.run(
+        taught_connection(db_path, {"toolguard_mode": "block", "toolguard_offload": "off"}, script)
+    )
+    assert flow.websocket is not None
+    assert [m.dropped for m in flow.websocket.messages if m.from_client] == [True, False, False, False]
+    [(to_client, text)] = injected
+    event = json.loads(text)
+    assert (to_client, event["type"], [f["rule"] for f in event["toolguard"]["findings"]]) == (
+        True,
+        "error",
+        [LEARNED],
+    )
+    assert stats["websocket_messages_blocked"] == 1
+    assert findings_of(db_path) == [
+        ("blocked", [(LEARNED, "error", "prompt_cache_key")]),
+        ("accepted", [(UNANSWERED, "warning", "history[4].call_id")]),
+    ]
+
+
+def test_block_mode_holds_a_message_come_before_the_knowledge_then_acts_on_it(tmp_path: Path) -> None:
+    """mitmdump listens before the writer process's handshake brings what the database holds (here
+    it cannot read it: another connection holds it in SQLite's exclusive locking mode). A client
+    message in block mode then waits for it, as a request does (tests/test_knowledge_races.py), and is
+    judged with it: blocked by the learned constraint. Before session 27 it was judged at once,
+    without it, and went on to the upstream."""
+    db_path = taught_db(tmp_path)
+    lock = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    lock.execute("PRAGMA locking_mode=EXCLUSIVE")
+    lock.execute("BEGIN EXCLUSIVE")
+
+    async def scenario() -> tuple[http.HTTPFlow, list[tuple[bool, bytes]], dict[str, int], dict[str, int]]:
+        addon, recorder = ToolGuard(), InjectRecorder()
+        with taddons.context(addon, recorder) as tctx:
+            tctx.configure(
+                addon,
+                toolguard_db=str(db_path),
+                toolguard_writer="process",
+                toolguard_mode="block",
+                toolguard_offload="off",
+            )
+            addon.running()
+            flow = socket_flow()
+            flow.live = True
+            addon.websocket_start(flow)
+            try:
+                append_message(flow, True, FRAMES[0])
+                held = addon.websocket_message(flow)
+                assert held is not None  # mitmproxy awaits it: the message and its connection wait
+                await asyncio.sleep(0.3)  # what it would take to judge it, were it not held
+                while_held = addon.all_stats()
+            finally:
+                lock.close()  # the writer starts now (its busy timeout is 5 s)
+            await held
+            addon.websocket_end(flow)
+            addon.done()
+            return flow, recorder.injected, while_held, addon.all_stats()
+
+    flow, injected, while_held, stats = asyncio.run(scenario())
+    assert (while_held["held_for_knowledge"], while_held.get("websocket_messages", 0)) == (1, 0)
+    assert flow.websocket is not None
+    assert [m.dropped for m in flow.websocket.messages] == [True]
+    [(_, text)] = injected
+    assert [f["rule"] for f in json.loads(text)["toolguard"]["findings"]] == [LEARNED]
+    assert (stats["websocket_messages_blocked"], stats.get("judged_before_knowledge", 0)) == (1, 0)
+    assert findings_of(db_path) == [("blocked", [(LEARNED, "error", "prompt_cache_key")])]

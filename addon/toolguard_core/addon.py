@@ -1359,6 +1359,18 @@ class ToolGuard:
         """The writer process's start, when block or repair mode must wait for it to judge ``flow``:
         a live request toolguard validates, come before the handshake that brings the learned
         knowledge (the proxy listens before it ends). None: judged now."""
+        started = self._knowledge_not_yet(flow)
+        if started is None:
+            return None
+        hosts, _ = _request_fields(flow.request.data.headers.fields)
+        if self._route(flow, hosts).scope in (Scope.RECORD, Scope.IGNORE):
+            return None  # no rule judges it: nothing learned applies
+        return started
+
+    def _knowledge_not_yet(self, flow: http.HTTPFlow) -> concurrent.futures.Future[None] | None:
+        """The writer process's start while it has not brought the learned knowledge yet, when
+        ``flow`` is live traffic block or repair mode acts on (a request, or a client message on a
+        Responses WebSocket); None: nothing to wait for."""
         settings, store = self.settings, self.store
         if (
             settings is None
@@ -1369,17 +1381,12 @@ class ToolGuard:
             or not flow.live  # a flow read from a file (`mitmdump -r`) is not acted on
         ):
             return None
-        hosts, _ = _request_fields(flow.request.data.headers.fields)
-        if self._route(flow, hosts).scope in (Scope.RECORD, Scope.IGNORE):
-            return None  # no rule judges it: nothing learned applies
         return store.started
 
-    async def _request_when_known(
-        self, flow: http.HTTPFlow, started: concurrent.futures.Future[None]
-    ) -> None:
-        """Block or repair mode's request that came before the writer's start ended: judged once the
-        start has brought the learned knowledge (the handshake's snapshot is taken before ``started``
-        is done), or after KNOWLEDGE_WAIT_SECONDS without it (counted and logged)."""
+    async def _until_known(self, flow: http.HTTPFlow, started: concurrent.futures.Future[None]) -> None:
+        """Wait until the writer's start has brought the learned knowledge (the handshake's snapshot
+        is taken before ``started`` is done), at most KNOWLEDGE_WAIT_SECONDS: past it ``flow`` is
+        judged without it (counted and logged)."""
         try:
             # Shielded: a timeout cancels the wrapper only, never the store's own future.
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(started)), KNOWLEDGE_WAIT_SECONDS)
@@ -1393,6 +1400,13 @@ class ToolGuard:
             )
         except Exception:  # the writer could not start: _store_started says it, once
             pass
+
+    async def _request_when_known(
+        self, flow: http.HTTPFlow, started: concurrent.futures.Future[None]
+    ) -> None:
+        """Block or repair mode's request that came before the writer's start ended: judged once the
+        start has brought the learned knowledge, or after KNOWLEDGE_WAIT_SECONDS without it."""
+        await self._until_known(flow, started)
         try:
             self._on_request(flow)
         except Exception as exc:
@@ -2363,6 +2377,9 @@ class ToolGuard:
                 repair=settings.repair,
                 offload=offload,
                 console=self._show_where if settings.console else None,
+                # What the upstreams taught, read for each message as a request reads it: the
+                # reference the writer's reader thread swaps (_set_knowledge), and when it first did.
+                knowledge=lambda: (self.knowledge, self._knowledge_at),
             )
         url = target_url(request)
         target = Target.from_url(url, self.registry)
@@ -2403,9 +2420,35 @@ class ToolGuard:
         except RuntimeError:  # not called from mitmproxy's event loop: judged, not acted on
             sockets.message(flow.id, True, message.content, message.timestamp)
             return
+        started = self._knowledge_not_yet(flow)
+        if started is not None:
+            # Come before the writer's start brought the learned knowledge: judged once it did, as a
+            # request is (_request_when_known). mitmproxy holds the connection's later messages
+            # while this one's hook is awaited, so the order the socket thread sees is kept.
+            self.stats["held_for_knowledge"] += 1
+            acting.append(self._socket_message_when_known(flow, message, loop, started))
+            return
         reply = _SocketReply(loop, loop.create_future())
         sockets.message(flow.id, True, message.content, message.timestamp, reply)
         acting.append(self._act_on_socket_message(flow, message, reply))
+
+    async def _socket_message_when_known(
+        self,
+        flow: http.HTTPFlow,
+        message: Any,
+        loop: asyncio.AbstractEventLoop,
+        started: concurrent.futures.Future[None],
+    ) -> None:
+        """Block or repair mode's client message on a Responses WebSocket that came before the
+        writer's start ended: judged, and acted on, once the learned knowledge is in (or past
+        KNOWLEDGE_WAIT_SECONDS without it)."""
+        await self._until_known(flow, started)
+        sockets = self.sockets
+        if sockets is None or not sockets.follows(flow.id):
+            return  # the socket ended meanwhile (or toolguard stopped): it goes on as sent
+        reply = _SocketReply(loop, loop.create_future())
+        sockets.message(flow.id, True, message.content, message.timestamp, reply)
+        await self._act_on_socket_message(flow, message, reply)
 
     async def _act_on_socket_message(self, flow: http.HTTPFlow, message: Any, reply: _SocketReply) -> None:
         """Block mode: drop the message and answer the client on the socket with the provider's own
@@ -3596,7 +3639,12 @@ class _SocketOffload:
     providers: str
 
     def validate(
-        self, body: bytes, url: str, max_body: int, stopping: Callable[[], bool]
+        self,
+        body: bytes,
+        url: str,
+        max_body: int,
+        stopping: Callable[[], bool],
+        learned: dict[str, Any] | None = None,
     ) -> tuple[str, WorkerResult | None, str]:
         """On the socket thread: ``("ok", result, "")``, or ``(reason, None, detail)`` when the body
         was not validated, ``reason`` as the HTTP hooks count it: ``busy`` (the worker's bounds were
@@ -3608,7 +3656,7 @@ class _SocketOffload:
             "max_body": max_body,
             "content_encoding": None,
             "providers": self.providers,
-            "learned": None,
+            "learned": learned,  # the host's (ToolGuard._job_header's, for a request)
         }
 
         async def submit() -> tuple[str, WorkerResult | None, str]:
@@ -3655,6 +3703,7 @@ class SocketWorker:
         repair: RepairOptions | None = None,
         offload: _SocketOffload | None = None,
         console: Callable[[], dict[str, str]] | None = None,
+        knowledge: Callable[[], tuple[Knowledge, float | None]] = lambda: (NOTHING_LEARNED, None),
     ) -> None:
         self.store = store
         self.store_all = store_all
@@ -3665,6 +3714,10 @@ class SocketWorker:
         self.mode = mode
         self.repair = repair or RepairOptions()
         self.offload = offload
+        # The proxy's learned knowledge and when it first held the writer's snapshot (None: not yet).
+        # Until session 27 a message was judged without it: a constraint learned on that host and
+        # model never flagged a Responses WebSocket turn, and block mode blocked on a demoted rule.
+        self.knowledge = knowledge
         self._stopping = False
         # Hosts of messages whose provider and model no catalog knows, and of messages to hosts no
         # provider profile recognises (both join the addon's at close, as the counts do).
@@ -3786,12 +3839,18 @@ class SocketWorker:
         mode (block and repair modes need the verdict now: in place, as for HTTP bodies)."""
         socket = connection.socket
         offload = self.offload
+        knowledge, _ = self.knowledge()
         if offload is not None and not acting and len(prepared.body) >= offload.min_bytes:
             analysis = Analysis(target=socket.target)
             outcome: str | None
+            target = socket.target
             try:
                 outcome, result, detail = offload.validate(
-                    prepared.body, socket.url, socket.max_body_bytes, lambda: self._stopping
+                    prepared.body,
+                    socket.url,
+                    socket.max_body_bytes,
+                    lambda: self._stopping,
+                    knowledge.for_host(learned_host(target.host, target.port, target.scheme)).as_json(),
                 )
             except WorkerNotReady:  # validated in place below
                 outcome, result, detail = None, None, ""
@@ -3808,7 +3867,11 @@ class SocketWorker:
                 self._count_internal(result.internal_errors)
                 return analysis
         analysis = analyse_request(
-            prepared.body, socket.url, target=socket.target, max_body_bytes=socket.max_body_bytes
+            prepared.body,
+            socket.url,
+            target=socket.target,
+            max_body_bytes=socket.max_body_bytes,
+            knowledge=knowledge,
         )
         self._count_validated(analysis.findings)
         self._count_internal(analysis.internal_errors)
@@ -3941,6 +4004,8 @@ class SocketWorker:
                 not_repaired=list(repair.not_repaired) if repair is not None else [],
                 repaired_at=turn.repaired_at,
                 run_id=self.run_id,
+                # As a request's (ToolGuard._capture): the writer then adds what its first snapshot held.
+                judged_before_knowledge=(at := self.knowledge()[1]) is None or turn.started < at,
             )
         )
         self.stats["queued"] += 1  # as the HTTP hooks count a row handed to the store

@@ -25,7 +25,9 @@ from support.upstream import Upstream
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Request, TextMessage
 
+from toolguard_core.learned_store import import_learned
 from toolguard_core.repair import SYNTHETIC_RESULT
+from toolguard_core.store import open_db
 
 pytestmark = pytest.mark.e2e
 
@@ -258,3 +260,55 @@ def test_observe_mode_counts_messages_apart_and_flags_a_message_that_is_not_json
         4,
         {fake: 4},
     )
+
+
+def test_block_mode_blocks_a_turn_on_what_the_upstream_taught(
+    upstream: Upstream, mitmdump_reverse: Callable[..., Mitmdump], tmp_path: Path
+) -> None:
+    """A constraint this gateway taught (exported by a teammate, imported here): it refuses Codex's
+    ``prompt_cache_key``. Until session 27 no WebSocket message was judged with what was learned, so
+    the turn went on and was refused; now block mode answers it on the socket with the constraint's
+    finding, and the same turn without the argument goes through."""
+    Conversation("responses", TOOL_CALLS["codex"]).install(upstream)
+    db_path = tmp_path / "taught.db"
+    db = open_db(db_path)
+    import_learned(
+        db,
+        {
+            "format": "toolguard-learned",
+            "version": 1,
+            "constraints": [
+                {
+                    "host": f"127.0.0.1:{upstream.port}",
+                    "model": "gpt-5",
+                    "kind": "param",
+                    "name": "prompt_cache_key",
+                    "error_text": "Unrecognized request argument supplied: prompt_cache_key",
+                    "first_flow": "f-gateway-1",
+                    "first_seen": "2026-11-29T10:00:00.000Z",
+                }
+            ],
+        },
+    )
+    db.close()
+    proxy = mitmdump_reverse(db_path=db_path, options={"toolguard_mode": "block"})
+    client = Client(proxy.port or 0, "/v1/responses")
+    try:
+        client.send(FRAMES[0])
+        refused = client.until("response.completed", "error")
+        client.send({k: v for k, v in FRAMES[0].items() if k != "prompt_cache_key"})
+        accepted = client.until("response.completed", "error")
+    finally:
+        client.close()
+    proxy.stop()
+    assert (refused[-1]["type"], [f["rule"] for f in refused[-1]["toolguard"]["findings"]]) == (
+        "error",
+        ["learned.param"],
+    )
+    assert "prompt_cache_key" in refused[-1]["error"]["message"]
+    assert accepted[-1]["type"] == "response.completed"
+    # The fake saw only the turn without the refused argument.
+    [connection] = upstream.requests
+    assert [json.loads(f).get("prompt_cache_key") for f in connection.frames] == [None]
+    [row] = proxy.flows()
+    assert (row["method"], row["verdict"], row["error_finding_count"]) == ("WS", "blocked", 1)
