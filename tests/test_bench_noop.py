@@ -67,8 +67,9 @@ def test_the_noop_control_is_reported_with_no_target_and_splits_the_gap():
     # (median 0.95, the verdict); sqlite/noop burst by burst 0.95/0.99, 0.94/0.98, 0.96/1.00.
     r = _results({"plain": [1000, 1000, 1000], "noop": [990, 980, 1000], "sqlite": [950, 940, 960]})
     assert bench_proxy.verdict_lines(r, ["sqlite", "noop"]) == [
-        f"{'small':8}{'sqlite':>19} 0.950  3 pair(s), middle half 0.940-0.960; target >= 0.97: MISSED",
-        f"{'small':8}{'noop':>19} 0.990  3 pair(s), middle half 0.980-1.000;"
+        f"{'small':8}{'sqlite':>19} 0.950  3 pair(s), middle half 0.940-0.960, 95% interval 0.940-0.960;"
+        " target >= 0.97: MISSED",
+        f"{'small':8}{'noop':>19} 0.990  3 pair(s), middle half 0.980-1.000, 95% interval 0.980-1.000;"
         " a control, an -s script of empty hooks: the floor of any script",
     ]
     own = sorted([950 / 990, 940 / 980, 960 / 1000])[1]

@@ -78,7 +78,8 @@ def test_the_verdict_line_carries_the_added_instructions() -> None:
         r.add("small loop kinstr/req", name, kinstr)
     (line,) = verdict_lines(r, ["sqlite"])
     assert line == (
-        "small                sqlite 0.988  1 pair(s), middle half 0.988-0.988, loop +0.030 ms/req, "
+        "small                sqlite 0.988  1 pair(s), middle half 0.988-0.988, 95% interval 0.988-0.988, "
+        "loop +0.030 ms/req, "
         "loop +40.5k instr/req; target >= 0.97: met"
     )
 
@@ -90,8 +91,10 @@ def test_every_variant_gets_its_verdict_line_whether_or_not_instructions_were_co
     for name, rps in (("plain", 800.0), ("postgres", 720.0), ("otlp", 760.0)):
         r.add("small req/s", name, rps)
     assert verdict_lines(r, ["postgres", "otlp"]) == [
-        "small              postgres 0.900  1 pair(s), middle half 0.900-0.900; target >= 0.97: MISSED",
-        "small                  otlp 0.950  1 pair(s), middle half 0.950-0.950; target >= 0.97: MISSED",
+        "small              postgres 0.900  1 pair(s), middle half 0.900-0.900, 95% interval 0.900-0.900;"
+        " target >= 0.97: MISSED",
+        "small                  otlp 0.950  1 pair(s), middle half 0.950-0.950, 95% interval 0.950-0.950;"
+        " target >= 0.97: MISSED",
     ]
 
 
