@@ -19,7 +19,7 @@ from mitmproxy.flow import Flow
 from mitmproxy.test import taddons, tflow
 from mitmproxy.websocket import WebSocketMessage
 from support.answers import OPENAI_429
-from support.scripted import RESPONSES_UNANSWERED, response_events, unanswered_ws_error
+from support.scripted import RESPONSES_UNANSWERED, refused_cache_key, response_events, unanswered_ws_error
 from wsproto.frame_protocol import Opcode
 
 from tests.test_verdict_from_writer import until
@@ -593,17 +593,7 @@ def test_an_accepted_message_with_only_the_unknown_model_note_is_not_stored(tmp_
 TAUGHT = {
     "format": "toolguard-learned",
     "version": 1,
-    "constraints": [
-        {
-            "host": "api.openai.com",
-            "model": "gpt-5",
-            "kind": "param",
-            "name": "prompt_cache_key",
-            "error_text": "Unrecognized request argument supplied: prompt_cache_key",
-            "first_flow": "f-gateway-1",
-            "first_seen": "2026-11-29T10:00:00.000Z",
-        }
-    ],
+    "constraints": [refused_cache_key("api.openai.com")],
     "calibration": [
         {
             "rule": "responses.unanswered-function-call",

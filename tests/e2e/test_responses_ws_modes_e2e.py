@@ -20,7 +20,7 @@ import pytest
 from support import proxy_stats
 from support.clis import TOOL_CALLS
 from support.proxy import Mitmdump
-from support.scripted import RESPONSES_UNANSWERED, Conversation
+from support.scripted import RESPONSES_UNANSWERED, Conversation, refused_cache_key
 from support.upstream import Upstream
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, CloseConnection, Request, TextMessage
@@ -277,17 +277,7 @@ def test_block_mode_blocks_a_turn_on_what_the_upstream_taught(
         {
             "format": "toolguard-learned",
             "version": 1,
-            "constraints": [
-                {
-                    "host": f"127.0.0.1:{upstream.port}",
-                    "model": "gpt-5",
-                    "kind": "param",
-                    "name": "prompt_cache_key",
-                    "error_text": "Unrecognized request argument supplied: prompt_cache_key",
-                    "first_flow": "f-gateway-1",
-                    "first_seen": "2026-11-29T10:00:00.000Z",
-                }
-            ],
+            "constraints": [refused_cache_key(f"127.0.0.1:{upstream.port}")],
         },
     )
     db.close()

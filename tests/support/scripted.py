@@ -109,6 +109,21 @@ def responses_ws_error(error: dict[str, Any]) -> dict[str, Any]:
     return {"type": "error", "status": 400, "error": error}
 
 
+def refused_cache_key(host: str) -> dict[str, Any]:
+    """A learned constraint as ``toolguard learned export`` writes it: a gateway in front of gpt-5 at
+    ``host`` refuses Codex's ``prompt_cache_key`` (Azure OpenAI's wording for an argument it does
+    not take), for a test to import (learned_store.import_learned) before the proxy starts."""
+    return {
+        "host": host,
+        "model": "gpt-5",
+        "kind": "param",
+        "name": "prompt_cache_key",
+        "error_text": "Unrecognized request argument supplied: prompt_cache_key",
+        "first_flow": "f-gateway-1",
+        "first_seen": "2026-11-29T10:00:00.000Z",
+    }
+
+
 def unanswered_ws_error(call_id: str) -> dict[str, Any]:
     """The WebSocket error event for a function_call replayed without its output (RESPONSES_UNANSWERED)."""
     return responses_ws_error(
