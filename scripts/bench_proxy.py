@@ -183,7 +183,7 @@ BIG_RSS_MB = 1024.0
 # How sure a throughput verdict must be (median_interval): a target is met when the median's
 # interval at this confidence is at or above it. Session 27 measured why a bare median is not
 # enough here: the same code read 0.956 and 1.011 within half an hour, plain mitmdump against
-# itself 0.973 and 1.034, and 96 pairs' median still had a 95 % interval of 0.933-0.996.
+# itself 0.973 and 1.034, and 96 pairs' median (0.956) still had a 95 % interval of 0.929-1.004.
 CONFIDENCE = 0.95
 RESAMPLES = 2000
 # The 1-min load average above which a run is said not to be on a quiet machine: the run itself
@@ -959,10 +959,11 @@ def median_interval(
 ) -> tuple[float, float]:
     """A percentile bootstrap interval of the median of all the pairs (NaN, NaN without one).
 
-    Two levels, because the pairs of a round are not independent of each other: the round's
+    Two levels, because the pairs of a round need not be independent of each other: the round's
     proxies are processes started together, and a process's luck (where its memory landed, what
-    else ran at its start) stays with it for the round; so each resample draws the rounds with
-    replacement, then the pairs within each drawn round. Seeded: the same pairs give the same
+    else ran at its start) can stay with it for the round (session 27's long run: the plain2
+    control's round medians spread 0.91-1.07, more than its pairs' own scatter gives); so each
+    resample draws the rounds with replacement, then the pairs within each drawn round. Seeded: the same pairs give the same
     interval, so a report can be checked and tested. With one round the pairs are all there is to
     draw from (the interval then says nothing of how another set of processes would read)."""
     groups = [group for group in groups if group]
