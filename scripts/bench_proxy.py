@@ -88,6 +88,7 @@ import concurrent.futures
 import contextlib
 import http.client
 import json
+import math
 import os
 import random
 import re
@@ -963,9 +964,10 @@ def median_interval(
     proxies are processes started together, and a process's luck (where its memory landed, what
     else ran at its start) can stay with it for the round (session 27's long run: the plain2
     control's round medians spread 0.91-1.07, more than its pairs' own scatter gives); so each
-    resample draws the rounds with replacement, then the pairs within each drawn round. Seeded: the same pairs give the same
-    interval, so a report can be checked and tested. With one round the pairs are all there is to
-    draw from (the interval then says nothing of how another set of processes would read)."""
+    resample draws the rounds with replacement, then the pairs within each drawn round. Seeded: the
+    same pairs give the same interval, so a report can be checked and tested. With one round the
+    pairs are all there is to draw from (the interval then says nothing of how another set of
+    processes would read: verdict_lines says so)."""
     groups = [group for group in groups if group]
     if not groups:
         return float("nan"), float("nan")
@@ -988,12 +990,13 @@ def median_interval(
 
 def throughput_judgement(interval: tuple[float, float], target: float) -> str:
     """``met`` (the whole interval at or above the target), ``MISSED`` (all of it below) or
-    ``unresolved`` (it spans the target: the run could not tell; not a pass)."""
+    ``unresolved`` (it spans the target: the run could not tell; not a pass). No pair at all (NaN)
+    is a miss: nothing was shown."""
     low, high = interval
+    if math.isnan(low) or high < target:
+        return "MISSED"
     if low >= target:
         return "met"
-    if high < target:
-        return "MISSED"
     return "unresolved"
 
 
@@ -1529,6 +1532,8 @@ def verdict_lines(results: Results, names: list[str]) -> list[str]:
             )
             if name == CONTROL_NAME and not sure[0] <= 1.0 <= sure[1]:
                 judged += "; 1.00 is outside its interval: this run's pairing favoured one side"
+            if len(ratios) > 1 and len(results.ratio_groups(metric, name)) == 1 and results.per_round:
+                judged += "; one round: its interval covers these processes only"
             lines.append(
                 f"{scenario:8}{name[:18]:>19} {median:.3f}  {len(ratios)} pair(s), middle half "
                 f"{low:.3f}-{high:.3f}, {CONFIDENCE:.0%} interval {sure[0]:.3f}-{sure[1]:.3f}{cpu}; {judged}"
@@ -1689,7 +1694,7 @@ def variant_misses(results: Results, name: str) -> list[str]:
             ratio, sure = results.paired_ratio(metric, name), results.interval(metric, name)
             judgement = throughput_judgement(sure, target)
             interval = f"{CONFIDENCE:.0%} interval {sure[0]:.3f}-{sure[1]:.3f}"
-            if judgement == "MISSED" or ratio != ratio:  # NaN: no pair at all
+            if judgement == "MISSED":
                 misses.append(f"{scenario} throughput ratio {ratio:.3f} < {target} ({interval})")
             elif judgement == "unresolved":
                 misses.append(

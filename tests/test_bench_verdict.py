@@ -84,12 +84,21 @@ def test_the_interval_resamples_rounds_not_only_pairs():
     assert bench_proxy.median_interval(mixed) == bench_proxy.median_interval(mixed)  # seeded
 
 
+def test_one_round_says_its_interval_covers_only_its_processes():
+    # --quick: one round of two bursts. Its interval comes from these two pairs alone.
+    r = results([600, 600], [540, 560])
+    r.per_round = 2
+    (line,) = bench_proxy.verdict_lines(r, ["sqlite"])
+    assert line.endswith("target >= 0.85: met; one round: its interval covers these processes only")
+
+
 @pytest.mark.parametrize(
     ("interval", "judged"),
     [
         ((0.97, 1.02), "met"),
         ((0.90, 0.969), "MISSED"),
         ((0.93, 1.00), "unresolved"),
+        ((float("nan"), float("nan")), "MISSED"),  # no pair at all: nothing was shown
         ((0.969, 0.97), "unresolved"),
     ],
 )
