@@ -35,9 +35,12 @@ def send(client: Any, messages: list[dict[str, Any]]) -> str | None:
 
 
 def stored(db: Path) -> dict[str, dict[str, Any]]:
-    conn = sqlite3.connect(db)
+    # One read transaction: the proxy's writer commits a flow and its findings together, and two
+    # autocommit SELECTs could see its next flow's findings without the flow (a CI flake, stop 41).
+    conn = sqlite3.connect(db, isolation_level=None)
     conn.row_factory = sqlite3.Row
     try:
+        conn.execute("BEGIN")
         flows = {r["id"]: dict(r) for r in conn.execute("SELECT * FROM flows")}
         for flow_id, rule in conn.execute("SELECT flow_id, rule FROM findings ORDER BY flow_id, idx"):
             flows[flow_id].setdefault("rules", []).append(rule)
