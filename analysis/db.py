@@ -29,26 +29,41 @@ def database_errors() -> tuple[type[Exception], ...]:
 
 
 class Connection:
-    """A read-only connection to a SQLite file or a PostgreSQL database, rows as dicts."""
+    """A read-only connection to a SQLite file or a PostgreSQL database, rows as dicts.
+
+    Every query on one connection reads the same snapshot of the database (one read transaction,
+    from the first query to :meth:`close`): a summary or ``show`` run while a proxy writes says
+    the same counts in each of its sections, and never sees a finding whose flow it read without it.
+    A proxy commits a flow with its findings; separate autocommit queries could still fall either
+    side of a commit (a CI run read a flow's findings without the flow, stop 41)."""
 
     def __init__(self, source: Source) -> None:
         self.postgres = is_postgres_url(source)
         self.label = redact_url(str(source)) if self.postgres else str(source)
         if self.postgres:
+            from psycopg import IsolationLevel
             from psycopg.rows import dict_row
 
             from toolguard_core import pgstore
 
             try:
-                self._pg = pgstore.connect(str(source), row_factory=dict_row, autocommit=True)
+                self._pg = pgstore.connect(str(source), row_factory=dict_row)
             except ImportError as exc:
                 raise ToolguardError(str(exc)) from exc
             except Exception as exc:  # psycopg.OperationalError: unreachable, bad credentials
                 raise ToolguardError(f"cannot connect to {self.label}: {exc}") from exc
+            # Not autocommit: the first query opens the transaction whose snapshot every later
+            # query reads (PostgreSQL's REPEATABLE READ); close() rolls it back, nothing written.
+            self._pg.isolation_level = IsolationLevel.REPEATABLE_READ
             self._pg.read_only = True
         else:
-            self._sqlite = sqlite3.connect(f"file:{source}?mode=ro{_immutable(source)}", uri=True)
+            self._sqlite = sqlite3.connect(
+                f"file:{source}?mode=ro{_immutable(source)}", uri=True, isolation_level=None
+            )
             self._sqlite.row_factory = sqlite3.Row
+            # A deferred transaction: its snapshot is taken by the first read (WAL readers do not
+            # block the proxy's writer; its checkpoint waits past this snapshot until close()).
+            self._sqlite.execute("BEGIN")
 
     def query(self, sql: str, args: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Run portable SQL written with ``?`` placeholders."""

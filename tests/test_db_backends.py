@@ -509,3 +509,48 @@ def test_summary_names_two_servers_on_one_host_alike(tmp_path: Path, postgres_ur
     assert status == 0 and "2 stored flows" in output
     _, output = on_both(databases, lambda db: toolguard("show", "o1", "--db", db, "--format", "markdown"))
     assert output.startswith("### The API at 127.0.0.1:11434 rejects the request")
+
+
+# ------------------------------------------------------------------------------ one snapshot
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_connection_reads_one_snapshot_while_a_proxy_writes(
+    databases: dict[str, str], tmp_path: Path, backend: str
+) -> None:
+    """A flow (with its finding) committed after a command's first query is not seen by its later
+    queries: a summary's sections count the same flows, and no finding is read without its flow (a
+    CI run read a finding whose flow its earlier query had not seen, stop 41). A new connection
+    (the next command) sees it."""
+    from toolguard_analysis.db import Connection
+    from toolguard_core import pgstore
+
+    late = _flows()[0].model_copy(update={"id": "6f9bebcc-0099", "datetime_utc": "2026-11-30T02:00:00.000Z"})
+    flows_sql = "select id from flows order by id"
+    findings_sql = "select flow_id, rule from findings order by flow_id"
+    before = [
+        ["6f9bebcc-0001", "6f9bebcc-0002", "a1b2c3d4-0003"],
+        [{"flow_id": "6f9bebcc-0001", "rule": "sequence.orphan-tool-message"}],
+    ]
+    reader = Connection(databases[backend])
+    try:
+        assert [r["id"] for r in reader.query(flows_sql)] == before[0]
+        if backend == "sqlite":
+            db = open_db(databases["sqlite"])
+            write_rows(db, [late])
+            db.close()
+        else:
+            path = tmp_path / "late.db"
+            db = open_db(path)
+            write_rows(db, [late])
+            db.close()
+            pgstore.push_file(path, databases["postgresql"])
+        assert [[r["id"] for r in reader.query(flows_sql)], list(reader.query(findings_sql))] == before
+    finally:
+        reader.close()
+    after = Connection(databases[backend])
+    try:
+        assert [r["id"] for r in after.query(flows_sql)] == [*before[0][:2], "6f9bebcc-0099", before[0][2]]
+        assert [r["flow_id"] for r in after.query(findings_sql)] == ["6f9bebcc-0001", "6f9bebcc-0099"]
+    finally:
+        after.close()
