@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,14 @@ from mitmproxy.flow import Flow
 from mitmproxy.test import taddons, tflow
 from mitmproxy.websocket import WebSocketMessage
 from support.answers import OPENAI_429
-from support.scripted import RESPONSES_UNANSWERED, refused_cache_key, response_events, unanswered_ws_error
+from support.dblock import database_locked
+from support.scripted import (
+    RESPONSES_TEXT_ITEM,
+    RESPONSES_UNANSWERED,
+    refused_cache_key,
+    response_events,
+    unanswered_ws_error,
+)
 from wsproto.frame_protocol import Opcode
 
 from tests.test_verdict_from_writer import until
@@ -117,13 +123,10 @@ def run_connection(
 
 
 def test_clean_codex_connection_stores_nothing(tmp_path: Path) -> None:
-    answer = {
-        "type": "message",
-        "id": "msg_tg0003",
-        "role": "assistant",
-        "content": [{"type": "output_text", "text": "hi"}],
-    }
-    assert run_connection(tmp_path, FRAMES[2], response_events("resp_tg0003", "gpt-5", answer)) == []
+    assert (
+        run_connection(tmp_path, FRAMES[2], response_events("resp_tg0003", "gpt-5", RESPONSES_TEXT_ITEM))
+        == []
+    )
 
 
 def test_rejected_turn_is_a_row_like_an_http_flow(tmp_path: Path) -> None:
@@ -283,14 +286,10 @@ def test_block_mode_answers_the_client_on_the_socket_and_forwards_nothing(tmp_pa
 
 
 def test_repair_mode_sends_the_repaired_message_and_records_the_repair(tmp_path: Path) -> None:
-    answer = {
-        "type": "message",
-        "id": "msg_tg0003",
-        "role": "assistant",
-        "content": [{"type": "output_text", "text": "hi"}],
-    }
     flow, injected, [row], extra, stats = asyncio.run(
-        act_on_connection(tmp_path, "repair", DROPPED_OUTPUT, response_events("resp_tg0003", "gpt-5", answer))
+        act_on_connection(
+            tmp_path, "repair", DROPPED_OUTPUT, response_events("resp_tg0003", "gpt-5", RESPONSES_TEXT_ITEM)
+        )
     )
     assert flow.websocket is not None
     sent = [m for m in flow.websocket.messages if m.from_client]
@@ -662,16 +661,7 @@ def conversation(
 ANSWERS = [
     response_events("resp_tg0001", "gpt-5", None),
     response_events("resp_tg0002", "gpt-5", CALL),
-    response_events(
-        "resp_tg0003",
-        "gpt-5",
-        {
-            "type": "message",
-            "id": "msg_tg0003",
-            "role": "assistant",
-            "content": [{"type": "output_text", "text": "hi"}],
-        },
-    ),
+    response_events("resp_tg0003", "gpt-5", RESPONSES_TEXT_ITEM),
 ]
 
 
@@ -756,9 +746,6 @@ def test_block_mode_holds_a_message_come_before_the_knowledge_then_acts_on_it(tm
     judged with it: blocked by the learned constraint. Before session 27 it was judged at once,
     without it, and went on to the upstream."""
     db_path = taught_db(tmp_path)
-    lock = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
-    lock.execute("PRAGMA locking_mode=EXCLUSIVE")
-    lock.execute("BEGIN EXCLUSIVE")
 
     async def scenario() -> tuple[http.HTTPFlow, list[tuple[bool, bytes]], dict[str, int], dict[str, int]]:
         addon, recorder = ToolGuard(), InjectRecorder()
@@ -781,13 +768,14 @@ def test_block_mode_holds_a_message_come_before_the_knowledge_then_acts_on_it(tm
                 await asyncio.sleep(0.3)  # what it would take to judge it, were it not held
                 while_held = addon.all_stats()
             finally:
-                lock.close()  # the writer starts now (its busy timeout is 5 s)
+                release()  # the writer starts now (its busy timeout is 5 s)
             await held
             addon.websocket_end(flow)
             addon.done()
             return flow, recorder.injected, while_held, addon.all_stats()
 
-    flow, injected, while_held, stats = asyncio.run(scenario())
+    with database_locked(db_path) as release:
+        flow, injected, while_held, stats = asyncio.run(scenario())
     assert (while_held["held_for_knowledge"], while_held.get("websocket_messages", 0)) == (1, 0)
     assert flow.websocket is not None
     assert [m.dropped for m in flow.websocket.messages] == [True]

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from mitmproxy import http
 from mitmproxy.test import taddons, tflow
+from support.dblock import database_locked
 from support.seeds import LONE_TOOL
 from support.upstream import completion
 
@@ -58,9 +59,6 @@ def test_a_request_held_past_the_bound_goes_on_judged_without_the_knowledge_coun
     monkeypatch.setattr(addon_module, "KNOWLEDGE_WAIT_SECONDS", 0.3)
     db_path = tmp_path / "toolguard.db"
     open_db(db_path).close()
-    lock = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
-    lock.execute("PRAGMA locking_mode=EXCLUSIVE")
-    lock.execute("BEGIN EXCLUSIVE")
     flow = lone_tool_flow()
     flow.live = True
 
@@ -82,14 +80,15 @@ def test_a_request_held_past_the_bound_goes_on_judged_without_the_knowledge_coun
                     assert (addon.stats["held_for_knowledge"], flow.response) == (1, None)
                     await held
             finally:
-                lock.close()  # the writer starts now (its busy timeout is 5 s)
+                release()  # the writer starts now (its busy timeout is 5 s)
             await until(lambda: addon._store_ready)
             addon.responseheaders(flow)
             addon.response(flow)
             addon.done()
             return dict(addon.stats)
 
-    stats = asyncio.run(scenario())
+    with database_locked(db_path) as release:
+        stats = asyncio.run(scenario())
     assert (stats["held_for_knowledge"], stats["judged_before_knowledge"], stats["blocked"]) == (1, 1, 1)
     assert flow.response is not None and flow.response.status_code == 400
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]

@@ -12,6 +12,7 @@ import pytest
 from backports import zstd  # mitmproxy 12's zstd (its dependency)
 from support.scripted import (
     ANTHROPIC_THINKING,
+    RESPONSES_TEXT_ITEM,
     anthropic_events,
     anthropic_message,
     response_events,
@@ -571,17 +572,7 @@ CODEX_TURN2 = json.loads(
     )
 )["body"]
 RESPONSES_CLEAN = b"".join(
-    typed_sse(event["type"], event)
-    for event in response_events(
-        "resp_tg0003",
-        "gpt-5",
-        {
-            "type": "message",
-            "id": "msg_tg0003",
-            "role": "assistant",
-            "content": [{"type": "output_text", "text": "hi"}],
-        },
-    )
+    typed_sse(event["type"], event) for event in response_events("resp_tg0003", "gpt-5", RESPONSES_TEXT_ITEM)
 )
 
 

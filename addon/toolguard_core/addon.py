@@ -3644,7 +3644,7 @@ class _SocketOffload:
         url: str,
         max_body: int,
         stopping: Callable[[], bool],
-        learned: dict[str, Any] | None = None,
+        learned: dict[str, Any] | None,
     ) -> tuple[str, WorkerResult | None, str]:
         """On the socket thread: ``("ok", result, "")``, or ``(reason, None, detail)`` when the body
         was not validated, ``reason`` as the HTTP hooks count it: ``busy`` (the worker's bounds were

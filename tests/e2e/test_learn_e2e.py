@@ -11,13 +11,12 @@ bodies and real SQLite files:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import openai
 import pytest
 from click.testing import CliRunner
 from support.corpus import LEGACY, load_failures
+from support.dblock import database_locked
 from support.proxy import Mitmdump
 from support.proxy_stats import stats as final_stats
 from support.seeds import DUPLICATE, LONE_TOOL, ORPHAN_TEXT, SeedCase
@@ -62,7 +62,6 @@ def _wait_for(probe: Callable[[], Any], what: str, timeout: float = WAIT) -> Any
 
 
 def _rows(db_path: Path, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    import sqlite3
 
     if not db_path.exists():
         return []
@@ -532,30 +531,6 @@ def _seed_constraint(db_path: Path, upstream: Upstream) -> None:
         db.close()
 
 
-@contextlib.contextmanager
-def _database_locked(db_path: Path) -> Iterator[Callable[[], None]]:
-    """The database locked against every other connection, readers too (SQLite's EXCLUSIVE locking
-    mode, WAL or not) until the callable it gives is called: the writer process's start, which reads
-    the learned tables for its handshake, waits on it (its busy timeout, 5 s), so a request sent
-    meanwhile comes before the learned knowledge, whatever the machine's load."""
-    conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA locking_mode=EXCLUSIVE")
-    conn.execute("BEGIN EXCLUSIVE")
-    released = False
-
-    def release() -> None:
-        nonlocal released
-        if not released:
-            released = True
-            conn.execute("ROLLBACK")
-            conn.close()  # the exclusive locking mode keeps the lock until the connection closes
-
-    try:
-        yield release
-    finally:
-        release()
-
-
 PENALISED = {"model": GROK, "messages": [{"role": "user", "content": "hi"}], "presence_penalty": 0.5}
 
 
@@ -573,7 +548,7 @@ def test_block_mode_acts_on_what_was_learned_from_the_very_first_request(
     upstream.handler = lambda request: Reply.json(400, XAI_PRESENCE_PENALTY)
     db_path = tmp_path / "learned.db"
     _seed_constraint(db_path, upstream)
-    with _database_locked(db_path) as release:
+    with database_locked(db_path) as release:
         proxy = mitmdump_factory(
             mode=f"reverse:{upstream.url}",
             db_path=db_path,
@@ -627,7 +602,7 @@ def test_observe_mode_never_holds_a_request_for_the_learned_knowledge(
     upstream.handler = lambda request: Reply.json(200, completion(GROK))
     db_path = tmp_path / "learned.db"
     _seed_constraint(db_path, upstream)
-    with _database_locked(db_path) as release:
+    with database_locked(db_path) as release:
         proxy = mitmdump_factory(
             mode=f"reverse:{upstream.url}", db_path=db_path, stats_probe=True, wait_store=False
         )
@@ -658,7 +633,7 @@ def test_observe_mode_stores_an_early_rejection_a_stored_constraint_predicts_as_
     upstream.handler = lambda request: Reply.json(400, XAI_PRESENCE_PENALTY)
     db_path = tmp_path / "early.db"
     _seed_constraint(db_path, upstream)
-    with _database_locked(db_path) as release:
+    with database_locked(db_path) as release:
         proxy = mitmdump_factory(
             mode=f"reverse:{upstream.url}", db_path=db_path, stats_probe=True, wait_store=False
         )

@@ -501,6 +501,15 @@ def chat_chunks(model: str, message: dict[str, Any], finish: str, usage: bool = 
     return chunks
 
 
+#: The Responses API's output item for an answer in plain text (an assistant message saying hi).
+RESPONSES_TEXT_ITEM: dict[str, Any] = {
+    "type": "message",
+    "id": "msg_tg0003",
+    "role": "assistant",
+    "content": [{"type": "output_text", "text": "hi"}],
+}
+
+
 def response_events(response_id: str, model: str, item: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The Responses API's event sequence for one output item (or none), ending in response.completed."""
     base = {
